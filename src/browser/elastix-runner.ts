@@ -1,0 +1,43 @@
+/**
+ * elastix in the browser: each run gets its own web worker, so that the page stays responsive
+ * and a cancel can terminate the worker mid-optimisation (elastix has no cooperative stop).
+ */
+import { elastix } from '@itk-wasm/elastix';
+import { createWebWorker } from 'itk-wasm';
+import { CancelledError } from '../errors.js';
+import type { ElastixRunner } from '../methods/elastix.js';
+import type { ParameterMap } from '../transform/elastix-parameters.js';
+import { itkWorkerUrl } from './assets.js';
+
+export function createBrowserElastixRunner(): ElastixRunner {
+  return {
+    backend: 'wasm-worker',
+    async run({ parameterObject, fixed, moving, initialTransformParameterObject, signal }) {
+      if (signal?.aborted) throw new CancelledError();
+      const worker = await createWebWorker(itkWorkerUrl());
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => {
+          worker.terminate();
+          reject(new CancelledError());
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        const run = elastix(parameterObject, {
+          fixed,
+          moving,
+          initialTransformParameterObject,
+          webWorker: worker,
+          // Transfer copies, never the caller's buffers: inputs stay usable.
+          noCopy: false,
+        });
+        const result = await Promise.race([run, aborted]);
+        return result.transformParameterObject as ParameterMap[];
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        worker.terminate();
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** The CLI's JSON document (CONVENTIONS.md) and its human-readable summary. */
+import type { ComparedResult } from '../compare.js';
+import { gridOf, type Image } from '../image/image.js';
+import { transformToJSON } from '../transform/json.js';
+
+export interface CliResultJSON {
+  method: string;
+  backend: string;
+  transform: ReturnType<typeof transformToJSON>;
+  timings: { totalMs: number; registrationMs: number };
+  quality: { nmiBefore: number | null; nmiAfter: number | null; overlapAfter: number };
+}
+
+export interface CliDocument {
+  fixed: string;
+  moving: string;
+  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string }>;
+  results: CliResultJSON[];
+}
+
+const round = (v: number, digits = 6) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
+
+function describe(image: Image) {
+  const grid = gridOf(image);
+  return {
+    size: grid.size,
+    spacing: grid.spacing,
+    origin: grid.origin,
+    pixelType: String(image.imageType.pixelType),
+    componentType: String(image.imageType.componentType),
+  };
+}
+
+export function resultToJSON(result: ComparedResult, totalMs: number): CliResultJSON {
+  return {
+    method: result.method,
+    backend: result.backend,
+    transform: transformToJSON(result.transform),
+    timings: { totalMs: round(totalMs, 1) ?? 0, registrationMs: round(result.registrationMs, 1) ?? 0 },
+    quality: {
+      nmiBefore: round(result.quality.nmiBefore),
+      nmiAfter: round(result.quality.nmiAfter),
+      overlapAfter: round(result.quality.overlapAfter, 4) ?? 0,
+    },
+  };
+}
+
+export function cliDocument(fixedPath: string, movingPath: string, fixed: Image, moving: Image, results: CliResultJSON[]): CliDocument {
+  return { fixed: fixedPath, moving: movingPath, images: { fixed: describe(fixed), moving: describe(moving) }, results };
+}
+
+export function summary(doc: CliDocument): string {
+  const lines = [`fixed  ${doc.fixed}  ${doc.images.fixed.size.join('×')} px, spacing ${doc.images.fixed.spacing.join(' × ')}`,
+    `moving ${doc.moving}  ${doc.images.moving.size.join('×')} px, spacing ${doc.images.moving.spacing.join(' × ')}`];
+  for (const r of doc.results) {
+    const t = r.transform;
+    const params =
+      t.type === 'similarity'
+        ? `rotation ${t.rotationDeg?.toFixed(3)}°, scale ${t.scale?.toFixed(5)}, shift (${t.translation.map((v) => v.toFixed(3)).join(', ')})`
+        : `affine matrix ${JSON.stringify(t.matrix.map((row) => row.map((v) => Number(v.toFixed(5)))))}`;
+    lines.push(
+      `${r.method.padEnd(8)} ${params}; NMI ${r.quality.nmiBefore?.toFixed(3)} → ${r.quality.nmiAfter?.toFixed(3)}; ` +
+        `${r.timings.registrationMs.toFixed(0)} ms registration (${r.backend}), ${r.timings.totalMs.toFixed(0)} ms total`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}

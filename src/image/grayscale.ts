@@ -1,0 +1,61 @@
+/**
+ * Conversion of any readable image to the float32 grayscale 2-D image that methods work on.
+ *
+ * Rules:
+ * - Scalar pixels are converted to float32 as they are (no rescaling).
+ * - RGB / RGBA: Rec. 709 luminance 0.2126 R + 0.7152 G + 0.0722 B; alpha is ignored.
+ *   A gray image stored as RGB (R = G = B) therefore keeps its values.
+ * - Other multi-component pixels (vectors, spectra, multi-channel TIFF): the chosen `component`
+ *   (default 0).
+ * - A 3-D image with a single slice is treated as 2-D; real volumes are refused.
+ * - Complex pixels are refused.
+ * Non-finite values are kept (NaN stays NaN); `validate.ts` decides what to do with them.
+ */
+import { InputError } from '../errors.js';
+import { createFloatImage, gridOf, type Image } from './image.js';
+
+export interface GrayscaleOptions {
+  /** Component to take from multi-component (non-RGB) pixels, or 'luminance' for RGB(A). Default: luminance for RGB(A), else 0. */
+  component?: number | 'luminance';
+  /** Name used in error messages. Default: the image's name, or "image". */
+  label?: string;
+}
+
+const LUMA = [0.2126, 0.7152, 0.0722];
+
+export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image {
+  const label = options.label ?? (image.name || 'image');
+  const dim = image.imageType.dimension;
+  if (dim < 2) throw new InputError(label, `is ${dim}-D; xemreg registers 2-D images`);
+  if (dim > 2 && image.size.slice(2).some((n) => n !== 1)) {
+    throw new InputError(label, `is a ${dim}-D volume (${image.size.join('×')}); xemreg registers 2-D images: pick a slice first`);
+  }
+  const data = image.data;
+  if (!data) throw new InputError(label, 'has no pixel data');
+  const [w, h] = image.size;
+  const n = w * h;
+  const comps = image.imageType.components;
+  const pixelType = image.imageType.pixelType;
+  if (pixelType === 'Complex') throw new InputError(label, 'has complex pixels; take the magnitude or phase first');
+  if (data.length < n * comps) throw new InputError(label, `pixel buffer is short (${data.length} values for ${w}×${h}×${comps})`);
+  const out = new Float32Array(n);
+  const value = (k: number) => Number(data[k]);
+  const rgb = (pixelType === 'RGB' || pixelType === 'RGBA') && comps >= 3;
+  const choice = options.component ?? (rgb ? 'luminance' : 0);
+  if (comps === 1) {
+    for (let k = 0; k < n; k++) out[k] = value(k);
+  } else if (choice === 'luminance') {
+    if (comps < 3) throw new InputError(label, `has ${comps} components; luminance needs RGB`);
+    for (let k = 0; k < n; k++) {
+      const o = k * comps;
+      out[k] = LUMA[0] * value(o) + LUMA[1] * value(o + 1) + LUMA[2] * value(o + 2);
+    }
+  } else {
+    if (!Number.isInteger(choice) || choice < 0 || choice >= comps) {
+      throw new InputError(label, `has ${comps} components; component ${choice} does not exist`);
+    }
+    for (let k = 0; k < n; k++) out[k] = value(k * comps + choice);
+  }
+  const grid = gridOf(image);
+  return createFloatImage([w, h], out, { ...grid, name: image.name });
+}

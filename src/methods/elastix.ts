@@ -1,0 +1,135 @@
+/**
+ * The classical method: itk-wasm elastix, Mattes mutual information, multi-resolution.
+ * Environment-free: the caller passes a runner that executes the elastix pipeline in Node
+ * (`node/elastix-runner.ts`) or in a browser worker (`browser/elastix-runner.ts`).
+ */
+import { CancelledError, RegistrationError } from '../errors.js';
+import { downsampleToBudget } from '../image/downsample.js';
+import { gridCenter, gridOf, type Image } from '../image/image.js';
+import { normalise } from '../image/normalise.js';
+import { parameterObjectToTransform, transformToParameterMap, type ParameterMap } from '../transform/elastix-parameters.js';
+import { isFiniteMatrix } from '../transform/matrix.js';
+import { withCenter, type Transform } from '../transform/transform.js';
+import {
+  buildParameterMap,
+  ELASTIX_PRESETS,
+  type ElastixPreset,
+  type ElastixPresetName,
+  type ElastixTransformKind,
+  type ParameterValue,
+} from './elastix-presets.js';
+import type { MethodResult } from './result.js';
+
+export interface ElastixRunRequest {
+  parameterObject: ParameterMap[];
+  fixed: Image;
+  moving: Image;
+  initialTransformParameterObject?: ParameterMap[];
+  signal?: AbortSignal;
+}
+
+/** Runs the elastix pipeline and returns its transform parameter object. */
+export interface ElastixRunner {
+  run(request: ElastixRunRequest): Promise<ParameterMap[]>;
+  /** Reported as the result's `backend`. */
+  readonly backend: string;
+}
+
+export interface ElastixOptions {
+  /** 'similarity' (default): rotation, isotropic scale, shift. 'affine': also shear and anisotropic scale. */
+  transform?: ElastixTransformKind;
+  /** Schedule preset, default 'default'. See ELASTIX_PRESETS. */
+  preset?: ElastixPresetName | ElastixPreset;
+  /** elastix parameters that replace the preset's, e.g. `{ MaximumNumberOfIterations: 1000 }`. */
+  parameters?: Record<string, ParameterValue>;
+  /** Start from this fixed → moving transform (physical), e.g. the CNN's estimate. */
+  initialTransform?: Transform;
+  /** Percentiles mapped to [0, 1] before registration. Default [0.5, 99.5]. */
+  normalisePercentiles?: [number, number];
+  /** Abort the registration (browser: terminates the worker). */
+  signal?: AbortSignal;
+}
+
+/** A readable message for what elastix threw. Bare numbers are C++ exception pointers from the wasm module. */
+export function explainElastixFailure(error: unknown): string {
+  if (typeof error === 'number') {
+    return `elastix stopped with an internal exception (code ${error}); usually the images share too little structure or overlap, or are too small for the number of resolutions`;
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  if (/too many samples map outside moving image buffer/i.test(text)) {
+    return 'elastix lost the overlap: too many samples map outside the moving image (displacement too large for elastix, or the images barely overlap)';
+  }
+  if (/Could not find enough image samples/i.test(text)) {
+    return 'elastix could not find enough samples: the fixed image is mostly constant or too small';
+  }
+  if (/inverted|singular/i.test(text)) return 'elastix produced a singular transform';
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => /error|exception|description/i.test(l));
+  return `elastix failed: ${(line ?? text).slice(0, 300)}`;
+}
+
+function resolvePreset(preset: ElastixOptions['preset']): ElastixPreset {
+  if (preset === undefined) return ELASTIX_PRESETS.default;
+  if (typeof preset === 'string') {
+    const found = (ELASTIX_PRESETS as Record<string, ElastixPreset>)[preset];
+    if (!found) throw new RegistrationError(`unknown preset "${preset}" (use ${Object.keys(ELASTIX_PRESETS).join(', ')})`, 'elastix');
+    return found;
+  }
+  return preset;
+}
+
+/**
+ * Register two prepared (grayscale, validated: `prepareImage`) images with elastix.
+ * The transform maps fixed → moving in physical coordinates, about the fixed image's centre.
+ */
+export async function registerElastix(
+  fixed: Image,
+  moving: Image,
+  runner: ElastixRunner,
+  options: ElastixOptions = {},
+): Promise<MethodResult> {
+  const preset = resolvePreset(options.preset);
+  const kind = options.transform ?? 'similarity';
+  const [low, high] = options.normalisePercentiles ?? [0.5, 99.5];
+  const started = performance.now();
+  // Normalise, then average down: elastix's cost grows with the pyramid, not with accuracy needs.
+  const f = downsampleToBudget(normalise(fixed, { low, high }), preset.maxPixels);
+  const m = downsampleToBudget(normalise(moving, { low, high }), preset.maxPixels);
+  const parameterMap = buildParameterMap(kind, preset, options.parameters);
+  const initial = options.initialTransform;
+  let maps: ParameterMap[];
+  try {
+    maps = await runner.run({
+      parameterObject: [parameterMap],
+      fixed: f,
+      moving: m,
+      initialTransformParameterObject: initial ? [transformToParameterMap(initial, gridOf(f))] : undefined,
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    throw new RegistrationError(explainElastixFailure(error), 'elastix');
+  }
+  const registrationMs = performance.now() - started;
+  // With an initial transform, elastix returns the chain [initial, optimised]: composing covers both.
+  let transform = parameterObjectToTransform(maps);
+  if (!isFiniteMatrix(transform.matrix)) throw new RegistrationError('elastix returned a non-finite transform', 'elastix');
+  transform = withCenter(transform, gridCenter(gridOf(fixed)));
+  if (kind === 'similarity' && transform.type !== 'similarity') {
+    throw new RegistrationError('elastix returned a non-similarity transform for a similarity registration', 'elastix');
+  }
+  return {
+    method: 'elastix',
+    backend: runner.backend,
+    transform,
+    registrationMs,
+    details: {
+      transformKind: kind,
+      preset,
+      registeredSize: { fixed: f.size, moving: m.size },
+      transformParameterObject: maps,
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compare } from '../../src/compare.js';
+import { RegistrationError } from '../../src/errors.js';
+import { gridOf } from '../../src/image/image.js';
+import { registerElastix, explainElastixFailure } from '../../src/methods/elastix.js';
+import { buildParameterMap, ELASTIX_PRESETS } from '../../src/methods/elastix-presets.js';
+import { prepareImage } from '../../src/methods/prepare.js';
+import { cornerError } from '../../src/metrics/corner-error.js';
+import { nodeElastixRunner } from '../../src/node/elastix-runner.js';
+import { readImageFile } from '../../src/node/image-file.js';
+import { composeTransforms, similarity } from '../../src/transform/transform.js';
+import { fixture, similarityAbout, warp } from './helpers.js';
+
+const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+
+describe('elastix (Node, wasm)', () => {
+  it('recovers a known similarity on a real EM image within 0.5 px corner error', async () => {
+    const truth = similarityAbout(em, { rotationDeg: 9, scale: 1.08, translation: [7, -5] });
+    const result = await registerElastix(em, warp(em, truth), nodeElastixRunner);
+    const error = cornerError(truth, result.transform, gridOf(em));
+    assert.ok(error < 0.5, `corner error ${error.toFixed(3)} px`);
+    assert.equal(result.transform.type, 'similarity');
+    assert.equal(result.backend, 'wasm');
+    assert.ok(result.registrationMs > 0);
+  });
+
+  it('returns physical transforms when the moving image has spacing 2', async () => {
+    const truth = similarityAbout(em, { rotationDeg: -6, scale: 0.96, translation: [-8, 4] });
+    const coarse = { size: [256, 256] as [number, number], spacing: [2, 2] as [number, number], origin: [0.5, 0.5] as [number, number], direction: [1, 0, 0, 1] as [number, number, number, number] };
+    const moving = warp(em, truth, coarse);
+    const result = await registerElastix(em, moving, nodeElastixRunner);
+    const error = cornerError(truth, result.transform, gridOf(em));
+    assert.ok(error < 1, `corner error ${error.toFixed(3)} px`);
+  });
+
+  it('affine registration and an initial transform (composed into the result)', async () => {
+    const truth = similarityAbout(em, { rotationDeg: 4, scale: 1.03, translation: [3, 2] });
+    const moving = warp(em, truth);
+    const initial = similarityAbout(em, { rotationDeg: 3, scale: 1.02, translation: [2, 1] });
+    const result = await registerElastix(em, moving, nodeElastixRunner, { transform: 'affine', preset: 'fast', initialTransform: initial });
+    assert.equal(result.transform.type, 'affine');
+    const error = cornerError(truth, result.transform, gridOf(em));
+    assert.ok(error < 0.5, `corner error ${error.toFixed(3)} px`);
+  });
+
+  it('compare() runs elastix and reports quality that improves', async () => {
+    const truth = composeTransforms(similarityAbout(em, { rotationDeg: 5 }), similarity({ translation: [6, 0] }));
+    const [r] = await compare(em, warp(em, truth), ['elastix'], { elastixRunner: nodeElastixRunner });
+    assert.equal(r.method, 'elastix');
+    assert.ok(r.quality.nmiAfter > r.quality.nmiBefore + 0.05, JSON.stringify(r.quality));
+  });
+
+  it('builds parameter maps from presets with string-array overrides', () => {
+    const map = buildParameterMap('similarity', ELASTIX_PRESETS.default, { MaximumNumberOfIterations: 1000, FixedImagePyramidSchedule: [4, 4, 2, 2, 1, 1] });
+    assert.deepEqual(map.Transform, ['SimilarityTransform']);
+    assert.deepEqual(map.MaximumNumberOfIterations, ['1000']);
+    assert.deepEqual(map.FixedImagePyramidSchedule, ['4', '4', '2', '2', '1', '1']);
+    assert.deepEqual(map.Metric, ['AdvancedMattesMutualInformation']);
+  });
+
+  it('turns elastix failures into messages', async () => {
+    assert.match(explainElastixFailure(123456), /internal exception/);
+    assert.match(explainElastixFailure(new Error('ERROR: Too many samples map outside moving image buffer')), /lost the overlap/);
+    // An unknown transform makes the real pipeline fail.
+    await assert.rejects(
+      registerElastix(em, em, nodeElastixRunner, { preset: 'fast', parameters: { Transform: 'NoSuchTransform' } }),
+      (e: unknown) => e instanceof RegistrationError && /^elastix: /.test(e.message),
+    );
+  });
+});

@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
+import { resample } from '../../src/resample.js';
+import { invertTransform, similarity, type SimilarityParameters, type Transform } from '../../src/transform/transform.js';
+
+/** Absolute path of a committed fixture (tests run from dist/test/node). */
+export function fixture(name: string): string {
+  return fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url));
+}
+
+/** A similarity about the image centre. */
+export function similarityAbout(image: Image, params: SimilarityParameters): Transform {
+  return similarity({ ...params, center: gridCenter(gridOf(image)) });
+}
+
+/**
+ * The moving image of a synthetic pair with ground truth `truth` (fixed → moving):
+ * moving(T(p)) = fixed(p), on `grid` (default: the fixed grid).
+ */
+export function warp(fixed: Image, truth: Transform, grid = gridOf(fixed)): Image {
+  return resample(fixed, grid, invertTransform(truth));
+}
+
+/** A deterministic pseudo-random generator (mulberry32) for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A smooth random test image (sum of Gaussian blobs), float32. */
+export function blobs(width: number, height: number, seed = 1, count = 40): Image {
+  const r = rng(seed);
+  const data = new Float32Array(width * height);
+  for (let b = 0; b < count; b++) {
+    const cx = r() * width;
+    const cy = r() * height;
+    const s = 3 + r() * (Math.min(width, height) / 10);
+    const a = 0.5 + r();
+    for (let j = 0; j < height; j++) {
+      for (let i = 0; i < width; i++) data[j * width + i] += a * Math.exp(-((i - cx) ** 2 + (j - cy) ** 2) / (2 * s * s));
+    }
+  }
+  return createFloatImage([width, height], data);
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Image, ImageType } from 'itk-wasm';
+import { InputError, RegistrationError } from '../../src/errors.js';
+import { castForFile } from '../../src/image/cast.js';
+import { downsampleBy, downsampleFactor, downsampleToBudget } from '../../src/image/downsample.js';
+import { toGrayscale } from '../../src/image/grayscale.js';
+import { createFloatImage, gridOf, indexToPhysical } from '../../src/image/image.js';
+import { normalise } from '../../src/image/normalise.js';
+import { validateForRegistration } from '../../src/image/validate.js';
+import { blobs } from './helpers.js';
+
+function rawImage(size: number[], componentType: string, pixelType: string, components: number, data: ArrayLike<number>): Image {
+  const image = new Image(new ImageType(size.length, componentType as 'uint8', pixelType as 'Scalar', components));
+  image.size = size;
+  image.spacing = size.map(() => 1);
+  image.origin = size.map(() => 0);
+  const n = size.length;
+  image.direction = new Float64Array(n * n).map((_, k) => (k % (n + 1) === 0 ? 1 : 0));
+  image.data = data as Image['data'];
+  return image;
+}
+
+describe('grayscale conversion', () => {
+  it('RGB → Rec. 709 luminance; gray stored as RGB keeps its values', () => {
+    const rgb = rawImage([2, 1], 'uint8', 'RGB', 3, Uint8Array.from([255, 0, 0, 100, 100, 100]));
+    const g = toGrayscale(rgb).data as Float32Array;
+    assert.ok(Math.abs(g[0] - 0.2126 * 255) < 1e-3);
+    assert.ok(Math.abs(g[1] - 100) < 1e-3);
+  });
+
+  it('takes the chosen component of multi-component pixels, and explains a missing one', () => {
+    const v = rawImage([2, 1], 'uint16', 'VariableLengthVector', 3, Uint16Array.from([1, 2, 3, 4, 5, 6]));
+    assert.deepEqual(Array.from(toGrayscale(v).data as Float32Array), [1, 4]);
+    assert.deepEqual(Array.from(toGrayscale(v, { component: 2 }).data as Float32Array), [3, 6]);
+    assert.throws(() => toGrayscale(v, { component: 5, label: 'spec.tif' }), (e: unknown) => e instanceof InputError && /spec\.tif.*component 5/.test(e.message));
+  });
+
+  it('treats a single-slice 3-D image as 2-D, refuses volumes', () => {
+    const slice = rawImage([3, 2, 1], 'float32', 'Scalar', 1, Float32Array.from([1, 2, 3, 4, 5, 6]));
+    const g = toGrayscale(slice);
+    assert.equal(g.imageType.dimension, 2);
+    assert.deepEqual(g.size, [3, 2]);
+    const volume = rawImage([3, 2, 4], 'float32', 'Scalar', 1, new Float32Array(24));
+    assert.throws(() => toGrayscale(volume, { label: 'stack.mha' }), /stack\.mha.*3-D volume/);
+  });
+
+  it('does not mutate its input', () => {
+    const data = Uint8Array.from([1, 2, 3, 4]);
+    const image = rawImage([2, 2], 'uint8', 'Scalar', 1, data);
+    const g = toGrayscale(image);
+    (g.data as Float32Array)[0] = 99;
+    assert.deepEqual(Array.from(image.data as Uint8Array), [1, 2, 3, 4]);
+  });
+});
+
+describe('validation', () => {
+  it('refuses tiny, all-NaN and mostly-NaN images with the file name', () => {
+    assert.throws(() => validateForRegistration(createFloatImage([1, 1], new Float32Array(1)), 'dot.png'), /dot\.png: is 1×1 pixels/);
+    const nan = createFloatImage([32, 32], new Float32Array(1024).fill(NaN));
+    assert.throws(() => validateForRegistration(nan, 'nan.tif'), /nan\.tif: has no finite pixel values/);
+    const mostly = new Float32Array(1024).fill(NaN);
+    for (let k = 0; k < 100; k++) mostly[k] = k;
+    assert.throws(() => validateForRegistration(createFloatImage([32, 32], mostly), 'm.tif'), /90 % of its pixels are NaN/);
+  });
+
+  it('reports a constant image as a registration failure, not an input error', () => {
+    assert.throws(() => validateForRegistration(createFloatImage([32, 32], new Float32Array(1024).fill(7)), 'flat.png'),
+      (e: unknown) => e instanceof RegistrationError && /flat\.png.*constant/.test(e.message));
+  });
+
+  it('fills a few NaN pixels with the background level, on a copy', () => {
+    const image = blobs(32, 32);
+    const data = image.data as Float32Array;
+    data[5] = NaN;
+    const out = validateForRegistration(image, 'x');
+    assert.ok(Number.isFinite((out.data as Float32Array)[5]));
+    assert.ok(Number.isNaN(data[5]), 'input untouched');
+  });
+});
+
+describe('normalisation', () => {
+  it('maps percentiles to [0, 1], so one hot pixel does not squash the image', () => {
+    const data = new Float32Array(10000);
+    for (let k = 0; k < data.length; k++) data[k] = k % 100;
+    data[0] = 1e6; // hot pixel
+    const n = normalise(createFloatImage([100, 100], data), { low: 1, high: 99 }).data as Float32Array;
+    assert.equal(n[0], 1);
+    assert.ok(Math.abs(n[50] - 0.5) < 0.02, `mid value ${n[50]}`);
+    assert.ok(n.every((v) => v >= 0 && v <= 1));
+  });
+
+  it('sqrt and log compress count data before scaling', () => {
+    const data = Float32Array.from({ length: 400 }, (_, k) => k * k);
+    const lin = normalise(createFloatImage([20, 20], data), { low: 0, high: 100 }).data as Float32Array;
+    const sq = normalise(createFloatImage([20, 20], data), { low: 0, high: 100, compress: 'sqrt' }).data as Float32Array;
+    assert.ok(Math.abs(sq[200] - 200 / 399) < 1e-3);
+    assert.ok(sq[200] > lin[200]);
+  });
+});
+
+describe('downsampling to a pixel budget', () => {
+  it('chooses the smallest block that fits', () => {
+    assert.equal(downsampleFactor([512, 512], 512 * 512), 1);
+    assert.equal(downsampleFactor([512, 512], 256 * 256), 2);
+    assert.equal(downsampleFactor([1000, 1000], 256 * 256), 4);
+  });
+
+  it('keeps physical coordinates: a feature stays at its physical point', () => {
+    const w = 64;
+    const data = new Float32Array(w * w);
+    // A bright 4×4 block at indices 20..23: centre index 21.5.
+    for (let j = 20; j < 24; j++) for (let i = 20; i < 24; i++) data[j * w + i] = 1;
+    const image = createFloatImage([w, w], data, { spacing: [0.5, 0.5], origin: [10, -3] });
+    const centre = indexToPhysical(gridOf(image), 21.5, 21.5);
+    const small = downsampleBy(image, 4);
+    assert.deepEqual(small.spacing, [2, 2]);
+    const d = small.data as Float32Array;
+    let sx = 0;
+    let sy = 0;
+    let s = 0;
+    for (let j = 0; j < 16; j++) for (let i = 0; i < 16; i++) {
+      sx += i * d[j * 16 + i];
+      sy += j * d[j * 16 + i];
+      s += d[j * 16 + i];
+    }
+    const got = indexToPhysical(gridOf(small), sx / s, sy / s);
+    assert.ok(Math.hypot(got[0] - centre[0], got[1] - centre[1]) < 1e-9, `${got} vs ${centre}`);
+    assert.equal(downsampleToBudget(image, 64 * 64), image);
+  });
+});
+
+describe('casting for files', () => {
+  it('rounds and clamps to the original integer type, rescales float for PNG', () => {
+    const f = createFloatImage([3, 1], Float32Array.from([-5, 100.6, 70000]));
+    assert.deepEqual(Array.from(castForFile(f, 'a.tif', 'uint16').data as Uint16Array), [0, 101, 65535]);
+    const png = castForFile(f, 'a.png', 'float32');
+    assert.equal(png.imageType.componentType, 'uint8');
+    assert.equal(castForFile(f, 'a.nrrd', 'float32'), f);
+  });
+});
