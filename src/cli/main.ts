@@ -169,8 +169,11 @@ function buildProgram(): Command {
 
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // itk-wasm prints diagnostics with console.log; stdout belongs to the result.
-  console.log = console.error;
+  // itk-wasm prints its own diagnostics (console.log/error) around failures we already explain in
+  // one line; stdout belongs to the result. XEMREG_DEBUG=1 sends them to stderr instead.
+  const debug = process.env.XEMREG_DEBUG === '1';
+  const toStderr = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
+  console.log = console.info = console.warn = console.error = debug ? toStderr : () => {};
   const program = buildProgram();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   try {

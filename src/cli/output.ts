@@ -49,9 +49,11 @@ export function cliDocument(fixedPath: string, movingPath: string, fixed: Image,
   return { fixed: fixedPath, moving: movingPath, images: { fixed: describe(fixed), moving: describe(moving) }, results };
 }
 
+const fmtSpacing = (v: number) => String(Number(v.toPrecision(6)));
+
 export function summary(doc: CliDocument): string {
-  const lines = [`fixed  ${doc.fixed}  ${doc.images.fixed.size.join('×')} px, spacing ${doc.images.fixed.spacing.join(' × ')}`,
-    `moving ${doc.moving}  ${doc.images.moving.size.join('×')} px, spacing ${doc.images.moving.spacing.join(' × ')}`];
+  const lines = [`fixed  ${doc.fixed}  ${doc.images.fixed.size.join('×')} px, spacing ${doc.images.fixed.spacing.map(fmtSpacing).join(' × ')}`,
+    `moving ${doc.moving}  ${doc.images.moving.size.join('×')} px, spacing ${doc.images.moving.spacing.map(fmtSpacing).join(' × ')}`];
   for (const r of doc.results) {
     const t = r.transform;
     const params =

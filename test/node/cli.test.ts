@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Image, ImageType } from 'itk-wasm';
+import { castToInteger } from '../../src/image/cast.js';
+import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
+import { prepareImage } from '../../src/methods/prepare.js';
+import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
+import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
+import { parseTransform } from '../../src/transform/formats.js';
+import { transformFromJSON } from '../../src/transform/json.js';
+import { fixture, similarityAbout, warp } from './helpers.js';
+
+const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function xemreg(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+const fixedPath = () => join(dir, 'fixed.png');
+const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+const truth = similarityAbout(em, { rotationDeg: 7, scale: 1.06, translation: [8, -5] });
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'xemreg-cli-'));
+  await copyFile(fixture('deepclem_s6_em_crop512.png'), fixedPath());
+  await writeImageFile(castToInteger(warp(em, truth), 'uint8'), join(dir, 'moving.tif'));
+  const coarse: Grid = { size: [256, 256], spacing: [2, 2], origin: [0.5, 0.5], direction: [1, 0, 0, 1] };
+  const movingCoarse = warp(em, truth, coarse);
+  await writeImageFile(movingCoarse, join(dir, 'moving2.mha'));
+  await writeImageFile(movingCoarse, join(dir, 'moving2.nrrd'));
+});
+
+after(async () => {
+  // Temporary files are left to the OS temp cleaner: they help debugging a failed run.
+});
+
+describe('xemreg register --method elastix', () => {
+  it('prints the contract JSON, and the transform is within 2 % of the width', async () => {
+    const run = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), '--method', 'elastix', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout); // exactly one JSON object on stdout
+    assert.equal(doc.fixed, fixedPath());
+    assert.equal(doc.moving, join(dir, 'moving.tif'));
+    assert.equal(doc.results.length, 1);
+    const r = doc.results[0];
+    assert.equal(r.method, 'elastix');
+    assert.equal(typeof r.backend, 'string');
+    assert.equal(r.transform.type, 'similarity');
+    for (const key of ['rotationDeg', 'scale']) assert.equal(typeof r.transform[key], 'number');
+    for (const key of ['translation', 'center']) assert.equal(r.transform[key].length, 2);
+    assert.equal(r.transform.matrix.length, 2);
+    assert.ok(r.timings.totalMs >= r.timings.registrationMs && r.timings.registrationMs > 0);
+    assert.ok(r.quality.nmiAfter > r.quality.nmiBefore);
+    const error = cornerError(truth, transformFromJSON(r.transform), gridOf(em));
+    assert.ok(isSuccess(error, gridOf(em)), `corner error ${error}`);
+    assert.ok(error < 0.5, `corner error ${error}`);
+  });
+
+  for (const ext of ['mha', 'nrrd']) {
+    it(`honours spacing 2 of a moving .${ext}: the transform is physical`, async () => {
+      const run = await xemreg('register', fixedPath(), join(dir, `moving2.${ext}`), '--json');
+      assert.equal(run.code, 0, run.stderr);
+      const doc = JSON.parse(run.stdout);
+      assert.deepEqual(doc.images.moving.spacing, [2, 2]);
+      const error = cornerError(truth, transformFromJSON(doc.results[0].transform), gridOf(em));
+      assert.ok(error < 0.02 * 512, `corner error ${error}`);
+      assert.ok(error < 1, `corner error ${error}`);
+    });
+  }
+
+  it('writes the registered image and the transform in all three formats', async () => {
+    const out = join(dir, 'registered.nrrd');
+    const base = ['register', fixedPath(), join(dir, 'moving.tif'), '--preset', 'fast', '--json', '--out', out];
+    const runs = await Promise.all(['json', 'tfm', 'txt'].map((ext) => xemreg(...base, '--transform', join(dir, `T.${ext}`))));
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    const fromStdout = transformFromJSON(JSON.parse(runs[0].stdout).results[0].transform);
+    const formats = { json: 'json', tfm: 'tfm', txt: 'elastix' } as const;
+    for (const [ext, format] of Object.entries(formats)) {
+      const text = await readFile(join(dir, `T.${ext}`), 'utf8');
+      const t = parseTransform(text, format);
+      // Each run registers independently; all agree with the truth.
+      assert.ok(cornerError(truth, t, gridOf(em)) < 1, `${ext}: ${cornerError(truth, t, gridOf(em))}`);
+    }
+    assert.ok(cornerError(fromStdout, parseTransform(await readFile(join(dir, 'T.json'), 'utf8'), 'json'), gridOf(em)) < 1e-9);
+    const registered = await readImageFile(out);
+    assert.deepEqual(registered.size, [512, 512]);
+    assert.equal(registered.imageType.componentType, 'uint8', 'the moving file was 8-bit');
+  });
+
+  it('prints a human summary without --json, and help with exit 0', async () => {
+    const run = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), '--preset', 'fast');
+    assert.equal(run.code, 0, run.stderr);
+    const m = /elastix\s+rotation (-?[\d.]+)°, scale ([\d.]+)/.exec(run.stdout);
+    assert.ok(m, run.stdout);
+    assert.ok(Math.abs(Number(m[1]) - 7) < 0.1 && Math.abs(Number(m[2]) - 1.06) < 0.002, run.stdout);
+    assert.match(run.stdout, /spacing 1 × 1\n/);
+    const help = await xemreg('register', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--method <name>/);
+    assert.match(help.stdout, /--transform <file>/);
+  });
+});
+
+describe('xemreg bad input', () => {
+  async function expectFailure(code: number, pattern: RegExp, ...args: string[]) {
+    const run = await xemreg('register', ...args, '--json');
+    assert.equal(run.code, code, `exit code for ${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.stdout, '', 'nothing on stdout');
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line on stderr, got: ${run.stderr}`);
+    assert.match(lines[0], pattern);
+  }
+
+  it('a text file renamed .png', async () => {
+    const p = join(dir, 'notes.png');
+    await writeFile(p, 'these are my notes, not an image\n');
+    await expectFailure(2, /notes\.png: is not an image format/, p, fixedPath());
+  });
+
+  it('a truncated PNG', async () => {
+    const p = join(dir, 'truncated.png');
+    await writeFile(p, (await readFile(fixedPath())).subarray(0, 4000));
+    await expectFailure(2, /truncated\.png: could not be decoded: the file is truncated or corrupt/, fixedPath(), p);
+  });
+
+  it('a 3-D volume', async () => {
+    const p = join(dir, 'volume.mha');
+    const volume = new Image(new ImageType(3, 'float32', 'Scalar', 1));
+    volume.size = [32, 32, 8];
+    volume.spacing = [1, 1, 1];
+    volume.origin = [0, 0, 0];
+    volume.direction = new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    volume.data = Float32Array.from({ length: 32 * 32 * 8 }, (_, k) => k % 17);
+    await writeImageFile(volume, p);
+    await expectFailure(2, /volume\.mha: is a 3-D volume \(32×32×8\)/, fixedPath(), p);
+  });
+
+  it('a 1×1 image', async () => {
+    const p = join(dir, 'dot.png');
+    await writeImageFile(castToInteger(createFloatImage([1, 1], Float32Array.from([9])), 'uint8'), p);
+    await expectFailure(2, /dot\.png: is 1×1 pixels/, p, fixedPath());
+  });
+
+  it('a constant image (registration cannot work: exit 1)', async () => {
+    const p = join(dir, 'flat.png');
+    await writeImageFile(castToInteger(createFloatImage([64, 64], new Float32Array(64 * 64).fill(128)), 'uint8'), p);
+    await expectFailure(1, /flat\.png: image is constant/, fixedPath(), p);
+  });
+
+  it('a float TIFF full of NaN', async () => {
+    const p = join(dir, 'nan.tif');
+    await writeImageFile(createFloatImage([64, 64], new Float32Array(64 * 64).fill(NaN)), p);
+    await expectFailure(2, /nan\.tif: has no finite pixel values/, p, fixedPath());
+  });
+
+  it('a missing file', async () => {
+    await expectFailure(2, /nowhere\.png: file not found/, fixedPath(), join(dir, 'nowhere.png'));
+  });
+
+  it('a method that is not available yet, and unknown options', async () => {
+    await expectFailure(2, /method "cnn" is not available: not available yet/, fixedPath(), fixedPath(), '--method', 'cnn');
+    await expectFailure(2, /method "hybrid" is not available/, fixedPath(), fixedPath(), '--method', 'hybrid');
+    await expectFailure(2, /--method: expected cnn, elastix, hybrid or all/, fixedPath(), fixedPath(), '--method', 'magic');
+    await expectFailure(2, /unknown option '--frobnicate'/, fixedPath(), fixedPath(), '--frobnicate');
+    await expectFailure(2, /--transform "x\.mat": transform files end in \.json, \.tfm or \.txt/, fixedPath(), fixedPath(), '--transform', 'x.mat');
+  });
+});
