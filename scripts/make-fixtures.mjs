@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Regenerates test/fixtures from the project's source data (MIT-licensed files only; see
-// test/fixtures/README.md). Usage: node scripts/make-fixtures.mjs [--data ../shared/data]
+// Regenerates samples from the project's source data (MIT-licensed files only; see
+// samples/README.md). Usage: node scripts/make-fixtures.mjs [--data ../shared/data]
 // Needs `npm run build` first. Not run by install or tests: the fixtures are committed.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { readImageFile, writeImageFile } from '../dist/src/node/image-file.js';
 
 const args = process.argv.slice(2);
 const data = args.includes('--data') ? args[args.indexOf('--data') + 1] : '../shared/data';
-const out = 'test/fixtures';
+const out = 'samples';
 await mkdir(out, { recursive: true });
 
 /** Crop a 2-D scalar image (any pixel type) without changing its values. */
@@ -36,3 +36,29 @@ for (const element of ['Fe', 'S']) {
   await copyFile(join(data, 'xray', `hxn_xrf_${element}_K.tiff`), join(out, `hxn_xrf_${element}_K.tiff`));
 }
 console.error(`fixtures written to ${out}`);
+
+// Demo pairs: a moving image made from a co-registered partner by a known transform, so the app
+// (and anyone) can compare a registration with the truth. Truth maps fixed → moving (CONVENTIONS.md).
+const { prepareImage } = await import('../dist/src/methods/prepare.js');
+const { resample } = await import('../dist/src/resample.js');
+const { castToInteger } = await import('../dist/src/image/cast.js');
+const { similarity, invertTransform } = await import('../dist/src/transform/transform.js');
+const { transformToJSON } = await import('../dist/src/transform/json.js');
+const { gridCenter, gridOf } = await import('../dist/src/image/image.js');
+const { writeFile } = await import('node:fs/promises');
+
+const pairs = [
+  { name: 'TEM vs TEM (mono-modal)', fixed: 'deepclem_s6_em_crop512.png', partner: 'deepclem_s6_em_crop512.png', moving: 'deepclem_s6_em_moved.png', truth: { rotationDeg: 8, scale: 1.07, translation: [10, -6] }, integer: 'uint8' },
+  { name: 'TEM vs chromatin fluorescence (multi-modal)', fixed: 'deepclem_s6_em_crop512.png', partner: 'deepclem_s6_fm_crop512.png', moving: 'deepclem_s6_fm_moved.png', truth: { rotationDeg: 10, scale: 1.08, translation: [12, -8] }, integer: 'uint8' },
+  { name: 'XRF Fe vs XRF S (NSLS-II HXN)', fixed: 'hxn_xrf_Fe_K.tiff', partner: 'hxn_xrf_S_K.tiff', moving: 'hxn_xrf_S_K_moved.tiff', truth: { rotationDeg: -6, scale: 0.95, translation: [4, 3] }, integer: null },
+];
+const manifest = [];
+for (const pair of pairs) {
+  const fixed = prepareImage(await readImageFile(join(out, pair.fixed)), pair.fixed);
+  const partner = prepareImage(await readImageFile(join(out, pair.partner)), pair.partner);
+  const truth = similarity({ ...pair.truth, center: gridCenter(gridOf(fixed)) });
+  const moved = resample(partner, fixed, invertTransform(truth));
+  await writeImageFile(pair.integer ? castToInteger(moved, pair.integer) : moved, join(out, pair.moving));
+  manifest.push({ name: pair.name, fixed: pair.fixed, moving: pair.moving, truth: transformToJSON(truth) });
+}
+await writeFile(join(out, 'pairs.json'), JSON.stringify(manifest, null, 2) + '\n');

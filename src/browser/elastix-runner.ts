@@ -9,17 +9,32 @@ import type { ElastixRunner } from '../methods/elastix.js';
 import type { ParameterMap } from '../transform/elastix-parameters.js';
 import { itkWorkerUrl } from './assets.js';
 
+/** Terminates once: itk-wasm's patched terminate() throws when its proxy is already released. */
+function terminator(worker: Worker): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    try {
+      worker.terminate();
+    } catch {
+      // Already released by itk-wasm: the worker is gone either way.
+    }
+  };
+}
+
 export function createBrowserElastixRunner(): ElastixRunner {
   return {
     backend: 'wasm-worker',
     async run({ parameterObject, fixed, moving, initialTransformParameterObject, signal }) {
       if (signal?.aborted) throw new CancelledError();
       const worker = await createWebWorker(itkWorkerUrl());
+      const stop = terminator(worker);
       let onAbort: (() => void) | undefined;
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => {
-          worker.terminate();
           reject(new CancelledError());
+          stop();
         };
         signal?.addEventListener('abort', onAbort, { once: true });
       });
@@ -34,9 +49,13 @@ export function createBrowserElastixRunner(): ElastixRunner {
         });
         const result = await Promise.race([run, aborted]);
         return result.transformParameterObject as ParameterMap[];
+      } catch (error) {
+        // Terminating the worker also rejects the pipeline call ("proxy released"): report the cancel.
+        if (signal?.aborted) throw new CancelledError();
+        throw error;
       } finally {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
-        worker.terminate();
+        stop();
       }
     },
   };

@@ -70,6 +70,16 @@ export function explainElastixFailure(error: unknown): string {
   return `elastix failed: ${(line ?? text).slice(0, 300)}`;
 }
 
+/** Smallest side, in pixels, of the coarsest pyramid level: below it MI has too few samples to steer. */
+const COARSEST_SIDE = 32;
+
+/** Pyramid levels for this pair: the preset's, fewer for small images (a 160² XRF map gets 3, not 5). */
+export function levelsFor(fixed: Image, moving: Image, wanted: number): number {
+  const side = Math.min(fixed.size[0], fixed.size[1], moving.size[0], moving.size[1]);
+  const fit = Math.floor(Math.log2(side / COARSEST_SIDE)) + 1;
+  return Math.max(1, Math.min(wanted, fit));
+}
+
 function resolvePreset(preset: ElastixOptions['preset']): ElastixPreset {
   if (preset === undefined) return ELASTIX_PRESETS.default;
   if (typeof preset === 'string') {
@@ -97,7 +107,7 @@ export async function registerElastix(
   // Normalise, then average down: elastix's cost grows with the pyramid, not with accuracy needs.
   const f = downsampleToBudget(normalise(fixed, { low, high }), preset.maxPixels);
   const m = downsampleToBudget(normalise(moving, { low, high }), preset.maxPixels);
-  const parameterMap = buildParameterMap(kind, preset, options.parameters);
+  const parameterMap = buildParameterMap(kind, { ...preset, resolutions: levelsFor(f, m, preset.resolutions) }, options.parameters);
   const initial = options.initialTransform;
   let maps: ParameterMap[];
   try {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { compare } from '../../src/compare.js';
 import { RegistrationError } from '../../src/errors.js';
 import { gridOf } from '../../src/image/image.js';
-import { registerElastix, explainElastixFailure } from '../../src/methods/elastix.js';
+import { registerElastix, explainElastixFailure, levelsFor } from '../../src/methods/elastix.js';
+import { createFloatImage } from '../../src/image/image.js';
 import { buildParameterMap, ELASTIX_PRESETS } from '../../src/methods/elastix-presets.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { cornerError } from '../../src/metrics/corner-error.js';
@@ -57,6 +58,22 @@ describe('elastix (Node, wasm)', () => {
     assert.deepEqual(map.MaximumNumberOfIterations, ['1000']);
     assert.deepEqual(map.FixedImagePyramidSchedule, ['4', '4', '2', '2', '1', '1']);
     assert.deepEqual(map.Metric, ['AdvancedMattesMutualInformation']);
+  });
+
+  it('uses fewer pyramid levels for small images', () => {
+    const image = (w: number, h: number) => createFloatImage([w, h], new Float32Array(w * h));
+    assert.equal(levelsFor(image(160, 160), image(160, 160), 5), 3);
+    assert.equal(levelsFor(image(512, 512), image(320, 320), 5), 4);
+    assert.equal(levelsFor(image(2048, 2048), image(2048, 2048), 5), 5);
+    assert.equal(levelsFor(image(20, 20), image(512, 512), 5), 1);
+  });
+
+  it('registers a small real XRF map pair (160², 3 levels) within 2 % of the width', async () => {
+    const fe = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'Fe');
+    const truth = similarityAbout(fe, { rotationDeg: 6, scale: 1.05, translation: [3, -2] });
+    const result = await registerElastix(fe, warp(fe, truth), nodeElastixRunner);
+    const error = cornerError(truth, result.transform, gridOf(fe));
+    assert.ok(error < 0.02 * 160, `corner error ${error.toFixed(3)} px`);
   });
 
   it('turns elastix failures into messages', async () => {

@@ -5,7 +5,7 @@ import { invertTransform, similarity, type SimilarityParameters, type Transform 
 
 /** Absolute path of a committed fixture (tests run from dist/test/node). */
 export function fixture(name: string): string {
-  return fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url));
+  return fileURLToPath(new URL(`../../../samples/${name}`, import.meta.url));
 }
 
 /** A similarity about the image centre. */

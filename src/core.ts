@@ -1,0 +1,24 @@
+/** The environment-free core: images, transforms, resampling, metrics, methods. No DOM, no Node APIs. */
+export * from './errors.js';
+export * from './image/image.js';
+export { toGrayscale, type GrayscaleOptions } from './image/grayscale.js';
+export { normalise, type NormaliseOptions } from './image/normalise.js';
+export { downsampleBy, downsampleFactor, downsampleToBudget } from './image/downsample.js';
+export { validateForRegistration, type ValidateOptions } from './image/validate.js';
+export { castForFile, castToInteger, rescaleToUint8 } from './image/cast.js';
+export { percentiles } from './image/statistics.js';
+export * from './transform/matrix.js';
+export * from './transform/transform.js';
+export * from './transform/json.js';
+export { readItkTfm, writeItkTfm } from './transform/itk-tfm.js';
+export * from './transform/elastix-parameters.js';
+export * from './transform/formats.js';
+export { resample, resampleWithMask, fixedIndexToMovingIndex, type ResampleOptions, type ResampleResult } from './resample.js';
+export { ncc, nmi } from './metrics/similarity-metrics.js';
+export { cornerError, isSuccess, SUCCESS_FRACTION } from './metrics/corner-error.js';
+export { registrationQuality, type Quality } from './metrics/quality.js';
+export { prepareImage, type PrepareOptions } from './methods/prepare.js';
+export { registerElastix, explainElastixFailure, type ElastixOptions, type ElastixRunner, type ElastixRunRequest } from './methods/elastix.js';
+export { ELASTIX_PRESETS, buildParameterMap, type ElastixPreset, type ElastixPresetName } from './methods/elastix-presets.js';
+export type { MethodName, MethodResult } from './methods/result.js';
+export { compare, availableMethods, METHOD_ORDER, type CompareOptions, type CompareEnvironment, type ComparedResult } from './compare.js';
