@@ -32,7 +32,7 @@ for (const kind of ['em', 'fm']) {
   const image = await readImageFile(join(data, 'clem', `deepclem_s6_${kind}.png`));
   await writeImageFile(crop(image, 180, 330, 512, 512), join(out, `deepclem_s6_${kind}_crop512.png`));
 }
-for (const element of ['Fe', 'S']) {
+for (const element of ['Fe', 'S', 'P']) {
   await copyFile(join(data, 'xray', `hxn_xrf_${element}_K.tiff`), join(out, `hxn_xrf_${element}_K.tiff`));
 }
 console.error(`fixtures written to ${out}`);
@@ -50,7 +50,7 @@ const { writeFile } = await import('node:fs/promises');
 const pairs = [
   { name: 'TEM vs TEM (mono-modal)', fixed: 'deepclem_s6_em_crop512.png', partner: 'deepclem_s6_em_crop512.png', moving: 'deepclem_s6_em_moved.png', truth: { rotationDeg: 8, scale: 1.07, translation: [10, -6] }, integer: 'uint8' },
   { name: 'TEM vs chromatin fluorescence (multi-modal)', fixed: 'deepclem_s6_em_crop512.png', partner: 'deepclem_s6_fm_crop512.png', moving: 'deepclem_s6_fm_moved.png', truth: { rotationDeg: 10, scale: 1.08, translation: [12, -8] }, integer: 'uint8' },
-  { name: 'XRF Fe vs XRF S (NSLS-II HXN)', fixed: 'hxn_xrf_Fe_K.tiff', partner: 'hxn_xrf_S_K.tiff', moving: 'hxn_xrf_S_K_moved.tiff', truth: { rotationDeg: -6, scale: 0.95, translation: [4, 3] }, integer: null },
+  { name: 'XRF Fe vs XRF P (NSLS-II HXN)', fixed: 'hxn_xrf_Fe_K.tiff', partner: 'hxn_xrf_P_K.tiff', moving: 'hxn_xrf_P_K_moved.tiff', truth: { rotationDeg: -6, scale: 0.95, translation: [4, 3] }, integer: null },
 ];
 const manifest = [];
 for (const pair of pairs) {

@@ -1,19 +1,32 @@
-/** Reading image files dropped or picked in the page, off the main thread (itk-wasm worker). */
-import { readImage } from '@itk-wasm/image-io';
+/** Reading and writing image files in the page, off the main thread (one itk-wasm worker per call). */
+import { readImage, writeImage } from '@itk-wasm/image-io';
 import { createWebWorker } from 'itk-wasm';
 import { InputError } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { itkWorkerUrl } from './assets.js';
 
-/** Read a File/Blob; `name` (default the file's name) identifies it in errors. The worker is terminated afterwards. */
+/** Run with a fresh worker that is terminated afterwards, whether the call succeeds or not. */
+async function withWorker<T>(run: (worker: Worker) => Promise<T>): Promise<T> {
+  const worker = await createWebWorker(itkWorkerUrl());
+  try {
+    return await run(worker);
+  } finally {
+    try {
+      worker.terminate();
+    } catch {
+      // itk-wasm already released it.
+    }
+  }
+}
+
+const baseName = (name: string) => name.split(/[\\/]/).pop() || 'image';
+
+/** Read a File/Blob; `name` (default the file's name) identifies it in errors. */
 export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image'): Promise<Image> {
   if (file.size === 0) throw new InputError(name, 'is empty (0 bytes)');
   const data = new Uint8Array(await file.arrayBuffer());
-  // Our own worker, so that it is terminated even when reading fails.
-  const worker = await createWebWorker(itkWorkerUrl());
   try {
-    const result = await readImage({ path: name.split(/[\\/]/).pop() || 'image', data }, { webWorker: worker });
-    const image = result.image;
+    const { image } = await withWorker((worker) => readImage({ path: baseName(name), data }, { webWorker: worker }));
     if (!image.data || image.data.length === 0) throw new InputError(name, 'holds no pixel data');
     image.name = name;
     return image;
@@ -21,7 +34,16 @@ export async function readImageBlob(file: Blob, name = (file as File).name ?? 'i
     if (error instanceof InputError) throw error;
     if (typeof error === 'number') throw new InputError(name, 'could not be decoded: the file is truncated or corrupt');
     throw new InputError(name, 'is not an image format itk-wasm can read (PNG, JPEG, TIFF, NRRD, MHA/MHD, NIfTI, …) or is corrupt');
-  } finally {
-    worker.terminate();
+  }
+}
+
+/** Encode an image in the format of `fileName`'s extension (.tif, .nrrd, .mha, .nii, .png, …). */
+export async function writeImageBlob(image: Image, fileName: string): Promise<Blob> {
+  try {
+    const { serializedImage } = await withWorker((worker) => writeImage(image, baseName(fileName), { webWorker: worker }));
+    return new Blob([serializedImage.data as Uint8Array<ArrayBuffer>]);
+  } catch (error) {
+    const reason = typeof error === 'number' ? 'the writer failed inside itk-wasm' : String((error as Error)?.message ?? error);
+    throw new InputError(fileName, `could not be written (${reason})`);
   }
 }

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { configureItkAssets } from '../../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../../src/browser/elastix-runner.js';
-import { readImageBlob } from '../../src/browser/image-file.js';
+import { readImageBlob, writeImageBlob } from '../../src/browser/image-file.js';
+import { createFloatImage } from '../../src/image/image.js';
 import { compare } from '../../src/compare.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { gridCenter, gridOf, type Image } from '../../src/image/image.js';
@@ -30,6 +31,20 @@ describe('image IO in the browser (itk-wasm worker, local pipelines)', () => {
     const tiff = await readImageBlob(await fixtureFile('hxn_xrf_Fe_K.tiff'));
     expect(tiff.size).to.deep.equal([160, 160]);
     expect(tiff.imageType.componentType).to.equal('float32');
+  });
+
+  it('writes NRRD and TIFF that read back with size, spacing and values', async () => {
+    const data = Float32Array.from({ length: 40 * 30 }, (_, k) => (k * 7) % 101);
+    const image = createFloatImage([40, 30], data, { spacing: [0.25, 0.5], origin: [3, 4] });
+    for (const name of ['out.nrrd', 'out.tif']) {
+      const blob = await writeImageBlob(image, name);
+      expect(blob.size).to.be.greaterThan(40 * 30 * 4 - 1);
+      const back = await readImageBlob(blob, name);
+      expect(back.size).to.deep.equal([40, 30]);
+      expect(back.spacing[0]).to.be.closeTo(0.25, 1e-6);
+      expect(back.spacing[1]).to.be.closeTo(0.5, 1e-6);
+      expect(Array.from(back.data as Float32Array)).to.deep.equal(Array.from(data));
+    }
   });
 
   it('names the file and the problem for a text file renamed .png', async () => {

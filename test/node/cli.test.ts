@@ -72,6 +72,23 @@ describe('xemreg register --method elastix', () => {
     assert.ok(error < 0.5, `corner error ${error}`);
   });
 
+  it('registers a co-registered real X-ray pair (XRF Fe as 16-bit PNG, P warped as float TIFF)', async () => {
+    const fe = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'Fe');
+    const p = prepareImage(await readImageFile(fixture('hxn_xrf_P_K.tiff')), 'P');
+    const max = (fe.data as Float32Array).reduce((a, v) => Math.max(a, v), 0);
+    const fe16 = createFloatImage([160, 160], (fe.data as Float32Array).map((v) => (v / max) * 65535));
+    await writeImageFile(castToInteger(fe16, 'uint16'), join(dir, 'xrf_fixed.png'));
+    const xrfTruth = similarityAbout(fe, { rotationDeg: 8, scale: 1.08, translation: [-5, 6] });
+    await writeImageFile(warp(p, xrfTruth), join(dir, 'xrf_moving.tif'));
+    const run = await xemreg('register', join(dir, 'xrf_fixed.png'), join(dir, 'xrf_moving.tif'), '--method', 'elastix', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.images.fixed.componentType, 'uint16');
+    assert.equal(doc.images.moving.componentType, 'float32');
+    const error = cornerError(xrfTruth, transformFromJSON(doc.results[0].transform), gridOf(fe));
+    assert.ok(isSuccess(error, gridOf(fe)), `corner error ${error} px, limit ${0.02 * 160}`);
+  });
+
   for (const ext of ['mha', 'nrrd']) {
     it(`honours spacing 2 of a moving .${ext}: the transform is physical`, async () => {
       const run = await xemreg('register', fixedPath(), join(dir, `moving2.${ext}`), '--json');
