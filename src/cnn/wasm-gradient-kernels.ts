@@ -8,6 +8,11 @@
  * Transposing xpad to [Ci, H, W, B] (channels become the batch) and dy to [Ho, Wo, B, Co] (a
  * filter whose taps are spaced by the stride) makes this a valid conv2d with dilation = stride;
  * its output [Ci, ≥kh, ≥kw, Co] sliced to the kernel size and transposed is dW.
+ *
+ * The backend's own input gradient (Conv2DBackpropInput) exists but is a naive loop, half of a
+ * training step here; it is replaced by the textbook identity: dx is a stride-1 convolution of
+ * dy dilated by the stride (zeros between samples) and padded by (k − 1 − pad), with the filter
+ * flipped spatially and its channel axes swapped. That runs on the fast conv2d path.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -54,6 +59,55 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   return out;
 }
 
+interface Conv2DBackpropInputAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape: [number, number, number, number];
+}
+
+function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { dy: dyInfo, filter: filterInfo } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
+  if (dataFormat !== 'NHWC') throw new Error('Conv2DBackpropInput (wasm): only NHWC is supported');
+  const refs = backend as BackendWithRefs;
+  const engine = tf.engine();
+  refs.incRef(dyInfo.dataId);
+  refs.incRef(filterInfo.dataId);
+  const dy = engine.makeTensorFromDataId(dyInfo.dataId, dyInfo.shape, dyInfo.dtype) as tf.Tensor4D;
+  const filter = engine.makeTensorFromDataId(filterInfo.dataId, filterInfo.shape, filterInfo.dtype) as tf.Tensor4D;
+  const [kh, kw] = filter.shape;
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const [batch, height, width] = inputShape;
+  const result = tf.tidy(() => {
+    const [, ho, wo, co] = dy.shape;
+    const sh = info.strideHeight;
+    const sw = info.strideWidth;
+    let d: tf.Tensor4D = dy;
+    if (sh > 1 || sw > 1) {
+      // Zeros between samples: [B, Ho, 1, Wo, 1, C] padded to [B, Ho, s, Wo, s, C], folded, trimmed.
+      const spread = tf.pad(tf.reshape(dy, [batch, ho, 1, wo, 1, co]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      d = tf.slice(tf.reshape(spread, [batch, ho * sh, wo * sw, co]), [0, 0, 0, 0], [batch, (ho - 1) * sh + 1, (wo - 1) * sw + 1, co]) as tf.Tensor4D;
+    }
+    const top = kh - 1 - info.padInfo.top;
+    const left = kw - 1 - info.padInfo.left;
+    const bottom = height + kh - 1 - top - d.shape[1];
+    const right = width + kw - 1 - left - d.shape[2];
+    // Negative padding (a trailing row/column the forward pass never read) becomes a crop.
+    const cropped = tf.slice(d, [0, Math.max(0, -top), Math.max(0, -left), 0], [batch, d.shape[1] - Math.max(0, -top) - Math.max(0, -bottom), d.shape[2] - Math.max(0, -left) - Math.max(0, -right), co]);
+    const padded = tf.pad(cropped, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
+    return tf.conv2d(padded, flipped, 1, 'valid');
+  });
+  dy.dispose();
+  filter.dispose();
+  refs.incRef(result.dataId);
+  const out = { dataId: result.dataId, shape: result.shape, dtype: result.dtype };
+  result.dispose();
+  return out;
+}
+
 let registered = false;
 
 /** Register the missing gradient kernels on the wasm backend (idempotent). */
@@ -61,4 +115,7 @@ export function registerWasmGradientKernels(): void {
   if (registered) return;
   registered = true;
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc });
+  // Replaces the backend's slow built-in kernel.
+  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc });
 }

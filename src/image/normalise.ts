@@ -15,11 +15,11 @@ export interface NormaliseOptions {
   compress?: 'none' | 'sqrt' | 'log';
 }
 
-export function normalise(image: Image, options: NormaliseOptions = {}): Image {
+/** Normalise raw values (see `normalise`); returns a new array. */
+export function normaliseData(src: Float32Array, options: NormaliseOptions = {}): Float32Array {
   const low = options.low ?? 1;
   const high = options.high ?? 99;
   const compress = options.compress ?? 'none';
-  const src = image.data as Float32Array;
   const out = new Float32Array(src.length);
   if (compress === 'none') {
     out.set(src);
@@ -40,5 +40,10 @@ export function normalise(image: Image, options: NormaliseOptions = {}): Image {
     const v = (out[k] - lo) / range;
     out[k] = v < 0 ? 0 : v > 1 ? 1 : Number.isNaN(v) ? 0 : v;
   }
+  return out;
+}
+
+export function normalise(image: Image, options: NormaliseOptions = {}): Image {
+  const out = normaliseData(image.data as Float32Array, options);
   return createFloatImage([image.size[0], image.size[1]], out, { ...gridOf(image), name: image.name });
 }

@@ -1,0 +1,115 @@
+/**
+ * Imaging a world as an X-ray map or an EM image. Both start from per-phase intensities (chosen
+ * independently, so contrast between the two is neither shared nor monotonic) plus some of the
+ * world's fine texture, then add each instrument's degradations:
+ *   X-ray (XRF/EDS/STXM): point-spread blur, coarse pixels (1–8× binning), Poisson counting noise
+ *     at low counts, background and its gradient, hot pixels.
+ *   EM (SEM/TEM/STEM): detail-rich texture, Gaussian noise, blur, gamma and contrast, inversion
+ *     (bright-field vs dark-field/HAADF), scan-line offsets.
+ */
+import { gaussianBlur } from '../image/gaussian.js';
+import type { Rng } from './random.js';
+import type { World } from './world.js';
+
+export type Modality = 'xray' | 'em';
+
+/** The world seen through one modality's contrast, at world resolution. */
+export function renderField(world: World, modality: Modality, rng: Rng): Float32Array {
+  const values = new Float32Array(world.phases);
+  for (let p = 0; p < world.phases; p++) values[p] = rng.next();
+  if (modality === 'xray' && rng.chance(0.7)) values[0] = rng.uniform(0, 0.1); // element absent from the matrix
+  const realSame = world.kind.startsWith('real:') && rng.chance(0.5);
+  const textureWeight = modality === 'em' ? rng.uniform(realSame ? 0.6 : 0.2, realSame ? 1 : 0.8) : rng.uniform(0, 0.25);
+  const sign = rng.chance(0.5) ? 1 : -1;
+  const out = new Float32Array(world.labels.length);
+  for (let k = 0; k < out.length; k++) out[k] = Math.max(0, values[world.labels[k]] + sign * textureWeight * world.texture[k] + (sign < 0 ? textureWeight : 0));
+  return out;
+}
+
+function binAndUpsample(data: Float32Array, n: number, f: number): Float32Array {
+  if (f <= 1) return data;
+  const m = Math.max(2, Math.floor(n / f));
+  const small = new Float32Array(m * m);
+  const block = n / m;
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      let c = 0;
+      for (let y = Math.floor(j * block); y < Math.floor((j + 1) * block); y++) {
+        for (let x = Math.floor(i * block); x < Math.floor((i + 1) * block); x++) {
+          s += data[y * n + x];
+          c++;
+        }
+      }
+      small[j * m + i] = c ? s / c : 0;
+    }
+  }
+  // Bilinear back to n×n, as the model's preprocessing resamples a coarse map onto its grid.
+  const out = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) {
+    const sy = Math.min(m - 1, Math.max(0, (y + 0.5) / block - 0.5));
+    const y0 = Math.min(m - 2, Math.floor(sy));
+    const fy = sy - y0;
+    for (let x = 0; x < n; x++) {
+      const sx = Math.min(m - 1, Math.max(0, (x + 0.5) / block - 0.5));
+      const x0 = Math.min(m - 2, Math.floor(sx));
+      const fx = sx - x0;
+      const a = small[y0 * m + x0] + (small[y0 * m + x0 + 1] - small[y0 * m + x0]) * fx;
+      const b = small[(y0 + 1) * m + x0] + (small[(y0 + 1) * m + x0 + 1] - small[(y0 + 1) * m + x0]) * fx;
+      out[y * n + x] = a + (b - a) * fy;
+    }
+  }
+  return out;
+}
+
+function ramp(n: number, rng: Rng, amplitude: number): (x: number, y: number) => number {
+  const a = rng.uniform(0, 2 * Math.PI);
+  const c = Math.cos(a) / n;
+  const s = Math.sin(a) / n;
+  return (x, y) => amplitude * ((x - n / 2) * c + (y - n / 2) * s + 0.5);
+}
+
+/** Degrade an n×n sampled X-ray concentration image into a realistic map (counts). */
+export function degradeXray(clean: Float32Array, n: number, rng: Rng): Float32Array {
+  let img = gaussianBlur(clean, n, n, rng.uniform(0.3, 3));
+  img = binAndUpsample(img, n, Math.round(rng.logUniform(1, 8)));
+  const counts = rng.logUniform(2, 300);
+  const background = rng.uniform(0, 0.2);
+  const gradient = ramp(n, rng, rng.chance(0.5) ? rng.uniform(0, 0.3) : 0);
+  const out = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const k = y * n + x;
+      out[k] = rng.poisson(counts * Math.max(0, img[k] + background + gradient(x, y)));
+    }
+  }
+  if (rng.chance(0.5)) {
+    const hot = Math.floor(n * n * rng.uniform(0, 0.003));
+    for (let h = 0; h < hot; h++) out[rng.int(0, n * n - 1)] = counts * rng.uniform(5, 50);
+  }
+  return out;
+}
+
+/** Degrade an n×n sampled EM intensity image. */
+export function degradeEm(clean: Float32Array, n: number, rng: Rng): Float32Array {
+  let img = gaussianBlur(clean, n, n, rng.uniform(0, 1.2));
+  const noise = rng.uniform(0, 0.15);
+  const gamma = rng.logUniform(0.6, 1.6);
+  const invert = rng.chance(0.3);
+  const lines = rng.chance(0.3) ? rng.uniform(0, 0.05) : 0;
+  let max = 0;
+  for (const v of img) if (v > max) max = v;
+  const scale = max > 0 ? 1 / max : 1;
+  const out = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) {
+    const offset = lines * rng.normal();
+    for (let x = 0; x < n; x++) {
+      const k = y * n + x;
+      let v = Math.pow(Math.max(0, img[k] * scale), gamma);
+      if (invert) v = 1 - v;
+      out[k] = v + offset + noise * rng.normal();
+    }
+  }
+  img = out;
+  return img;
+}
