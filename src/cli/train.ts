@@ -1,0 +1,200 @@
+/**
+ * `npm run train`: trains the registration CNN on synthetic pairs in Node (tfjs wasm backend),
+ * seeded, with checkpoints, resume, a progress bar with loss and ETA, and a loss log.
+ *
+ *   npm run train -- --name xemreg-sim-v1 --steps 6000 [--data samples] [--resume]
+ *
+ * Writes models/<name>/model.json + weights.bin (the latest checkpoint) and
+ * models/<name>/training/{state.json, optimizer.*, log.csv}.
+ */
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradientKernels } from '../cnn/wasm-gradient-kernels.js';
+import { buildModel, cornerLoss, decodeOutput, DEFAULT_MODEL_CONFIG } from '../cnn/model.js';
+import { summarise, type ErrorSummary } from '../cnn/evaluate.js';
+import { makeBatch, type PairBatch } from '../synthetic/batches.js';
+import type { NormalisedSimilarity } from '../cnn/model-frame.js';
+import { BatchPool } from '../node/batch-pool.js';
+import { loadModel, loadOptimizer, saveModel, saveOptimizer } from '../node/model-files.js';
+import { loadRealSources } from '../node/real-sources.js';
+import type { PairOptions } from '../synthetic/pairs.js';
+
+interface TrainFlags {
+  name: string;
+  out: string;
+  steps: string;
+  batch: string;
+  lr: string;
+  seed: string;
+  data: string;
+  workers: string;
+  checkpointEvery: string;
+  valPairs: string;
+  fineFraction: string;
+  realFraction: string;
+  resume?: boolean;
+}
+
+interface TrainState {
+  step: number;
+  steps: number;
+  seed: number;
+  batch: number;
+  lr: number;
+  data: string;
+  pairOptions: Omit<PairOptions, 'sources'>;
+  validation: ErrorSummary | null;
+  elapsedMs: number;
+}
+
+/** Cosine decay from lr to lr/100 over the run, after a short warm-up. */
+function learningRate(step: number, total: number, base: number): number {
+  const warm = Math.min(200, total / 20);
+  if (step < warm) return (base * (step + 1)) / warm;
+  const p = (step - warm) / Math.max(1, total - warm);
+  return base * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, p))));
+}
+
+function toTensors(batch: PairBatch, n: number) {
+  return {
+    fixed: tf.tensor4d(batch.fixed, [batch.size, n, n, 1]),
+    moving: tf.tensor4d(batch.moving, [batch.size, n, n, 1]),
+    targets: tf.tensor2d(batch.targets, [batch.size, 4]),
+  };
+}
+
+/** Predict normalised similarities for a batch (no gradient, tensors disposed). */
+export function predictBatch(model: tf.LayersModel, batch: PairBatch, n: number): NormalisedSimilarity[] {
+  const out = tf.tidy(() => {
+    const { fixed, moving } = toTensors(batch, n);
+    return (model.predict([fixed, moving]) as tf.Tensor).dataSync();
+  });
+  return Array.from({ length: batch.size }, (_, i) => decodeOutput(out.subarray(4 * i, 4 * i + 4)));
+}
+
+function truthsOf(batch: PairBatch): NormalisedSimilarity[] {
+  return Array.from({ length: batch.size }, (_, i) => decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  registerWasmGradientKernels();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const dir = join(flags.out, flags.name);
+  const trainingDir = join(dir, 'training');
+  await mkdir(trainingDir, { recursive: true });
+  const n = DEFAULT_MODEL_CONFIG.size;
+  const dataDir = flags.data === 'none' ? null : flags.data;
+
+  let state: TrainState;
+  let model: tf.LayersModel;
+  const optimizer = tf.train.adam(Number(flags.lr));
+  if (flags.resume && existsSync(join(trainingDir, 'state.json'))) {
+    state = JSON.parse(await readFile(join(trainingDir, 'state.json'), 'utf8'));
+    state.steps = Number(flags.steps);
+    model = await loadModel(dir);
+    await loadOptimizer(optimizer, join(trainingDir, 'optimizer'));
+    process.stderr.write(`resuming ${flags.name} at step ${state.step}/${state.steps}\n`);
+  } else {
+    state = {
+      step: 0,
+      steps: Number(flags.steps),
+      seed: Number(flags.seed),
+      batch: Number(flags.batch),
+      lr: Number(flags.lr),
+      data: flags.data,
+      pairOptions: { size: n, fineFraction: Number(flags.fineFraction), realFraction: Number(flags.realFraction) },
+      validation: null,
+      elapsedMs: 0,
+    };
+    model = buildModel(DEFAULT_MODEL_CONFIG);
+    await writeFile(join(trainingDir, 'log.csv'), 'step,lr,loss,val_success,val_median_corner,val_median_rotation_deg,val_median_scale_rel,val_median_shift_fraction,elapsed_s\n');
+  }
+
+  // Validation: pairs from a seed training never uses (training seeds batches from state.seed).
+  const sources = dataDir ? await loadRealSources(dataDir) : [];
+  const valOptions: PairOptions = { ...state.pairOptions, sources };
+  const valBatches = Array.from({ length: Math.ceil(Number(flags.valPairs) / 32) }, (_, i) => makeBatch(state.seed + 1_000_003, i, 32, valOptions));
+  const validate = (): ErrorSummary => {
+    const truths: NormalisedSimilarity[] = [];
+    const estimates: NormalisedSimilarity[] = [];
+    for (const b of valBatches) {
+      truths.push(...truthsOf(b));
+      estimates.push(...predictBatch(model, b, n));
+    }
+    return summarise(truths, estimates);
+  };
+
+  // Adam keys its moments by position: a fixed, name-sorted variable order makes resumed state line up.
+  const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val).sort((a, b) => a.name.localeCompare(b.name));
+  const pool = new BatchPool({ seed: state.seed, batchSize: state.batch, startIndex: state.step, options: state.pairOptions, dataDir, workers: Number(flags.workers) });
+  process.stderr.write(`training ${flags.name}: ${model.countParams()} parameters, ${await pool.sources()} real source images, batch ${state.batch}\n`);
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'train [{bar}] {value}/{total} | loss {loss} | val success {val} | {rate} pairs/s | ETA {eta_formatted}', etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 60000 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(state.steps, state.step, { loss: '—', val: state.validation ? `${(100 * state.validation.successRate).toFixed(1)}%` : '—', rate: '—' });
+  let ema = NaN;
+  const every = Number(flags.checkpointEvery);
+  let started = performance.now();
+  let samples = 0;
+  try {
+    while (state.step < state.steps) {
+      const batch = await pool.next();
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRate(state.step, state.steps, state.lr);
+      const { fixed, moving, targets } = toTensors(batch, n);
+      const loss = optimizer.minimize(() => cornerLoss(targets, model.apply([fixed, moving], { training: true }) as tf.Tensor), true, variables) as tf.Scalar;
+      const value = (await loss.data())[0];
+      tf.dispose([fixed, moving, targets, loss]);
+      ema = Number.isNaN(ema) ? value : 0.98 * ema + 0.02 * value;
+      state.step++;
+      samples += batch.size;
+      const rate = samples / ((performance.now() - started) / 1000);
+      bar.update(state.step, { loss: ema.toFixed(4), rate: rate.toFixed(1) });
+      if (state.step % every === 0 || state.step === state.steps) {
+        state.validation = validate();
+        state.elapsedMs += performance.now() - started;
+        started = performance.now();
+        samples = 0;
+        const v = state.validation;
+        await appendFile(
+          join(trainingDir, 'log.csv'),
+          `${state.step},${learningRate(state.step, state.steps, state.lr).toExponential(3)},${ema.toFixed(5)},${v.successRate.toFixed(4)},${v.medianCorner.toFixed(5)},${v.medianRotationDeg.toFixed(3)},${v.medianScaleRel.toFixed(5)},${v.medianShiftFraction.toFixed(5)},${(state.elapsedMs / 1000).toFixed(0)}\n`,
+        );
+        await saveModel(model, dir);
+        await saveOptimizer(optimizer, join(trainingDir, 'optimizer'));
+        await writeFile(join(trainingDir, 'state.json'), JSON.stringify(state, null, 2));
+        bar.update(state.step, { val: `${(100 * v.successRate).toFixed(1)}%` });
+      }
+    }
+  } finally {
+    bar.stop();
+    await pool.close();
+  }
+  process.stderr.write(`done: ${JSON.stringify(state.validation)}\n`);
+}
+
+const program = new Command()
+  .name('xemreg-train')
+  .description('Train the registration CNN on synthetic correlative X-ray/EM pairs (tfjs wasm backend).')
+  .option('--name <name>', 'model name: output in <out>/<name>', 'xemreg-sim-v1')
+  .option('--out <dir>', 'models folder', 'models')
+  .option('--steps <n>', 'optimiser steps', '6000')
+  .option('--batch <n>', 'pairs per step', '32')
+  .option('--lr <x>', 'peak learning rate (Adam, cosine decay)', '0.001')
+  .option('--seed <n>', 'seed of the synthetic data stream', '1')
+  .option('--data <dir>', 'folder of real images used as worlds besides procedural ones ("none" for procedural only)', 'samples')
+  .option('--workers <n>', 'data-generating worker threads', '1')
+  .option('--checkpoint-every <n>', 'steps between checkpoints (validation, save)', '250')
+  .option('--val-pairs <n>', 'validation pairs (held-out seed)', '256')
+  .option('--fine-fraction <p>', 'share of pairs with small (refinement-range) transforms', '0.4')
+  .option('--real-fraction <p>', 'share of worlds made from real images', '0.5')
+  .option('--resume', 'continue from the last checkpoint of <name>')
+  .action(train);
+
+await program.parseAsync(process.argv);
