@@ -4,7 +4,9 @@
  */
 import { MethodUnavailableError } from './errors.js';
 import type { Image } from './image/image.js';
+import { registerCnn, type CnnModel, type CnnOptions } from './methods/cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './methods/elastix.js';
+import { registerHybrid } from './methods/hybrid.js';
 import { prepareImage, type PrepareOptions } from './methods/prepare.js';
 import type { MethodName, MethodResult } from './methods/result.js';
 import { registrationQuality, type Quality } from './metrics/quality.js';
@@ -14,10 +16,15 @@ export const METHOD_ORDER: readonly MethodName[] = ['cnn', 'elastix', 'hybrid'];
 export interface CompareEnvironment {
   /** Executes elastix: `nodeElastixRunner` in Node, `createBrowserElastixRunner()` in the page. */
   elastixRunner: ElastixRunner;
+  /** The loaded registration network; without it, cnn and hybrid are unavailable. */
+  cnn?: CnnModel;
 }
 
 export interface CompareOptions {
   elastix?: ElastixOptions;
+  cnn?: CnnOptions;
+  /** elastix options of the hybrid's refinement (default preset 'fast'). */
+  hybridElastix?: ElastixOptions;
   /** Grayscale conversion and validation of the fixed image. */
   fixedInput?: PrepareOptions;
   /** Grayscale conversion and validation of the moving image. */
@@ -33,16 +40,16 @@ export interface ComparedResult extends MethodResult {
   quality: Quality;
 }
 
-/** Methods of this build. The CNN and hybrid arrive with the model. */
-export function availableMethods(): MethodName[] {
-  return ['elastix'];
+/** Methods usable with or without a registration model: cnn and hybrid need one. */
+export function availableMethods(hasModel: boolean): MethodName[] {
+  return hasModel ? ['cnn', 'elastix', 'hybrid'] : ['elastix'];
 }
 
-export function checkMethods(methods: readonly MethodName[]): void {
+export function checkMethods(methods: readonly MethodName[], hasModel: boolean): void {
   for (const m of methods) {
     if (!METHOD_ORDER.includes(m)) throw new MethodUnavailableError(m, `unknown method (use ${METHOD_ORDER.join(', ')})`);
-    if (!availableMethods().includes(m)) {
-      throw new MethodUnavailableError(m, 'not available yet in this version: the CNN model has not been shipped; use --method elastix');
+    if (!availableMethods(hasModel).includes(m)) {
+      throw new MethodUnavailableError(m, 'not available yet in this version: no registration model is shipped; use --method elastix');
     }
   }
 }
@@ -55,7 +62,7 @@ export async function compare(
   env: CompareEnvironment,
   options: CompareOptions = {},
 ): Promise<ComparedResult[]> {
-  checkMethods(methods);
+  checkMethods(methods, Boolean(env.cnn));
   const fixedGray = prepareImage(fixed, options.labels?.fixed ?? (fixed.name || 'fixed'), options.fixedInput);
   const movingGray = prepareImage(moving, options.labels?.moving ?? (moving.name || 'moving'), options.movingInput);
   const ordered = METHOD_ORDER.filter((m) => methods.includes(m));
@@ -63,12 +70,22 @@ export async function compare(
   for (const [index, method] of ordered.entries()) {
     options.onMethodStart?.(method, index, ordered.length);
     let result: MethodResult;
+    const cnn = env.cnn as CnnModel; // checked by checkMethods for cnn and hybrid
     switch (method) {
+      case 'cnn':
+        result = registerCnn(fixedGray, movingGray, cnn, options.cnn);
+        break;
       case 'elastix':
         result = await registerElastix(fixedGray, movingGray, env.elastixRunner, { ...options.elastix, signal: options.signal });
         break;
-      default:
-        throw new MethodUnavailableError(method, 'not implemented');
+      case 'hybrid':
+        result = await registerHybrid(fixedGray, movingGray, cnn, env.elastixRunner, {
+          cnn: options.cnn,
+          elastix: { ...options.hybridElastix, signal: options.signal },
+          // compare-all already ran the CNN on this pair: its estimate seeds the hybrid.
+          cnnResult: results.find((r) => r.method === 'cnn'),
+        });
+        break;
     }
     results.push({ ...result, quality: registrationQuality(fixedGray, movingGray, result.transform) });
   }

@@ -14,6 +14,7 @@ import { gridOf, type Image } from '../image/image.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
 import type { MethodName } from '../methods/result.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
+import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
 import { readImageFile, writeImageFile } from '../node/image-file.js';
 import { resample } from '../resample.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
@@ -32,6 +33,8 @@ interface RegisterFlags {
   fixedComponent?: string;
   movingComponent?: string;
   progress: boolean;
+  model?: string;
+  passes: string;
 }
 
 const OUT_EXTENSIONS = ['tif', 'tiff', 'nrrd', 'nhdr', 'mha', 'mhd', 'nii', 'nii.gz', 'png', 'jpg', 'jpeg', 'vtk', 'hdf5'];
@@ -70,7 +73,11 @@ function checkOutPath(path: string): void {
 async function runRegister(fixedPath: string, movingPath: string, flags: RegisterFlags): Promise<void> {
   const started = performance.now();
   const methods = methodsOf(flags.method);
-  checkMethods(methods);
+  const modelDir = flags.model ?? shippedModelDir();
+  const needsModel = methods.some((m) => m !== 'elastix');
+  checkMethods(methods, modelDir !== null);
+  const passes = Number(flags.passes);
+  if (!Number.isInteger(passes) || passes < 1) throw new UsageError(`--passes: expected an integer ≥ 1, got "${flags.passes}"`);
   if (!(flags.preset in ELASTIX_PRESETS)) throw new UsageError(`--preset: expected ${Object.keys(ELASTIX_PRESETS).join(', ')}, got "${flags.preset}"`);
   if (flags.transformType !== 'similarity' && flags.transformType !== 'affine') {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
@@ -105,8 +112,10 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     const fixed = await readImageFile(fixedPath);
     stage(`reading ${movingPath}`);
     const moving = await readImageFile(movingPath);
+    const cnn = needsModel && modelDir ? await loadCnnModel(modelDir) : undefined;
     const results: { result: ComparedResult; json: CliResultJSON }[] = [];
-    await compare(fixed, moving, methods, { elastixRunner: nodeElastixRunner }, {
+    await compare(fixed, moving, methods, { elastixRunner: nodeElastixRunner, cnn }, {
+      cnn: { passes },
       labels: { fixed: fixedPath, moving: movingPath },
       fixedInput: { component: fixedComponent },
       movingInput: { component: movingComponent },
@@ -160,6 +169,8 @@ function buildProgram(): Command {
     .option('--param <Key=value>', 'override an elastix parameter, e.g. --param MaximumNumberOfIterations=500 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--fixed-component <n>', 'component of a multi-component fixed image, or "luminance" for RGB (default: luminance for RGB, else 0)')
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
+    .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
+    .option('--passes <n>', 'CNN forward passes (the first estimates, the others refine)', '3')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (fixed: string, moving: string, flags: RegisterFlags) => {
       await runRegister(fixed, moving, flags);

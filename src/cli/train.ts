@@ -134,10 +134,15 @@ async function train(flags: TrainFlags): Promise<void> {
   const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val).sort((a, b) => a.name.localeCompare(b.name));
   const pool = new BatchPool({ seed: state.seed, batchSize: state.batch, startIndex: state.step, options: state.pairOptions, dataDir, workers: Number(flags.workers) });
   process.stderr.write(`training ${flags.name}: ${model.countParams()} parameters, ${await pool.sources()} real source images, batch ${state.batch}\n`);
+  // A live bar on a terminal; in a log file, one line every 50 steps instead.
+  const tty = Boolean(process.stderr.isTTY);
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'train [{bar}] {value}/{total} | loss {loss} | val success {val} | {rate} pairs/s | ETA {eta_formatted}', etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 60000 },
+    { stream: process.stderr, format: 'train [{bar}] {value}/{total} | loss {loss} | val success {val} | {rate} pairs/s | ETA {eta_formatted}', etaBuffer: 50, noTTYOutput: false },
     cliProgress.Presets.shades_classic,
   );
+  const logLine = (step: number, payload: Record<string, string>) => {
+    if (!tty && step % 50 === 0) process.stderr.write(`step ${step}/${state.steps} loss ${payload.loss} ${payload.rate} pairs/s\n`);
+  };
   bar.start(state.steps, state.step, { loss: '—', val: state.validation ? `${(100 * state.validation.successRate).toFixed(1)}%` : '—', rate: '—' });
   let ema = NaN;
   const every = Number(flags.checkpointEvery);
@@ -156,6 +161,7 @@ async function train(flags: TrainFlags): Promise<void> {
       samples += batch.size;
       const rate = samples / ((performance.now() - started) / 1000);
       bar.update(state.step, { loss: ema.toFixed(4), rate: rate.toFixed(1) });
+      logLine(state.step, { loss: ema.toFixed(4), rate: rate.toFixed(1) });
       if (state.step % every === 0 || state.step === state.steps) {
         state.validation = validate();
         state.elapsedMs += performance.now() - started;
@@ -170,6 +176,7 @@ async function train(flags: TrainFlags): Promise<void> {
         await saveOptimizer(optimizer, join(trainingDir, 'optimizer'));
         await writeFile(join(trainingDir, 'state.json'), JSON.stringify(state, null, 2));
         bar.update(state.step, { val: `${(100 * v.successRate).toFixed(1)}%` });
+        if (!tty) process.stderr.write(`checkpoint ${state.step}: validation ${JSON.stringify(v)}\n`);
       }
     }
   } finally {

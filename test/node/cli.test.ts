@@ -120,6 +120,27 @@ describe('xemreg register --method elastix', () => {
     assert.equal(registered.imageType.componentType, 'uint8', 'the moving file was 8-bit');
   });
 
+  it('--method all with a model folder: cnn, elastix, hybrid in order, each with the contract fields', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await import('@tensorflow/tfjs-backend-wasm');
+    const { buildModel } = await import('../../src/cnn/model.js');
+    const { saveModel } = await import('../../src/node/model-files.js');
+    await tf.setBackend('wasm');
+    const modelDir = join(dir, 'untrained-model');
+    await saveModel(buildModel(), modelDir);
+    const run = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), '--method', 'all', '--model', modelDir, '--passes', '2', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.deepEqual(doc.results.map((r: { method: string }) => r.method), ['cnn', 'elastix', 'hybrid']);
+    for (const r of doc.results) {
+      assert.equal(r.transform.type, 'similarity');
+      assert.equal(r.transform.matrix.length, 2);
+      assert.ok(r.timings.registrationMs > 0 && r.timings.totalMs >= r.timings.registrationMs);
+      assert.equal(typeof r.quality.nmiAfter, 'number');
+    }
+    assert.equal(doc.results[0].backend, 'wasm');
+  });
+
   it('prints a human summary without --json, and help with exit 0', async () => {
     const run = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), '--preset', 'fast');
     assert.equal(run.code, 0, run.stderr);

@@ -123,3 +123,22 @@ describe('CNN inference', () => {
     assert.equal(gridOf(em).size[0], 512, 'inputs untouched');
   });
 });
+
+describe('compare with a model: cnn, elastix, hybrid', () => {
+  it('runs all three in order; the hybrid refines the CNN estimate and says what it kept', async () => {
+    const { compare } = await import('../../src/compare.js');
+    const { nodeElastixRunner } = await import('../../src/node/elastix-runner.js');
+    const { cornerError } = await import('../../src/metrics/corner-error.js');
+    await tf.setBackend('wasm');
+    // An untrained network predicts the identity: the hybrid must then equal a short elastix run.
+    const cnn = cnnModel(buildModel(), 'untrained');
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const truth = similarityAbout(em, { rotationDeg: 3, scale: 1.02, translation: [4, -3] });
+    const results = await compare(em, warp(em, truth), ['hybrid', 'cnn', 'elastix'], { elastixRunner: nodeElastixRunner, cnn });
+    assert.deepEqual(results.map((r) => r.method), ['cnn', 'elastix', 'hybrid']);
+    const hybrid = results[2];
+    assert.equal(hybrid.details.kept, 'elastix');
+    assert.ok(cornerError(truth, hybrid.transform, gridOf(em)) < 0.5);
+    assert.ok(hybrid.registrationMs >= results[0].registrationMs);
+  });
+});
