@@ -3,3 +3,4 @@ export * from './core.js';
 export { configureItkAssets } from './browser/assets.js';
 export { readImageBlob, writeImageBlob } from './browser/image-file.js';
 export { createBrowserElastixRunner } from './browser/elastix-runner.js';
+export { chooseTfBackend, configureTfAssets, loadCnnModelFromUrl, type BackendChoice } from './browser/tf-backend.js';

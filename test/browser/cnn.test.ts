@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { configureItkAssets } from '../../src/browser/assets.js';
+import { readImageBlob } from '../../src/browser/image-file.js';
+import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
+import { gridOf } from '../../src/image/image.js';
+import { registerCnn } from '../../src/methods/cnn.js';
+import { prepareImage } from '../../src/methods/prepare.js';
+import { cornerError } from '../../src/metrics/corner-error.js';
+import { transformFromJSON, type TransformJSON } from '../../src/transform/json.js';
+
+configureItkAssets('/dist/assets/itk');
+
+interface Reference {
+  model: string;
+  passes: number;
+  results: { fixed: string; moving: string; transform: TransformJSON }[];
+}
+
+async function sample(name: string) {
+  const response = await fetch(`/samples/${name}`);
+  return prepareImage(await readImageBlob(new File([await response.blob()], name)), name);
+}
+
+describe('CNN in the browser', () => {
+  it('WebGL starts (or says why it fell back), and the same model gives the Node result within 0.5 px', async function () {
+    const choice = await chooseTfBackend();
+    expect(choice.backend, JSON.stringify(choice.fallbacks)).to.equal('webgl');
+    const response = await fetch('/dist/cnn-reference.json');
+    if (!response.ok) {
+      // No model in the repository yet (scripts/cnn-reference.mjs wrote nothing).
+      this.skip();
+    }
+    const reference = (await response.json()) as Reference;
+    const cnn = await loadCnnModelFromUrl(`/${reference.model}/model.json`);
+    const before = tf.memory().numTensors;
+    for (const r of reference.results) {
+      const fixed = await sample(r.fixed);
+      const moving = await sample(r.moving);
+      const result = registerCnn(fixed, moving, cnn, { passes: reference.passes });
+      expect(result.backend).to.equal('webgl');
+      const error = cornerError(transformFromJSON(r.transform), result.transform, gridOf(fixed));
+      expect(error, `${r.fixed} / ${r.moving}: WebGL vs Node corner distance ${error} px`).to.be.lessThan(0.5);
+    }
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+});
