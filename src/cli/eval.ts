@@ -1,0 +1,259 @@
+/**
+ * `npm run eval`: accuracy of a registration model, written next to it.
+ *  - synthetic held-out test set (default 1000 pairs, full documented range, a seed training
+ *    never uses) and a sample of training pairs: success, median errors, truth-vs-prediction plots;
+ *  - real co-registered pairs warped by random transforms of the documented range, per pair type;
+ *  - speed of one 512² registration in Node (wasm).
+ * Writes models/<name>/eval/{eval.json, *.svg} and the results section of MODEL_CARD.md.
+ *
+ *   npm run eval -- --model models/xemreg-sim-v1 [--pairs 1000] [--real-data ../shared/data]
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { summarise, type ErrorSummary, angleDifference } from '../cnn/evaluate.js';
+import type { NormalisedSimilarity } from '../cnn/model-frame.js';
+import { decodeOutput } from '../cnn/model.js';
+import { createFloatImage, gridCenter, gridOf, type Grid, type Image } from '../image/image.js';
+import { registerCnn, type CnnModel } from '../methods/cnn.js';
+import { prepareImage } from '../methods/prepare.js';
+import { cornerError, isSuccess } from '../metrics/corner-error.js';
+import { loadCnnModel } from '../node/cnn-model.js';
+import { readImageFile } from '../node/image-file.js';
+import { loadRealSources } from '../node/real-sources.js';
+import { scatterPlot, linePlot } from '../report/svg-plot.js';
+import { resample } from '../resample.js';
+import { makeBatch } from '../synthetic/batches.js';
+import { FULL_RANGE, sampleTransform } from '../synthetic/pairs.js';
+import { Rng } from '../synthetic/random.js';
+import { invertTransform, similarity, type SimilarityTransform } from '../transform/transform.js';
+
+interface EvalFlags {
+  model: string;
+  pairs: string;
+  trainPairs: string;
+  seed: string;
+  data: string;
+  realData: string;
+  transforms: string;
+  passes: string;
+}
+
+interface Predictions {
+  truths: NormalisedSimilarity[];
+  estimates: NormalisedSimilarity[];
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+function normalisedImage(data: Float32Array, n: number): Image {
+  return createFloatImage([n, n], data, { spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1] });
+}
+
+function toNormalisedSimilarity(t: SimilarityTransform): NormalisedSimilarity {
+  // The frame of a normalised image is the identity, and the transform's center is the origin.
+  return { rotationDeg: t.rotationDeg, scale: t.scale, tx: t.translation[0], ty: t.translation[1] };
+}
+
+/** Synthetic pairs through the full inference path (resampling, normalisation, passes). */
+function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, bar: cliProgress.SingleBar): Predictions {
+  const out: Predictions = { truths: [], estimates: [] };
+  const n = cnn.size;
+  for (let index = 0; out.truths.length < count; index++) {
+    const batch = makeBatch(seed, index, 32, options);
+    for (let i = 0; i < batch.size && out.truths.length < count; i++) {
+      const fixed = normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n);
+      const moving = normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n);
+      const result = registerCnn(fixed, moving, cnn, { passes });
+      out.truths.push(decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
+      out.estimates.push(toNormalisedSimilarity(result.transform as SimilarityTransform));
+      bar.increment();
+    }
+  }
+  return out;
+}
+
+interface RealPairType {
+  name: string;
+  pairs: { fixed: string; moving: string }[];
+}
+
+/** Co-registered real pairs available under a data folder (the project's shared layout, or samples/). */
+function realPairTypes(dir: string): RealPairType[] {
+  const types: RealPairType[] = [];
+  const clem = [6, 7, 8, 9].map((s) => ({ fixed: join(dir, 'clem', `deepclem_s${s}_em.png`), moving: join(dir, 'clem', `deepclem_s${s}_fm.png`) })).filter((p) => existsSync(p.fixed) && existsSync(p.moving));
+  if (clem.length === 0 && existsSync(join(dir, 'deepclem_s6_em_crop512.png'))) clem.push({ fixed: join(dir, 'deepclem_s6_em_crop512.png'), moving: join(dir, 'deepclem_s6_fm_crop512.png') });
+  if (clem.length) types.push({ name: 'DeepCLEM EM (fixed) vs chromatin fluorescence (moving)', pairs: clem });
+  const xrfDir = existsSync(join(dir, 'xray')) ? join(dir, 'xray') : dir;
+  const partners = ['Cr', 'P', 'S', 'Si'].map((e) => join(xrfDir, `hxn_xrf_${e}_K.tiff`)).filter(existsSync);
+  const fe = join(xrfDir, 'hxn_xrf_Fe_K.tiff');
+  if (existsSync(fe) && partners.length) types.push({ name: 'HXN XRF Fe (fixed) vs other element maps (moving)', pairs: partners.map((moving) => ({ fixed: fe, moving })) });
+  return types;
+}
+
+interface RealResult {
+  name: string;
+  count: number;
+  successRate: number;
+  medianCornerPx: number;
+  medianRotationDeg: number;
+}
+
+async function evaluateReal(cnn: CnnModel, type: RealPairType, transforms: number, passes: number, rng: Rng, bar: cliProgress.SingleBar): Promise<RealResult> {
+  const errors: number[] = [];
+  const rotations: number[] = [];
+  let successes = 0;
+  const perPair = Math.ceil(transforms / type.pairs.length);
+  for (const pair of type.pairs) {
+    const fixed = prepareImage(await readImageFile(pair.fixed), pair.fixed);
+    const partner = prepareImage(await readImageFile(pair.moving), pair.moving);
+    const grid: Grid = gridOf(fixed);
+    const side = Math.max(grid.size[0] * grid.spacing[0], grid.size[1] * grid.spacing[1]);
+    for (let k = 0; k < perPair; k++) {
+      const p = sampleTransform(rng, FULL_RANGE);
+      // Shift in normalised units (the frame spans 2) → physical: half the longer side per unit.
+      const truth = similarity({ rotationDeg: p.rotationDeg, scale: p.scale, translation: [(p.tx * side) / 2, (p.ty * side) / 2], center: gridCenter(grid) });
+      const moving = resample(partner, gridOf(partner), invertTransform(truth));
+      const result = registerCnn(fixed, moving, cnn, { passes });
+      const error = cornerError(truth, result.transform, grid);
+      errors.push(error);
+      rotations.push(Math.abs(angleDifference((result.transform as SimilarityTransform).rotationDeg, p.rotationDeg)));
+      if (isSuccess(error, grid)) successes++;
+      bar.increment();
+    }
+  }
+  return { name: type.name, count: errors.length, successRate: successes / errors.length, medianCornerPx: median(errors), medianRotationDeg: median(rotations) };
+}
+
+function plots(train: Predictions, test: Predictions): Record<string, string> {
+  const params: { key: string; label: string; get: (p: NormalisedSimilarity) => number; range: [number, number] }[] = [
+    { key: 'rotation', label: 'rotation (°)', get: (p) => p.rotationDeg, range: [-180, 180] },
+    { key: 'scale', label: 'scale', get: (p) => p.scale, range: [0.4, 2.1] },
+    { key: 'shift-x', label: 'shift x (fraction of field)', get: (p) => p.tx / 2, range: [-0.3, 0.3] },
+    { key: 'shift-y', label: 'shift y (fraction of field)', get: (p) => p.ty / 2, range: [-0.3, 0.3] },
+  ];
+  const out: Record<string, string> = {};
+  for (const p of params) {
+    out[`${p.key}.svg`] = scatterPlot(
+      [
+        { label: 'training pairs', color: '#1f77b4', points: train.truths.map((t, i) => [p.get(t), p.get(train.estimates[i])]) },
+        { label: 'held-out test pairs', color: '#d62728', points: test.truths.map((t, i) => [p.get(t), p.get(test.estimates[i])]) },
+      ],
+      { title: `${p.label}: truth vs prediction`, xLabel: `true ${p.label}`, yLabel: `predicted ${p.label}`, range: p.range, identity: true },
+    );
+  }
+  return out;
+}
+
+async function lossCurve(modelDir: string): Promise<string | null> {
+  const file = join(modelDir, 'training', 'log.csv');
+  if (!existsSync(file)) return null;
+  const rows = (await readFile(file, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  if (rows.length < 2) return null;
+  return linePlot(
+    [
+      { label: 'training loss (mean corner distance, EMA)', color: '#1f77b4', points: rows.map((r) => [r[0], r[2]]) },
+      { label: 'validation median corner distance', color: '#d62728', points: rows.map((r) => [r[0], r[4]]) },
+      { label: 'validation success rate', color: '#2ca02c', points: rows.map((r) => [r[0], r[3]]) },
+    ],
+    { title: 'training', xLabel: 'step', yLabel: 'normalised units / rate', yRange: [0, 1.5], width: 520, height: 320 },
+  );
+}
+
+function row(label: string, s: ErrorSummary): string {
+  return `| ${label} | ${s.count} | ${(100 * s.successRate).toFixed(1)} % | ${s.medianRotationDeg.toFixed(2)}° | ${(100 * s.medianScaleRel).toFixed(2)} % | ${(100 * s.medianShiftFraction).toFixed(2)} % |`;
+}
+
+async function evaluate(flags: EvalFlags): Promise<void> {
+  const cnn = await loadCnnModel(flags.model);
+  const passes = Number(flags.passes);
+  const outDir = join(flags.model, 'eval');
+  await mkdir(outDir, { recursive: true });
+  const sources = flags.data === 'none' ? [] : await loadRealSources(flags.data);
+  const options = { size: cnn.size, fineFraction: 0, sources };
+  const testCount = Number(flags.pairs);
+  const trainCount = Number(flags.trainPairs);
+  const realTypes = realPairTypes(flags.realData);
+  const realTotal = realTypes.reduce((n, t) => n + Math.ceil(Number(flags.transforms) / t.pairs.length) * t.pairs.length, 0);
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'eval [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
+  bar.start(testCount + trainCount + realTotal, 0);
+  // Test: a seed neither training (state.seed) nor validation (seed + 1000003) uses.
+  const test = predictSynthetic(cnn, Number(flags.seed), testCount, options, passes, bar);
+  const testSingle = summarise(test.truths, test.estimates);
+  const train = predictSynthetic(cnn, 1, trainCount, options, passes, bar);
+  const real: RealResult[] = [];
+  const rng = new Rng(Number(flags.seed) + 17);
+  for (const type of realTypes) real.push(await evaluateReal(cnn, type, Number(flags.transforms), passes, rng, bar));
+  bar.stop();
+
+  // Speed: one 512² pair, model loaded, images prepared (as registrationMs in the CLI).
+  const emPath = existsSync('samples/deepclem_s6_em_crop512.png') ? 'samples/deepclem_s6_em_crop512.png' : null;
+  let speedMs = NaN;
+  if (emPath) {
+    const em = prepareImage(await readImageFile(emPath), emPath);
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) times.push(registerCnn(em, em, cnn, { passes }).registrationMs);
+    speedMs = median(times.slice(5));
+  }
+
+  const summary = {
+    model: flags.model,
+    date: new Date().toISOString(),
+    passes,
+    synthetic: { test: testSingle, train: summarise(train.truths, train.estimates), seed: Number(flags.seed), data: flags.data },
+    real,
+    speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
+  };
+  await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
+  for (const [name, svg] of Object.entries(plots(train, test))) await writeFile(join(outDir, name), svg);
+  const curve = await lossCurve(flags.model);
+  if (curve) await writeFile(join(outDir, 'training.svg'), curve);
+
+  const md = [
+    `Measured by \`npm run eval -- --model ${flags.model} --pairs ${testCount} --real-data ${flags.realData} --passes ${passes}\` on ${summary.date.slice(0, 10)}.`,
+    '',
+    '| synthetic set | pairs | success (corner error ≤ 2 % of width) | median rotation error | median scale error | median shift error (of field) |',
+    '|---|---|---|---|---|---|',
+    row('held-out test (full range)', summary.synthetic.test),
+    row('training sample', summary.synthetic.train),
+    '',
+    '| real co-registered pairs, random transforms of the full range | transforms | success | median corner error (px) | median rotation error |',
+    '|---|---|---|---|---|',
+    ...real.map((r) => `| ${r.name} | ${r.count} | ${(100 * r.successRate).toFixed(1)} % | ${r.medianCornerPx.toFixed(1)} | ${r.medianRotationDeg.toFixed(1)}° |`),
+    '',
+    `Speed, Node wasm backend, one 512² pair, ${passes} passes: median ${speedMs.toFixed(1)} ms (registrationMs).`,
+    '',
+    '![rotation](eval/rotation.svg) ![scale](eval/scale.svg) ![shift x](eval/shift-x.svg) ![shift y](eval/shift-y.svg)',
+    curve ? '\n![training](eval/training.svg)' : '',
+  ].join('\n');
+  const cardFile = join(flags.model, 'MODEL_CARD.md');
+  const start = '<!-- eval:start -->';
+  const end = '<!-- eval:end -->';
+  if (existsSync(cardFile)) {
+    const card = await readFile(cardFile, 'utf8');
+    if (card.includes(start) && card.includes(end)) {
+      await writeFile(cardFile, card.slice(0, card.indexOf(start) + start.length) + '\n' + md + '\n' + card.slice(card.indexOf(end)));
+    }
+  }
+  await writeFile(join(outDir, 'eval.md'), md + '\n');
+  process.stdout.write(md + '\n');
+}
+
+await new Command()
+  .name('xemreg-eval')
+  .description('Evaluate a registration model on synthetic and real pairs; writes <model>/eval and MODEL_CARD.md results.')
+  .option('--model <dir>', 'model folder', 'models/xemreg-sim-v1')
+  .option('--pairs <n>', 'held-out synthetic test pairs', '1000')
+  .option('--train-pairs <n>', 'training pairs to plot', '300')
+  .option('--seed <n>', 'seed of the held-out test set', '9000001')
+  .option('--data <dir>', 'real images used as worlds for synthetic pairs ("none": procedural only)', 'samples')
+  .option('--real-data <dir>', 'folder with co-registered real pairs (shared layout or samples/)', existsSync('../shared/data') ? '../shared/data' : 'samples')
+  .option('--transforms <n>', 'random transforms per real pair type', '52')
+  .option('--passes <n>', 'CNN passes', '3')
+  .action(evaluate)
+  .parseAsync(process.argv);
