@@ -1,0 +1,147 @@
+import { expect } from 'chai';
+import { configureItkAssets } from '../../src/browser/assets.js';
+import { readImageBlob, writeImageBlob } from '../../src/browser/image-file.js';
+import { castToInteger } from '../../src/image/cast.js';
+import { createFloatImage, type Image } from '../../src/image/image.js';
+import { BLEND_MODES } from '../../viewer/blend-modes.js';
+import '../../viewer/xem-viewer.js';
+import type { XemViewer } from '../../viewer/xem-viewer.js';
+
+configureItkAssets('/dist/assets/itk');
+
+async function sample(name: string): Promise<Image> {
+  const response = await fetch(`/samples/${name}`);
+  return readImageBlob(new File([await response.blob()], name));
+}
+
+function stats(pixels: ImageData): { mean: number; nonBlack: number } {
+  let sum = 0;
+  let nonBlack = 0;
+  for (let k = 0; k < pixels.data.length; k += 4) {
+    const v = pixels.data[k] + pixels.data[k + 1] + pixels.data[k + 2];
+    sum += v;
+    if (v > 30) nonBlack++;
+  }
+  return { mean: sum / (pixels.data.length / 4) / 3, nonBlack: nonBlack / (pixels.data.length / 4) };
+}
+
+function difference(a: ImageData, b: ImageData): number {
+  let d = 0;
+  for (let k = 0; k < a.data.length; k++) d += Math.abs(a.data[k] - b.data[k]);
+  return d / a.data.length;
+}
+
+async function mount(): Promise<XemViewer> {
+  const viewer = document.createElement('xem-viewer');
+  viewer.style.width = '400px';
+  viewer.style.height = '400px';
+  document.body.append(viewer);
+  await viewer.updateComplete;
+  return viewer;
+}
+
+describe('<xem-viewer>', () => {
+  let viewer: XemViewer;
+  let fixed: Image;
+  let moving: Image;
+
+  before(async () => {
+    fixed = await sample('deepclem_s6_em_crop512.png');
+    moving = await sample('deepclem_s6_em_moved.png');
+  });
+
+  beforeEach(async () => {
+    viewer = await mount();
+  });
+
+  afterEach(() => viewer.remove());
+
+  it('renders fixed and moving layers', async () => {
+    viewer.addLayer(fixed, { role: 'fixed' });
+    viewer.addLayer(moving, { role: 'moving' });
+    const s = stats(await viewer.captureImage());
+    expect(s.nonBlack, 'image area').to.be.greaterThan(0.3);
+    expect(viewer.getLayers().map((l) => l.role)).to.deep.equal(['fixed', 'moving']);
+  });
+
+  it('each blend mode gives a different, non-empty picture; tile size changes the checkerboard', async () => {
+    viewer.addLayer(fixed, { role: 'fixed', colormap: 'gray' });
+    viewer.addLayer(moving, { role: 'moving', colormap: 'gray' });
+    // Layers mode draws the moving layer at its opacity (0.5): a different alpha for the alpha mode.
+    viewer.alpha = 0.85;
+    const pictures: ImageData[] = [];
+    for (const mode of BLEND_MODES) {
+      viewer.blendMode = mode;
+      await viewer.updateComplete;
+      const picture = await viewer.captureImage();
+      expect(stats(picture).nonBlack, `${mode} is not empty`).to.be.greaterThan(0.05);
+      for (const [i, other] of pictures.entries()) expect(difference(picture, other), `${mode} vs ${BLEND_MODES[i]}`).to.be.greaterThan(0.5);
+      pictures.push(picture);
+    }
+    viewer.blendMode = 'checkerboard';
+    viewer.tileSize = 32;
+    await viewer.updateComplete;
+    const coarse = await viewer.captureImage();
+    viewer.tileSize = 8;
+    await viewer.updateComplete;
+    expect(difference(coarse, await viewer.captureImage())).to.be.greaterThan(0.5);
+  });
+
+  it('window/level changes the rendered values', async () => {
+    const layer = viewer.addLayer(fixed, { role: 'fixed', colormap: 'gray' });
+    const before = stats(await viewer.captureImage()).mean;
+    viewer.updateLayer(layer.id, { window: layer.window / 4, level: layer.level - layer.window / 4 });
+    const after = stats(await viewer.captureImage()).mean;
+    expect(after - before, `mean ${before} → ${after}`).to.be.greaterThan(10);
+  });
+
+  it('loads a 16-bit TIFF and an MHA with spacing, with the right size and spacing; the scale bar follows the spacing', async () => {
+    const data = Float32Array.from({ length: 300 * 200 }, (_, k) => (k * 37) % 60000);
+    const image16 = castToInteger(createFloatImage([300, 200], data, { spacing: [0.25, 0.25] }), 'uint16');
+    const tiff = new File([await writeImageBlob(image16, 'map16.tif')], 'map16.tif');
+    const mha = new File([await writeImageBlob(createFloatImage([120, 80], data.slice(0, 9600), { spacing: [2, 2], origin: [5, 5] }), 'em.mha')], 'em.mha');
+    const [a, b] = await viewer.loadFiles([mha, tiff]);
+    expect(a.size).to.deep.equal([120, 80]);
+    expect(a.spacing).to.deep.equal([2, 2]);
+    expect(b.size).to.deep.equal([300, 200]);
+    expect(b.spacing[0]).to.be.closeTo(0.25, 1e-6);
+    viewer.resetView();
+    viewer.renderNow();
+    await viewer.updateComplete;
+    const bar = viewer.shadowRoot?.querySelector('.scale') as HTMLElement;
+    expect(bar, 'scale bar shown').to.exist;
+    // The fixed layer (the MHA) has spacing 2 µm: the label is in µm and the bar length matches it.
+    const [value, unit] = (bar.textContent ?? '').trim().split(' ');
+    expect(unit).to.equal('µm');
+    const width = (bar.querySelector('.bar') as HTMLElement).getBoundingClientRect().width;
+    // Across the 400 px view, the fitted 240 µm-wide image spans a known fraction: µm per css px from the camera.
+    const perPixel = Number(value) / width;
+    expect(perPixel).to.be.greaterThan(0.3).and.lessThan(2);
+  });
+
+  it('shows file names and errors as text, never as HTML', async () => {
+    const name = '<img src=x onerror=alert(1)>.png';
+    await viewer.loadFiles([new File(['not an image'], name)]);
+    await viewer.updateComplete;
+    const message = viewer.shadowRoot?.querySelector('.message') as HTMLElement;
+    expect(message.textContent).to.contain(name);
+    expect(viewer.shadowRoot?.querySelector('img')).to.equal(null);
+    expect(document.querySelector('img')).to.equal(null);
+  });
+
+  it('adding and removing 50 layers leaves no vtk objects behind', async () => {
+    const small = createFloatImage([64, 64], Float32Array.from({ length: 4096 }, (_, k) => k % 97));
+    const ids = [];
+    for (let i = 0; i < 50; i++) ids.push(viewer.addLayer(small, { name: `l${i}` }).id);
+    viewer.blendMode = 'checkerboard';
+    await viewer.updateComplete;
+    viewer.renderNow();
+    expect(viewer.actorCount).to.be.greaterThan(49);
+    for (const id of ids) viewer.removeLayer(id);
+    viewer.blendMode = 'layers';
+    await viewer.updateComplete;
+    expect(viewer.getLayers()).to.have.length(0);
+    expect(viewer.liveVtkObjects).to.equal(0);
+    expect(viewer.actorCount).to.equal(0);
+  });
+});

@@ -1,0 +1,469 @@
+/**
+ * <xem-viewer>: a Lit element around a vtk.js 2-D image view for correlative X-ray/EM data.
+ * Layers (fixed, moving, registered, others) sit in physical coordinates; blend modes compare the
+ * fixed layer with the registered one (or the moving one as it lies) for visual QA.
+ *
+ * Properties / attributes: blend-mode (layers | alpha | checkerboard | difference | false-colour |
+ * swipe), tile-size (px, checkerboard), alpha (0–1), swipe (0–1), unit (auto | px | nm | µm | mm).
+ * Methods: addLayer, removeLayer, updateLayer, getLayers, resetView, loadFiles.
+ * Events: layer-added, layer-removed, layer-updated, view-changed, load-error.
+ * Keys (when focused): 1–6 blend modes, r reset view, [ ] checkerboard tile size.
+ */
+import { LitElement, css, html, type PropertyValues } from 'lit';
+import '@kitware/vtk.js/Rendering/OpenGL/Profiles/Geometry.js';
+import vtkGenericRenderWindow from '@kitware/vtk.js/Rendering/Misc/GenericRenderWindow.js';
+import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/InteractorStyleManipulator.js';
+import vtkMouseCameraTrackballPanManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballPanManipulator.js';
+import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballZoomManipulator.js';
+import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
+import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper.js';
+import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice.js';
+import { readImageBlob } from '../src/browser/image-file.js';
+import { toGrayscale } from '../src/image/grayscale.js';
+import { gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
+import { percentiles } from '../src/image/statistics.js';
+import { resampleWithMask } from '../src/resample.js';
+import { applyMatrix, identityMatrix, invertMatrix } from '../src/transform/matrix.js';
+import { blend, BLEND_MODES, type BlendMode } from './blend-modes.js';
+import { COLORMAP_NAMES, type ColormapName } from './colormaps.js';
+import { applyColormap, createVtkLayer, deleteVtkLayer, makeImageData, type VtkLayerObjects } from './vtk-layer.js';
+
+export type LayerRole = 'fixed' | 'moving' | 'registered' | 'other';
+
+export interface LayerOptions {
+  name?: string;
+  role?: LayerRole;
+  colormap?: ColormapName;
+  /** Default: from the 0.5 and 99.5 percentiles. */
+  window?: number;
+  level?: number;
+  opacity?: number;
+  visible?: boolean;
+  /** Component of multi-component images (default: luminance for RGB, else 0). */
+  component?: number | 'luminance';
+}
+
+export interface LayerInfo {
+  id: string;
+  name: string;
+  role: LayerRole;
+  colormap: ColormapName;
+  window: number;
+  level: number;
+  opacity: number;
+  visible: boolean;
+  size: [number, number];
+  spacing: [number, number];
+  origin: [number, number];
+}
+
+interface Layer extends LayerInfo {
+  image: Image;
+  vtk: VtkLayerObjects;
+}
+
+type Unit = 'auto' | 'px' | 'nm' | 'µm' | 'mm';
+
+const NICE = [1, 2, 5];
+
+/** vtkProp.setVisibility exists at run time; the typings of vtkImageSlice omit it. */
+const setVisible = (actor: unknown, visible: boolean) => (actor as { setVisibility(v: boolean): void }).setVisibility(visible);
+let nextId = 1;
+
+function autoWindow(image: Image): { window: number; level: number } {
+  const [lo, hi] = percentiles(image.data as Float32Array, [0.5, 99.5]);
+  const window = hi > lo ? hi - lo : Math.max(1, Math.abs(hi));
+  return { window, level: hi > lo ? (hi + lo) / 2 : lo };
+}
+
+export class XemViewer extends LitElement {
+  static override properties = {
+    blendMode: { type: String, attribute: 'blend-mode', reflect: true },
+    tileSize: { type: Number, attribute: 'tile-size' },
+    alpha: { type: Number },
+    swipe: { type: Number },
+    unit: { type: String },
+    readout: { state: true },
+    scaleBar: { state: true },
+    message: { state: true },
+  };
+
+  static override styles = css`
+    :host { display: block; position: relative; min-height: 240px; background: #000; outline: none; }
+    .view { position: absolute; inset: 0; }
+    .readout, .scale, .message { position: absolute; font: 12px/1.3 system-ui, sans-serif; color: #fff; pointer-events: none; text-shadow: 0 0 3px #000; }
+    .readout { left: 8px; top: 6px; white-space: pre; }
+    .scale { right: 12px; bottom: 10px; text-align: center; }
+    .scale .bar { height: 4px; background: #fff; margin-bottom: 2px; box-shadow: 0 0 2px #000; }
+    .message { left: 8px; bottom: 8px; color: #ffb4b4; }
+    .drop { position: absolute; inset: 0; border: 3px dashed #6cf; display: none; }
+    :host([dragging]) .drop { display: block; }
+  `;
+
+  blendMode: BlendMode = 'layers';
+  tileSize = 32;
+  alpha = 0.5;
+  swipe = 0.5;
+  unit: Unit = 'auto';
+  protected readout = '';
+  protected scaleBar: { width: number; label: string } | null = null;
+  protected message = '';
+
+  private layers: Layer[] = [];
+  private grw: ReturnType<typeof vtkGenericRenderWindow.newInstance> | null = null;
+  private composite: { actor: ReturnType<typeof vtkImageSlice.newInstance>; mapper: ReturnType<typeof vtkImageMapper.newInstance>; imageData: ReturnType<typeof makeImageData> } | null = null;
+  private resizeObserver: ResizeObserver | null = null;
+  private frame = 0;
+  /** vtk objects created and not yet deleted (layers and composite), for leak checks. */
+  liveVtkObjects = 0;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Focusable for the keyboard shortcuts (attributes cannot be set in the constructor).
+    if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
+  }
+
+  override render() {
+    return html`
+      <div class="view" @pointermove=${this.onPointerMove} @pointerleave=${() => (this.readout = '')}></div>
+      <div class="readout">${this.readout}</div>
+      ${this.scaleBar ? html`<div class="scale"><div class="bar" style="width:${this.scaleBar.width}px"></div>${this.scaleBar.label}</div>` : ''}
+      <div class="message" role="status">${this.message}</div>
+      <div class="drop"></div>
+    `;
+  }
+
+  override firstUpdated(): void {
+    const container = this.renderRoot.querySelector('.view') as HTMLDivElement;
+    this.grw = vtkGenericRenderWindow.newInstance({ background: [0, 0, 0], listenWindowResize: false });
+    this.grw.setContainer(container);
+    const style = vtkInteractorStyleManipulator.newInstance();
+    style.addMouseManipulator(vtkMouseCameraTrackballPanManipulator.newInstance({ button: 1 }));
+    style.addMouseManipulator(vtkMouseCameraTrackballPanManipulator.newInstance({ button: 2 }));
+    style.addMouseManipulator(vtkMouseCameraTrackballZoomManipulator.newInstance({ button: 3 } as object));
+    style.addMouseManipulator(vtkMouseCameraTrackballZoomManipulator.newInstance({ scrollEnabled: true, dragEnabled: false } as object));
+    style.addGestureManipulator(vtkGestureCameraManipulator.newInstance());
+    this.grw.getInteractor().setInteractorStyle(style);
+    const camera = this.grw.getRenderer().getActiveCamera();
+    camera.setParallelProjection(true);
+    camera.onModified(() => this.scheduleOverlay());
+    this.grw.resize();
+    this.resizeObserver = new ResizeObserver(() => {
+      this.grw?.resize();
+      this.requestRender();
+    });
+    this.resizeObserver.observe(this);
+    this.addEventListener('keydown', this.onKey);
+    this.addEventListener('dragover', this.onDragOver);
+    this.addEventListener('dragleave', () => this.removeAttribute('dragging'));
+    this.addEventListener('drop', this.onDrop);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObserver?.disconnect();
+    for (const layer of [...this.layers]) this.removeLayer(layer.id);
+    this.dropComposite();
+    (this.grw as unknown as { delete(): void } | null)?.delete();
+    this.grw = null;
+  }
+
+  override updated(changed: PropertyValues): void {
+    if (['blendMode', 'tileSize', 'alpha', 'swipe'].some((k) => changed.has(k))) {
+      this.refreshBlend();
+      this.dispatchEvent(new CustomEvent('view-changed', { detail: this.viewState(), bubbles: true, composed: true }));
+    }
+    if (changed.has('unit')) this.scheduleOverlay();
+  }
+
+  /** Layers in drawing order (first at the bottom). */
+  getLayers(): LayerInfo[] {
+    return this.layers.map(({ image: _image, vtk: _vtk, ...info }) => ({ ...info }));
+  }
+
+  /** Add an image as a layer; returns its info (with id). The image is converted to grayscale; the caller's object is not modified. */
+  addLayer(image: Image, options: LayerOptions = {}): LayerInfo {
+    const gray = toGrayscale(image, { component: options.component, label: options.name ?? image.name });
+    const auto = autoWindow(gray);
+    const grid = gridOf(gray);
+    const role = options.role ?? (this.layers.some((l) => l.role === 'fixed') ? 'moving' : 'fixed');
+    const layer: Layer = {
+      id: `layer-${nextId++}`,
+      name: options.name ?? (image.name || role),
+      role,
+      colormap: options.colormap ?? (role === 'fixed' ? 'magenta' : role === 'moving' || role === 'registered' ? 'green' : 'gray'),
+      window: options.window ?? auto.window,
+      level: options.level ?? auto.level,
+      opacity: options.opacity ?? (this.layers.length === 0 ? 1 : 0.5),
+      visible: options.visible ?? true,
+      size: grid.size,
+      spacing: grid.spacing,
+      origin: grid.origin,
+      image: gray,
+      vtk: createVtkLayer(gray),
+    };
+    this.liveVtkObjects++;
+    this.applyLayerStyle(layer);
+    this.layers.push(layer);
+    this.grw?.getRenderer().addActor(layer.vtk.actor);
+    if (this.layers.length === 1) this.resetView();
+    this.refreshBlend();
+    this.dispatchEvent(new CustomEvent('layer-added', { detail: this.getLayers().find((l) => l.id === layer.id), bubbles: true, composed: true }));
+    return this.getLayers().find((l) => l.id === layer.id) as LayerInfo;
+  }
+
+  removeLayer(id: string): void {
+    const index = this.layers.findIndex((l) => l.id === id);
+    if (index < 0) return;
+    const [layer] = this.layers.splice(index, 1);
+    this.grw?.getRenderer().removeActor(layer.vtk.actor);
+    deleteVtkLayer(layer.vtk);
+    this.liveVtkObjects--;
+    this.refreshBlend();
+    this.dispatchEvent(new CustomEvent('layer-removed', { detail: { id, name: layer.name }, bubbles: true, composed: true }));
+  }
+
+  /** Change a layer's style or replace its image (e.g. a new registration result). */
+  updateLayer(id: string, patch: Partial<Omit<LayerOptions, 'component'>> & { image?: Image }): LayerInfo {
+    const layer = this.layers.find((l) => l.id === id);
+    if (!layer) throw new Error(`no layer "${id}"`);
+    if (patch.image) {
+      const gray = toGrayscale(patch.image, { label: layer.name });
+      this.grw?.getRenderer().removeActor(layer.vtk.actor);
+      deleteVtkLayer(layer.vtk);
+      layer.image = gray;
+      layer.vtk = createVtkLayer(gray);
+      const grid = gridOf(gray);
+      Object.assign(layer, { size: grid.size, spacing: grid.spacing, origin: grid.origin });
+      this.grw?.getRenderer().addActor(layer.vtk.actor);
+    }
+    for (const key of ['name', 'role', 'colormap', 'window', 'level', 'opacity', 'visible'] as const) {
+      if (patch[key] !== undefined) (layer as unknown as Record<string, unknown>)[key] = patch[key];
+    }
+    if (patch.colormap && !COLORMAP_NAMES.includes(patch.colormap)) throw new Error(`unknown colormap "${patch.colormap}"`);
+    this.applyLayerStyle(layer);
+    this.refreshBlend();
+    const info = this.getLayers().find((l) => l.id === id) as LayerInfo;
+    this.dispatchEvent(new CustomEvent('layer-updated', { detail: info, bubbles: true, composed: true }));
+    return info;
+  }
+
+  /** Fit all layers in the view. */
+  resetView(): void {
+    if (!this.grw) return;
+    const renderer = this.grw.getRenderer();
+    const camera = renderer.getActiveCamera();
+    // y points down on screen, as in every image viewer: look along +z with −y up.
+    camera.setPosition(0, 0, -1);
+    camera.setFocalPoint(0, 0, 0);
+    camera.setViewUp(0, -1, 0);
+    renderer.resetCamera();
+    this.requestRender();
+    this.dispatchEvent(new CustomEvent('view-changed', { detail: this.viewState(), bubbles: true, composed: true }));
+  }
+
+  /** Read files (drag and drop, file picker) off the main thread and add them as layers. Errors show in the view and as `load-error` events. */
+  async loadFiles(files: Iterable<File>): Promise<LayerInfo[]> {
+    const added: LayerInfo[] = [];
+    for (const file of files) {
+      try {
+        added.push(this.addLayer(await readImageBlob(file), { name: file.name }));
+        this.message = '';
+      } catch (error) {
+        this.message = (error as Error).message; // rendered as text by lit
+        this.dispatchEvent(new CustomEvent('load-error', { detail: { name: file.name, message: this.message }, bubbles: true, composed: true }));
+      }
+    }
+    return added;
+  }
+
+  /** The canvas vtk.js draws into (for screenshots and tests). */
+  get canvas(): HTMLCanvasElement | null {
+    return this.renderRoot.querySelector('canvas');
+  }
+
+  /** The rendered view as pixels (vtk.js capture of the WebGL canvas), for tests and exports. */
+  async captureImage(): Promise<ImageData> {
+    if (!this.grw) throw new Error('the viewer is not connected');
+    this.renderNow();
+    const [url] = this.grw.getRenderWindow().captureImages();
+    const picture = new window.Image();
+    picture.src = await url;
+    await picture.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = picture.naturalWidth;
+    canvas.height = picture.naturalHeight;
+    const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+    context.drawImage(picture, 0, 0);
+    return context.getImageData(0, 0, canvas.width, canvas.height);
+  }
+
+  /** Actors in the vtk renderer (leak checks). */
+  get actorCount(): number {
+    return this.grw?.getRenderer().getActors().length ?? 0;
+  }
+
+  /** Render now (tests and screenshots); rendering is otherwise batched per animation frame. */
+  renderNow(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.grw?.getRenderWindow().render();
+    this.updateOverlay();
+  }
+
+  private viewState() {
+    const camera = this.grw?.getRenderer().getActiveCamera();
+    return { blendMode: this.blendMode, tileSize: this.tileSize, alpha: this.alpha, swipe: this.swipe, parallelScale: camera?.getParallelScale(), focalPoint: camera?.getFocalPoint() };
+  }
+
+  private applyLayerStyle(layer: Layer): void {
+    applyColormap(layer.vtk, layer.colormap, layer.window, layer.level);
+    layer.vtk.actor.getProperty().setOpacity(layer.opacity);
+    setVisible(layer.vtk.actor, layer.visible && this.blendMode === 'layers');
+    this.requestRender();
+  }
+
+  private comparisonPair(): { fixed: Layer; other: Layer } | null {
+    const fixed = this.layers.find((l) => l.role === 'fixed');
+    const other = this.layers.find((l) => l.role === 'registered') ?? this.layers.find((l) => l.role === 'moving');
+    return fixed && other ? { fixed, other } : null;
+  }
+
+  private dropComposite(): void {
+    if (!this.composite) return;
+    this.grw?.getRenderer().removeActor(this.composite.actor);
+    for (const o of [this.composite.actor.getProperty(), this.composite.actor, this.composite.mapper, this.composite.imageData]) (o as unknown as { delete(): void }).delete();
+    this.composite = null;
+    this.liveVtkObjects--;
+  }
+
+  /** Recompute the blend-mode composite (CPU) and show it, or show the layers themselves. */
+  private refreshBlend(): void {
+    const pair = this.comparisonPair();
+    const compare = this.blendMode !== 'layers' && pair !== null;
+    for (const layer of this.layers) setVisible(layer.vtk.actor, layer.visible && !compare);
+    this.dropComposite();
+    if (compare && pair && BLEND_MODES.includes(this.blendMode)) {
+      const grid: Grid = gridOf(pair.fixed.image);
+      // The other layer on the fixed grid, where it lies physically (registered layers already are).
+      const { image, mask } = resampleWithMask(pair.other.image, grid, identityMatrix());
+      const rgb = blend(this.blendMode as Exclude<BlendMode, 'layers'>, {
+        width: grid.size[0],
+        height: grid.size[1],
+        fixed: pair.fixed.image.data as Float32Array,
+        moving: image.data as Float32Array,
+        movingMask: mask,
+        fixedWindow: pair.fixed,
+        movingWindow: pair.other,
+        fixedColormap: pair.fixed.colormap,
+        movingColormap: pair.other.colormap,
+      }, { tileSize: this.tileSize, alpha: this.alpha, swipe: this.swipe });
+      const imageData = makeImageData(grid, rgb, 3);
+      const mapper = vtkImageMapper.newInstance();
+      mapper.setInputData(imageData);
+      mapper.setSlicingMode(vtkImageMapper.SlicingMode.K);
+      const actor = vtkImageSlice.newInstance();
+      actor.setMapper(mapper);
+      const property = actor.getProperty();
+      property.setIndependentComponents(false);
+      property.setColorWindow(255);
+      property.setColorLevel(127.5);
+      property.setInterpolationTypeToNearest();
+      this.composite = { actor, mapper, imageData };
+      this.liveVtkObjects++;
+      this.grw?.getRenderer().addActor(actor);
+    }
+    this.requestRender();
+  }
+
+  private requestRender(): void {
+    if (this.frame || !this.grw) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.grw?.getRenderWindow().render();
+      this.updateOverlay();
+    });
+  }
+
+  private scheduleOverlay(): void {
+    requestAnimationFrame(() => this.updateOverlay());
+  }
+
+  /** Physical units of the view: the fixed layer's, guessed from its spacing when `unit` is auto. */
+  private viewUnit(): Exclude<Unit, 'auto'> {
+    if (this.unit !== 'auto') return this.unit;
+    const reference = this.layers.find((l) => l.role === 'fixed') ?? this.layers[0];
+    // Files without spacing (PNG, JPEG, plain TIFF) have spacing 1: pixels, not a length.
+    return !reference || (reference.spacing[0] === 1 && reference.spacing[1] === 1) ? 'px' : 'µm';
+  }
+
+  private updateOverlay(): void {
+    if (!this.grw || this.layers.length === 0) {
+      this.scaleBar = null;
+      return;
+    }
+    const camera = this.grw.getRenderer().getActiveCamera();
+    const height = this.clientHeight || 1;
+    const perCssPixel = (2 * camera.getParallelScale()) / height;
+    const target = 100 * perCssPixel;
+    const exponent = Math.floor(Math.log10(target));
+    let length = NICE[0] * 10 ** exponent;
+    for (const n of NICE) if (n * 10 ** exponent <= target) length = n * 10 ** exponent;
+    let unit = this.viewUnit();
+    let shown = length;
+    if (unit === 'µm' && length < 1) {
+      unit = 'nm';
+      shown = length * 1000;
+    } else if (unit === 'µm' && length >= 1000) {
+      unit = 'mm';
+      shown = length / 1000;
+    }
+    this.scaleBar = { width: length / perCssPixel, label: `${Number(shown.toPrecision(3))} ${unit}` };
+  }
+
+  private onPointerMove = (event: PointerEvent): void => {
+    if (!this.grw || this.layers.length === 0) return;
+    const rect = (event.currentTarget as HTMLElement).getBoundingClientRect();
+    const view = this.grw.getApiSpecificRenderWindow() as unknown as { displayToWorld(x: number, y: number, z: number, r: unknown): number[]; getSize(): number[] };
+    const [w, h] = view.getSize();
+    const x = ((event.clientX - rect.left) / rect.width) * w;
+    const y = h - ((event.clientY - rect.top) / rect.height) * h;
+    const world = view.displayToWorld(x, y, 0, this.grw.getRenderer());
+    const p: [number, number] = [world[0], world[1]];
+    const lines = [`(${p[0].toFixed(2)}, ${p[1].toFixed(2)}) ${this.viewUnit()}`];
+    for (const layer of this.layers) {
+      const grid = gridOf(layer.image);
+      const [i, j] = applyMatrix(invertMatrix(indexToPhysicalMatrix(grid)), p).map(Math.round);
+      const inside = i >= 0 && j >= 0 && i < grid.size[0] && j < grid.size[1];
+      lines.push(`${layer.name}: ${inside ? Number((layer.image.data as Float32Array)[j * grid.size[0] + i].toPrecision(5)) : '—'}`);
+    }
+    this.readout = lines.join('\n');
+  };
+
+  private onKey = (event: KeyboardEvent): void => {
+    const index = Number(event.key) - 1;
+    if (index >= 0 && index < BLEND_MODES.length) this.blendMode = BLEND_MODES[index];
+    else if (event.key === 'r') this.resetView();
+    else if (event.key === '[') this.tileSize = Math.max(4, Math.round(this.tileSize / 2));
+    else if (event.key === ']') this.tileSize = Math.min(1024, this.tileSize * 2);
+  };
+
+  private onDragOver = (event: DragEvent): void => {
+    event.preventDefault();
+    this.setAttribute('dragging', '');
+  };
+
+  private onDrop = (event: DragEvent): void => {
+    event.preventDefault();
+    this.removeAttribute('dragging');
+    if (event.dataTransfer?.files.length) void this.loadFiles(Array.from(event.dataTransfer.files));
+  };
+}
+
+if (!customElements.get('xem-viewer')) customElements.define('xem-viewer', XemViewer);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'xem-viewer': XemViewer;
+  }
+}
