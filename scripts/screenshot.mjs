@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run screenshot`: starts the app, registers the first sample pair in headless Chromium
-// (Playwright, system Chromium) and saves screenshots/app.png. Options: --out DIR.
+// (Playwright, system Chromium) and saves screenshots/app.png plus one PNG per blend mode
+// (screenshots/app-<mode>.png). Options: --out DIR.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -34,6 +35,14 @@ try {
   const file = `${outDir}/app.png`;
   await page.screenshot({ path: file, fullPage: true });
   console.log(`saved ${file}`);
+  for (const button of await page.$$('#modes button')) {
+    const mode = await button.getAttribute('data-mode');
+    await button.click();
+    await page.waitForTimeout(400);
+    const shot = `${outDir}/app-${mode}.png`;
+    await page.locator('xem-viewer').screenshot({ path: shot });
+    console.log(`saved ${shot}`);
+  }
 } finally {
   await browser.close();
   server.kill();

@@ -37,6 +37,7 @@ interface TrainFlags {
   valPairs: string;
   fineFraction: string;
   realFraction: string;
+  curriculum: string;
   resume?: boolean;
 }
 
@@ -108,7 +109,12 @@ async function train(flags: TrainFlags): Promise<void> {
       batch: Number(flags.batch),
       lr: Number(flags.lr),
       data: flags.data,
-      pairOptions: { size: n, fineFraction: Number(flags.fineFraction), realFraction: Number(flags.realFraction) },
+      pairOptions: {
+        size: n,
+        fineFraction: Number(flags.fineFraction),
+        realFraction: Number(flags.realFraction),
+        curriculumBatches: Math.round(Number(flags.curriculum) * Number(flags.steps)),
+      },
       validation: null,
       elapsedMs: 0,
     };
@@ -118,7 +124,8 @@ async function train(flags: TrainFlags): Promise<void> {
 
   // Validation: pairs from a seed training never uses (training seeds batches from state.seed).
   const sources = dataDir ? await loadRealSources(dataDir) : [];
-  const valOptions: PairOptions = { ...state.pairOptions, sources };
+  // Validation always spans the full documented range (no curriculum).
+  const valOptions: PairOptions = { ...state.pairOptions, curriculumBatches: 0, sources };
   const valBatches = Array.from({ length: Math.ceil(Number(flags.valPairs) / 32) }, (_, i) => makeBatch(state.seed + 1_000_003, i, 32, valOptions));
   const validate = (): ErrorSummary => {
     const truths: NormalisedSimilarity[] = [];
@@ -201,6 +208,7 @@ const program = new Command()
   .option('--val-pairs <n>', 'validation pairs (held-out seed)', '256')
   .option('--fine-fraction <p>', 'share of pairs with small (refinement-range) transforms', '0.4')
   .option('--real-fraction <p>', 'share of worlds made from real images', '0.5')
+  .option('--curriculum <p>', 'fraction of the run over which the transform range grows from small to the full range', '0.5')
   .option('--resume', 'continue from the last checkpoint of <name>')
   .action(train);
 

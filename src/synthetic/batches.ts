@@ -31,6 +31,7 @@ function batchSeed(seed: number, index: number): number {
 export function makeBatch(seed: number, index: number, batchSize: number, options: PairOptions): PairBatch {
   const n = options.size;
   const rng = new Rng(batchSeed(seed, index));
+  options = { ...options, batchIndex: index };
   const fixed = new Float32Array(batchSize * n * n);
   const moving = new Float32Array(batchSize * n * n);
   const targets = new Float32Array(batchSize * 4);

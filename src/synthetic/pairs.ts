@@ -35,6 +35,14 @@ export interface PairOptions {
   fine?: TransformRange;
   /** Real images to use as worlds. */
   sources?: readonly RealSource[];
+  /**
+   * Curriculum: the full range grows from the fine range to FULL_RANGE over this many batches
+   * (0: full range from the start). Networks that regress global transforms learn small
+   * displacements first; starting at ±180° they collapse to predicting the identity.
+   */
+  curriculumBatches?: number;
+  /** Index of the batch being made (set by makeBatch), for the curriculum. */
+  batchIndex?: number;
   /** Probability of a real world when sources exist. Default 0.5. */
   realFraction?: number;
   /** Probabilities of the modality orders; default 0.35 X-ray→EM, 0.35 EM→X-ray, 0.15 each mono-modal. */
@@ -53,6 +61,17 @@ export interface SyntheticPair {
 const WORLD_EXTENT = 3.2;
 /** View pixels per world pixel at scale 1: a slightly coarser world keeps generation fast (~70 pairs/s). */
 const WORLD_COARSENESS = 1.5;
+
+/** The range at curriculum progress t ∈ [0, 1]: linear from `fine` to `full` (log-linear for scale). */
+export function rangeAt(t: number, fine: TransformRange, full: TransformRange): TransformRange {
+  const p = Math.min(1, Math.max(0, t));
+  return {
+    maxRotationDeg: fine.maxRotationDeg + (full.maxRotationDeg - fine.maxRotationDeg) * p,
+    minScale: Math.exp(Math.log(fine.minScale) + (Math.log(full.minScale) - Math.log(fine.minScale)) * p),
+    maxScale: Math.exp(Math.log(fine.maxScale) + (Math.log(full.maxScale) - Math.log(fine.maxScale)) * p),
+    maxShift: fine.maxShift + (full.maxShift - fine.maxShift) * p,
+  };
+}
 
 export function sampleTransform(rng: Rng, range: TransformRange): NormalisedSimilarity {
   return {
@@ -124,7 +143,11 @@ export function makeWorld(rng: Rng, options: PairOptions): World {
 /** One synthetic pair from a world (default: a new one). Deterministic for a given generator state. */
 export function makePair(rng: Rng, options: PairOptions, world: World = makeWorld(rng, options)): SyntheticPair {
   const n = options.size;
-  const range = rng.chance(options.fineFraction ?? 0.4) ? (options.fine ?? FINE_RANGE) : (options.full ?? FULL_RANGE);
+  const fine = options.fine ?? FINE_RANGE;
+  const full = options.curriculumBatches
+    ? rangeAt((options.batchIndex ?? 0) / options.curriculumBatches, fine, options.full ?? FULL_RANGE)
+    : (options.full ?? FULL_RANGE);
+  const range = rng.chance(options.fineFraction ?? 0.4) ? fine : full;
   const truth = sampleTransform(rng, range);
   const kind = pickKind(rng, options.kinds);
   const [fixedModality, movingModality] = kind.split('-') as [Modality, Modality];
