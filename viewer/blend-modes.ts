@@ -60,8 +60,9 @@ export function blend(mode: Exclude<BlendMode, 'layers'>, input: BlendInput, par
       const fi = Math.round(f * 255) * 3;
       const mi = Math.round(m * 255) * 3;
       switch (mode) {
-        case 'checkerboard': {
-          const useMoving = has && ((Math.floor(i / tile) + Math.floor(j / tile)) & 1) === 1;
+        case 'checkerboard':
+        case 'swipe': {
+          const useMoving = has && (mode === 'swipe' ? i >= curtain : ((Math.floor(i / tile) + Math.floor(j / tile)) & 1) === 1);
           const lut = useMoving ? lutM : lutF;
           const idx = useMoving ? mi : fi;
           out[o] = lut[idx];
@@ -80,15 +81,6 @@ export function blend(mode: Exclude<BlendMode, 'layers'>, input: BlendInput, par
           out[o] = fb;
           out[o + 1] = mb;
           out[o + 2] = fb;
-          break;
-        }
-        case 'swipe': {
-          const useMoving = has && i >= curtain;
-          const lut = useMoving ? lutM : lutF;
-          const idx = useMoving ? mi : fi;
-          out[o] = lut[idx];
-          out[o + 1] = lut[idx + 1];
-          out[o + 2] = lut[idx + 2];
           break;
         }
         case 'alpha': {

@@ -41,13 +41,19 @@ export function makeImageData(grid: Grid, values: Float32Array | Uint8Array, com
   return imageData;
 }
 
-export function createVtkLayer(image: Image): VtkLayerObjects {
-  const imageData = makeImageData(gridOf(image), image.data as Float32Array);
+/** A 2-D image slice (mapper + actor) showing `imageData`. */
+export function createImageSlice(imageData: VtkLayerObjects['imageData']): Pick<VtkLayerObjects, 'mapper' | 'actor'> {
   const mapper = vtkImageMapper.newInstance();
   mapper.setInputData(imageData);
   mapper.setSlicingMode(vtkImageMapper.SlicingMode.K);
   const actor = vtkImageSlice.newInstance();
   actor.setMapper(mapper);
+  return { mapper, actor };
+}
+
+export function createVtkLayer(image: Image): VtkLayerObjects {
+  const imageData = makeImageData(gridOf(image), image.data as Float32Array);
+  const { mapper, actor } = createImageSlice(imageData);
   const ctf = vtkColorTransferFunction.newInstance();
   actor.getProperty().setRGBTransferFunction(0, ctf);
   actor.getProperty().setUseLookupTableScalarRange(true);
@@ -66,11 +72,11 @@ export function applyColormap(objects: VtkLayerObjects, colormap: ColormapName, 
   objects.mapper.modified();
 }
 
-/** Free the GPU and CPU resources of a layer. */
-export function deleteVtkLayer(objects: VtkLayerObjects): void {
+/** Free the GPU and CPU resources of a layer (or of a bare slice: no transfer function). */
+export function deleteVtkLayer(objects: Omit<VtkLayerObjects, 'ctf'> & { ctf?: VtkLayerObjects['ctf'] }): void {
   del(objects.actor.getProperty());
   del(objects.actor);
   del(objects.mapper);
-  del(objects.ctf);
+  if (objects.ctf) del(objects.ctf);
   del(objects.imageData);
 }

@@ -16,8 +16,6 @@ import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/Int
 import vtkMouseCameraTrackballPanManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballPanManipulator.js';
 import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballZoomManipulator.js';
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
-import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper.js';
-import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice.js';
 import { readImageBlob } from '../src/browser/image-file.js';
 import { toGrayscale } from '../src/image/grayscale.js';
 import { gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
@@ -26,7 +24,7 @@ import { resampleWithMask } from '../src/resample.js';
 import { applyMatrix, identityMatrix, invertMatrix } from '../src/transform/matrix.js';
 import { blend, BLEND_MODES, type BlendMode } from './blend-modes.js';
 import { COLORMAP_NAMES, type ColormapName } from './colormaps.js';
-import { applyColormap, createVtkLayer, deleteVtkLayer, makeImageData, type VtkLayerObjects } from './vtk-layer.js';
+import { applyColormap, createImageSlice, createVtkLayer, deleteVtkLayer, makeImageData, type VtkLayerObjects } from './vtk-layer.js';
 
 export type LayerRole = 'fixed' | 'moving' | 'registered' | 'other';
 
@@ -111,7 +109,7 @@ export class XemViewer extends LitElement {
 
   private layers: Layer[] = [];
   private grw: ReturnType<typeof vtkGenericRenderWindow.newInstance> | null = null;
-  private composite: { actor: ReturnType<typeof vtkImageSlice.newInstance>; mapper: ReturnType<typeof vtkImageMapper.newInstance>; imageData: ReturnType<typeof makeImageData> } | null = null;
+  private composite: Omit<VtkLayerObjects, 'ctf'> | null = null;
   private resizeObserver: ResizeObserver | null = null;
   private frame = 0;
   /** vtk objects created and not yet deleted (layers and composite), for leak checks. */
@@ -332,7 +330,7 @@ export class XemViewer extends LitElement {
   private dropComposite(): void {
     if (!this.composite) return;
     this.grw?.getRenderer().removeActor(this.composite.actor);
-    for (const o of [this.composite.actor.getProperty(), this.composite.actor, this.composite.mapper, this.composite.imageData]) (o as unknown as { delete(): void }).delete();
+    deleteVtkLayer(this.composite);
     this.composite = null;
     this.liveVtkObjects--;
   }
@@ -359,11 +357,7 @@ export class XemViewer extends LitElement {
         movingColormap: pair.other.colormap,
       }, { tileSize: this.tileSize, alpha: this.alpha, swipe: this.swipe });
       const imageData = makeImageData(grid, rgb, 3);
-      const mapper = vtkImageMapper.newInstance();
-      mapper.setInputData(imageData);
-      mapper.setSlicingMode(vtkImageMapper.SlicingMode.K);
-      const actor = vtkImageSlice.newInstance();
-      actor.setMapper(mapper);
+      const { mapper, actor } = createImageSlice(imageData);
       const property = actor.getProperty();
       property.setIndependentComponents(false);
       property.setColorWindow(255);

@@ -20,6 +20,26 @@ interface BackendWithRefs {
   incRef(dataId: object): void;
 }
 
+/**
+ * Run tfjs ops as a kernel body: wrap the kernel's input infos as tensors (each wrapper takes a
+ * reference, added first so disposing it leaves the input alive), compute inside tidy, and hand
+ * the result's data to the kernel output (one extra reference survives disposing the tensor).
+ */
+function opsAsKernel(backend: unknown, inputs: tf.TensorInfo[], body: (...tensors: tf.Tensor4D[]) => tf.Tensor): tf.TensorInfo {
+  const refs = backend as BackendWithRefs;
+  const engine = tf.engine();
+  const wrapped = inputs.map((info) => {
+    refs.incRef(info.dataId);
+    return engine.makeTensorFromDataId(info.dataId, info.shape, info.dtype) as tf.Tensor4D;
+  });
+  const result = tf.tidy(() => body(...wrapped));
+  tf.dispose(wrapped);
+  refs.incRef(result.dataId);
+  const out = { dataId: result.dataId, shape: result.shape, dtype: result.dtype };
+  result.dispose();
+  return out;
+}
+
 interface Conv2DBackpropFilterAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -32,16 +52,9 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   const { x: xInfo, dy: dyInfo } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
-  const refs = backend as BackendWithRefs;
-  const engine = tf.engine();
-  // Wrapping a kernel input in a Tensor takes a reference: add one so disposing the wrapper leaves the input alive.
-  refs.incRef(xInfo.dataId);
-  refs.incRef(dyInfo.dataId);
-  const x = engine.makeTensorFromDataId(xInfo.dataId, xInfo.shape, xInfo.dtype) as tf.Tensor4D;
-  const dy = engine.makeTensorFromDataId(dyInfo.dataId, dyInfo.shape, dyInfo.dtype) as tf.Tensor4D;
-  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(xInfo.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const [kh, kw, ci, co] = filterShape;
-  const result = tf.tidy(() => {
+  return opsAsKernel(backend, [xInfo, dyInfo], (x, dy) => {
     const { top, bottom, left, right } = info.padInfo;
     const xp = top || bottom || left || right ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
     const xt = tf.transpose(xp, [3, 1, 2, 0]); // [Ci, H, W, B]
@@ -50,13 +63,6 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
     const cut = tf.slice(full, [0, 0, 0, 0], [ci, kh, kw, co]);
     return tf.transpose(cut, [1, 2, 0, 3]); // [kh, kw, Ci, Co]
   });
-  x.dispose();
-  dy.dispose();
-  // Hand the result's data to the kernel output: one extra reference survives disposing the tensor.
-  refs.incRef(result.dataId);
-  const out = { dataId: result.dataId, shape: result.shape, dtype: result.dtype };
-  result.dispose();
-  return out;
 }
 
 interface Conv2DBackpropInputAttrs {
@@ -71,16 +77,11 @@ function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTenso
   const { dy: dyInfo, filter: filterInfo } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
   if (dataFormat !== 'NHWC') throw new Error('Conv2DBackpropInput (wasm): only NHWC is supported');
-  const refs = backend as BackendWithRefs;
-  const engine = tf.engine();
-  refs.incRef(dyInfo.dataId);
-  refs.incRef(filterInfo.dataId);
-  const dy = engine.makeTensorFromDataId(dyInfo.dataId, dyInfo.shape, dyInfo.dtype) as tf.Tensor4D;
-  const filter = engine.makeTensorFromDataId(filterInfo.dataId, filterInfo.shape, filterInfo.dtype) as tf.Tensor4D;
-  const [kh, kw] = filter.shape;
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const filterShape = filterInfo.shape as [number, number, number, number];
+  const [kh, kw] = filterShape;
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const [batch, height, width] = inputShape;
-  const result = tf.tidy(() => {
+  return opsAsKernel(backend, [dyInfo, filterInfo], (dy, filter) => {
     const [, ho, wo, co] = dy.shape;
     const sh = info.strideHeight;
     const sw = info.strideWidth;
@@ -100,12 +101,6 @@ function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTenso
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
     return tf.conv2d(padded, flipped, 1, 'valid');
   });
-  dy.dispose();
-  filter.dispose();
-  refs.incRef(result.dataId);
-  const out = { dataId: result.dataId, shape: result.shape, dtype: result.dtype };
-  result.dispose();
-  return out;
 }
 
 let registered = false;

@@ -6,6 +6,16 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
+function concatenate(parts: readonly ArrayLike<number>[], Ctor: Uint8ArrayConstructor | Float32ArrayConstructor): Uint8Array | Float32Array {
+  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
 /** Write model.json and weights.bin into `dir` (atomically: a crash never leaves half a model). */
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -33,13 +43,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
   const manifest = json.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   const buffers = await Promise.all(manifest.flatMap((group) => group.paths.map((p) => readFile(join(dir, p)))));
-  const total = buffers.reduce((n, b) => n + b.byteLength, 0);
-  const weightData = new Uint8Array(total);
-  let offset = 0;
-  for (const b of buffers) {
-    weightData.set(b, offset);
-    offset += b.byteLength;
-  }
+  const weightData = concatenate(buffers, Uint8Array);
   return tf.loadLayersModel(
     tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: manifest.flatMap((g) => g.weights), weightData: weightData.buffer }),
   );
@@ -50,13 +54,7 @@ export async function saveOptimizer(optimizer: tf.Optimizer, file: string): Prom
   const named = await optimizer.getWeights();
   const specs = named.map((w) => ({ name: w.name, shape: w.tensor.shape }));
   const arrays = await Promise.all(named.map((w) => w.tensor.data() as Promise<Float32Array>));
-  const total = arrays.reduce((n, a) => n + a.length, 0);
-  const data = new Float32Array(total);
-  let offset = 0;
-  for (const a of arrays) {
-    data.set(a, offset);
-    offset += a.length;
-  }
+  const data = concatenate(arrays, Float32Array);
   await writeFile(`${file}.json`, JSON.stringify(specs));
   await writeFile(`${file}.bin`, new Uint8Array(data.buffer));
 }
