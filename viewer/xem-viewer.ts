@@ -22,6 +22,7 @@ import { gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/ima
 import { percentiles } from '../src/image/statistics.js';
 import { resampleWithMask } from '../src/resample.js';
 import { applyMatrix, identityMatrix, invertMatrix } from '../src/transform/matrix.js';
+import { PluginRegistry } from '../plugin/registry.js';
 import { blend, BLEND_MODES, type BlendMode } from './blend-modes.js';
 import { COLORMAP_NAMES, type ColormapName } from './colormaps.js';
 import { applyColormap, createImageSlice, createVtkLayer, deleteVtkLayer, makeImageData, type VtkLayerObjects } from './vtk-layer.js';
@@ -107,6 +108,9 @@ export class XemViewer extends LitElement {
   protected scaleBar: { width: number; label: string } | null = null;
   protected message = '';
 
+  /** Plugins contributing commands, widgets, readers and writers to this viewer. */
+  readonly plugins = new PluginRegistry<XemViewer>(this);
+
   private layers: Layer[] = [];
   private grw: ReturnType<typeof vtkGenericRenderWindow.newInstance> | null = null;
   private composite: Omit<VtkLayerObjects, 'ctf'> | null = null;
@@ -172,6 +176,13 @@ export class XemViewer extends LitElement {
       this.dispatchEvent(new CustomEvent('view-changed', { detail: this.viewState(), bubbles: true, composed: true }));
     }
     if (changed.has('unit')) this.scheduleOverlay();
+  }
+
+  /** A layer's pixels (float32 grayscale itk-wasm Image, not a copy: do not modify). */
+  getLayerImage(id: string): Image {
+    const layer = this.layers.find((l) => l.id === id);
+    if (!layer) throw new Error(`no layer "${id}"`);
+    return layer.image;
   }
 
   /** Layers in drawing order (first at the bottom). */
