@@ -36,8 +36,8 @@ reporter.pipe(process.stdout, { end: false });
 await finished(reporter);
 
 step('browser tests (headless Chromium)');
-// Node's CNN results on the samples, which the browser test must reproduce on WebGL.
-spawnSync(process.execPath, ['scripts/cnn-reference.mjs'], { stdio: 'inherit' });
+// Node's results on the samples (elastix, and the CNN when a model exists), which browser tests must reproduce.
+spawnSync(process.execPath, ['scripts/node-references.mjs'], { stdio: 'inherit' });
 const summaryFile = 'dist/browser-summary.json';
 rmSync(summaryFile, { force: true });
 const wtr = spawnSync(npx, ['wtr', '--config', 'web-test-runner.config.mjs'], { stdio: 'inherit' });

@@ -1,0 +1,254 @@
+/**
+ * <xem-registration-panel>: pick fixed and moving layers of a viewer, a method (CNN, elastix,
+ * hybrid, or all three) and its parameters; run with progress and cancel; compare the results
+ * side by side; choose one to create or update the registered layer; export the transform or the
+ * registered image. elastix runs in a web worker; the CNN on WebGL when the page has it.
+ */
+import { LitElement, css, html } from 'lit';
+import { writeImageBlob } from '../src/browser/image-file.js';
+import { compare, availableMethods, METHOD_ORDER, type ComparedResult } from '../src/compare.js';
+import { CancelledError } from '../src/errors.js';
+import { gridOf, type Image } from '../src/image/image.js';
+import type { CnnModel } from '../src/methods/cnn.js';
+import type { ElastixRunner } from '../src/methods/elastix.js';
+import { ELASTIX_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
+import type { MethodName } from '../src/methods/result.js';
+import { cornerError } from '../src/metrics/corner-error.js';
+import { resample } from '../src/resample.js';
+import { formatTransform, type TransformFormat } from '../src/transform/formats.js';
+import { transformToJSON } from '../src/transform/json.js';
+import type { XemViewer } from '../viewer/xem-viewer.js';
+
+type MethodChoice = MethodName | 'all';
+
+const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+export class XemRegistrationPanel extends LitElement {
+  static override properties = {
+    viewer: { attribute: false },
+    cnn: { attribute: false },
+    elastixRunner: { attribute: false },
+    backendNote: { type: String, attribute: 'backend-note' },
+    method: { state: true },
+    preset: { state: true },
+    passes: { state: true },
+    fixedId: { state: true },
+    movingId: { state: true },
+    running: { state: true },
+    status: { state: true },
+    results: { state: true },
+    chosen: { state: true },
+  };
+
+  static override styles = css`
+    :host { display: block; font: 13px/1.4 system-ui, sans-serif; }
+    fieldset { border: 1px solid #ccc; margin: 0 0 6px; padding: 4px 8px; display: grid; grid-template-columns: auto 1fr; gap: 4px 8px; align-items: center; }
+    table { border-collapse: collapse; width: 100%; margin-top: 6px; }
+    th, td { border: 1px solid #ddd; padding: 2px 4px; text-align: right; font-variant-numeric: tabular-nums; }
+    tr[aria-selected='true'] { background: #e3f3e3; }
+    .status { min-height: 1.3em; color: #444; }
+    .status.error { color: #b00020; }
+    .actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
+  `;
+
+  viewer: XemViewer | null = null;
+  cnn: CnnModel | null = null;
+  elastixRunner: ElastixRunner | null = null;
+  /** Shown under the method choice, e.g. which tfjs backend runs the CNN and why. */
+  backendNote = '';
+  protected method: MethodChoice = 'elastix';
+  protected preset: ElastixPresetName = 'default';
+  protected passes = 3;
+  protected fixedId = '';
+  protected movingId = '';
+  protected running = false;
+  protected status = '';
+  protected results: ComparedResult[] = [];
+  protected chosen = -1;
+  private controller: AbortController | null = null;
+  private readonly onLayers = () => this.syncLayers();
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.syncLayers();
+  }
+
+  override updated(changed: Map<string, unknown>): void {
+    if (changed.has('viewer')) {
+      const old = changed.get('viewer') as XemViewer | undefined;
+      for (const type of ['layer-added', 'layer-removed']) {
+        old?.removeEventListener(type, this.onLayers);
+        this.viewer?.addEventListener(type, this.onLayers);
+      }
+      this.syncLayers();
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.controller?.abort();
+    for (const type of ['layer-added', 'layer-removed']) this.viewer?.removeEventListener(type, this.onLayers);
+  }
+
+  private syncLayers(): void {
+    const layers = this.viewer?.getLayers().filter((l) => l.role !== 'registered') ?? [];
+    if (!layers.some((l) => l.id === this.fixedId)) this.fixedId = layers.find((l) => l.role === 'fixed')?.id ?? layers[0]?.id ?? '';
+    if (!layers.some((l) => l.id === this.movingId)) this.movingId = layers.find((l) => l.role === 'moving')?.id ?? layers[1]?.id ?? '';
+    this.requestUpdate();
+  }
+
+  private methods(): MethodName[] {
+    return this.method === 'all' ? availableMethods(this.cnn !== null) : [this.method];
+  }
+
+  /** Run the chosen method(s) on the chosen layers. Resolves with the results (also shown). */
+  async run(): Promise<ComparedResult[]> {
+    if (!this.viewer || !this.elastixRunner || !this.fixedId || !this.movingId) {
+      this.status = 'Choose a fixed and a moving layer first.';
+      return [];
+    }
+    this.controller = new AbortController();
+    this.running = true;
+    this.results = [];
+    this.chosen = -1;
+    const fixed = this.viewer.getLayerImage(this.fixedId);
+    const moving = this.viewer.getLayerImage(this.movingId);
+    try {
+      this.results = await compare(fixed, moving, this.methods(), { elastixRunner: this.elastixRunner, cnn: this.cnn ?? undefined }, {
+        elastix: { preset: this.preset },
+        cnn: { passes: this.passes },
+        signal: this.controller.signal,
+        onMethodStart: (m, i, n) => (this.status = `Running ${m} (${i + 1}/${n})…`),
+      });
+      this.status = `Done: ${this.results.length} result${this.results.length === 1 ? '' : 's'}. Choose one to show it as the registered layer.`;
+      this.dispatchEvent(new CustomEvent('registration-done', { detail: { results: this.results }, bubbles: true, composed: true }));
+      return this.results;
+    } catch (error) {
+      this.status = error instanceof CancelledError ? 'Cancelled.' : (error as Error).message;
+      return [];
+    } finally {
+      this.running = false;
+      this.controller = null;
+    }
+  }
+
+  cancel(): void {
+    this.controller?.abort();
+  }
+
+  /** Show result `index` as the registered layer (created, or updated in place). */
+  choose(index: number): void {
+    const result = this.results[index];
+    if (!result || !this.viewer) return;
+    const fixed = this.viewer.getLayerImage(this.fixedId);
+    const registered = resample(this.viewer.getLayerImage(this.movingId), fixed, result.transform);
+    const existing = this.viewer.getLayers().find((l) => l.role === 'registered');
+    if (existing) this.viewer.updateLayer(existing.id, { image: registered, name: `registered (${result.method})` });
+    else this.viewer.addLayer(registered, { role: 'registered', name: `registered (${result.method})` });
+    this.chosen = index;
+  }
+
+  /** The chosen transform as text in a format (JSON, ITK .tfm, elastix parameters). */
+  exportTransform(format: TransformFormat): string {
+    const result = this.results[this.chosen];
+    if (!result || !this.viewer) throw new Error('choose a result first');
+    return formatTransform(result.transform, format, gridOf(this.viewer.getLayerImage(this.fixedId)));
+  }
+
+  private download(blob: Blob, name: string): void {
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+    // Revoked after the click has started the download: no object URL outlives its use.
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  }
+
+  private async exportImage(ext: 'tif' | 'nrrd'): Promise<void> {
+    const registered = this.viewer?.getLayers().find((l) => l.role === 'registered');
+    if (!registered || !this.viewer) return;
+    const image: Image = this.viewer.getLayerImage(registered.id);
+    this.download(await writeImageBlob(image, `registered.${ext}`), `registered.${ext}`);
+  }
+
+  private async copyJson(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(JSON.stringify(transformToJSON(this.results[this.chosen].transform), null, 2));
+      this.status = 'Transform JSON copied to the clipboard.';
+    } catch (error) {
+      this.status = `Could not copy: ${(error as Error).message}`;
+    }
+  }
+
+  override render() {
+    const layers = this.viewer?.getLayers().filter((l) => l.role !== 'registered') ?? [];
+    const available = availableMethods(this.cnn !== null);
+    const reference = this.results.find((r) => r.method === 'elastix') ?? this.results[0];
+    const grid = this.viewer && this.fixedId ? gridOf(this.viewer.getLayerImage(this.fixedId)) : null;
+    return html`
+      <fieldset ?disabled=${this.running}>
+        <legend>Registration</legend>
+        <label for="fixed">Fixed layer</label>
+        <select id="fixed" @change=${(e: Event) => (this.fixedId = (e.target as HTMLSelectElement).value)}>
+          ${layers.map((l) => html`<option value=${l.id} ?selected=${l.id === this.fixedId}>${l.name}</option>`)}
+        </select>
+        <label for="moving">Moving layer</label>
+        <select id="moving" @change=${(e: Event) => (this.movingId = (e.target as HTMLSelectElement).value)}>
+          ${layers.map((l) => html`<option value=${l.id} ?selected=${l.id === this.movingId}>${l.name}</option>`)}
+        </select>
+        <label for="method">Method</label>
+        <select id="method" @change=${(e: Event) => (this.method = (e.target as HTMLSelectElement).value as MethodChoice)}>
+          ${METHOD_ORDER.map((m) => html`<option value=${m} ?disabled=${!available.includes(m)} ?selected=${m === this.method}>${m}${available.includes(m) ? '' : ' (no model loaded)'}</option>`)}
+          <option value="all" ?selected=${this.method === 'all'}>compare all${available.length < 3 ? ' available' : ''}</option>
+        </select>
+        <label for="preset">elastix preset</label>
+        <select id="preset" @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value as ElastixPresetName)}>
+          ${Object.keys(ELASTIX_PRESETS).map((p) => html`<option ?selected=${p === this.preset}>${p}</option>`)}
+        </select>
+        <label for="passes">CNN passes</label>
+        <input id="passes" type="number" min="1" max="6" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
+      </fieldset>
+      ${this.backendNote ? html`<div class="note">${this.backendNote}</div>` : ''}
+      <div class="actions">
+        <button id="run" type="button" ?disabled=${this.running} @click=${() => void this.run()}>Run</button>
+        <button id="cancel" type="button" ?disabled=${!this.running} @click=${() => this.cancel()}>Cancel</button>
+      </div>
+      <div class="status" role="status" aria-live="polite">${this.status}</div>
+      ${this.results.length
+        ? html`<table>
+            <thead><tr><th>use</th><th>method</th><th>rotation °</th><th>scale</th><th>shift x</th><th>shift y</th><th>ms</th><th>backend</th><th>NMI before → after</th><th>confidence</th><th>Δ to ${reference.method} (px)</th></tr></thead>
+            <tbody>
+              ${this.results.map((r, i) => {
+                const t = r.transform;
+                const confidence = Number(r.details.confidence ?? NaN);
+                return html`<tr aria-selected=${String(i === this.chosen)} data-method=${r.method}>
+                  <td><button type="button" aria-label="Use the ${r.method} result" @click=${() => this.choose(i)}>use</button></td>
+                  <td>${r.method}</td>
+                  <td>${t.type === 'similarity' ? fmt(t.rotationDeg, 3) : '—'}</td>
+                  <td>${t.type === 'similarity' ? fmt(t.scale, 4) : '—'}</td>
+                  <td>${fmt(t.translation[0], 2)}</td>
+                  <td>${fmt(t.translation[1], 2)}</td>
+                  <td>${fmt(r.registrationMs, 0)}</td>
+                  <td>${r.backend}</td>
+                  <td>${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}</td>
+                  <td>${fmt(confidence, 2)}</td>
+                  <td>${grid ? fmt(cornerError(reference.transform, t, grid), 2) : '—'}</td>
+                </tr>`;
+              })}
+            </tbody>
+          </table>`
+        : ''}
+      <div class="actions" ?hidden=${this.chosen < 0}>
+        <button type="button" @click=${() => this.download(new Blob([this.exportTransform('json')]), 'transform.json')}>Transform JSON</button>
+        <button type="button" @click=${() => this.download(new Blob([this.exportTransform('tfm')]), 'transform.tfm')}>ITK .tfm</button>
+        <button type="button" @click=${() => this.download(new Blob([this.exportTransform('elastix')]), 'TransformParameters.txt')}>elastix parameters</button>
+        <button type="button" @click=${() => void this.exportImage('tif')}>Registered TIFF</button>
+        <button type="button" @click=${() => void this.exportImage('nrrd')}>Registered NRRD</button>
+        <button type="button" @click=${() => void this.copyJson()}>Copy JSON</button>
+      </div>
+    `;
+  }
+}
+
+if (!customElements.get('xem-registration-panel')) customElements.define('xem-registration-panel', XemRegistrationPanel);

@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { configureItkAssets } from '../../src/browser/assets.js';
+import { createBrowserElastixRunner } from '../../src/browser/elastix-runner.js';
+import { readImageBlob } from '../../src/browser/image-file.js';
+import { chooseTfBackend } from '../../src/browser/tf-backend.js';
+import { buildModel, DEFAULT_MODEL_CONFIG } from '../../src/cnn/model.js';
+import { gridOf } from '../../src/image/image.js';
+import { cnnModel } from '../../src/methods/cnn.js';
+import { cornerError } from '../../src/metrics/corner-error.js';
+import { parseTransform } from '../../src/transform/formats.js';
+import { transformFromJSON, type TransformJSON } from '../../src/transform/json.js';
+import '../../viewer/xem-viewer.js';
+import type { XemViewer } from '../../viewer/xem-viewer.js';
+import { REGISTRATION_MANIFEST, registrationPlugin } from '../../plugin/registration-plugin.js';
+import type { XemRegistrationPanel } from '../../plugin/registration-panel.js';
+
+configureItkAssets('/dist/assets/itk');
+
+async function sample(name: string) {
+  const response = await fetch(`/samples/${name}`);
+  return readImageBlob(new File([await response.blob()], name));
+}
+
+async function setup(withModel: boolean): Promise<{ viewer: XemViewer; panel: XemRegistrationPanel }> {
+  const viewer = document.createElement('xem-viewer');
+  viewer.style.height = '300px';
+  document.body.append(viewer);
+  await viewer.updateComplete;
+  viewer.addLayer(await sample('deepclem_s6_em_crop512.png'), { role: 'fixed', name: 'fixed' });
+  viewer.addLayer(await sample('deepclem_s6_em_moved.png'), { role: 'moving', name: 'moving' });
+  await chooseTfBackend();
+  // An untrained network of the shipped architecture: it runs the real CNN path (no model is shipped yet).
+  const cnn = withModel ? cnnModel(buildModel(DEFAULT_MODEL_CONFIG), 'untrained') : null;
+  viewer.plugins.register(REGISTRATION_MANIFEST, registrationPlugin({ elastixRunner: createBrowserElastixRunner(), cnn }));
+  expect(viewer.plugins.widgets().map((w) => w.displayName)).to.include('Registration');
+  const panel = (await viewer.plugins.execute('xemreg.registration-panel')) as XemRegistrationPanel;
+  document.body.append(panel);
+  await panel.updateComplete;
+  return { viewer, panel };
+}
+
+describe('<xem-registration-panel> (built-in plugin)', () => {
+  it('compare-all gives three rows; choosing a row changes the registered layer; the export matches the CLI', async () => {
+    const { viewer, panel } = await setup(true);
+    (panel.shadowRoot?.querySelector('#method') as HTMLSelectElement).value = 'all';
+    panel.shadowRoot?.querySelector('#method')?.dispatchEvent(new Event('change'));
+    const results = await panel.run();
+    await panel.updateComplete;
+    const rows = panel.shadowRoot?.querySelectorAll('tbody tr') ?? [];
+    expect(Array.from(rows).map((r) => r.getAttribute('data-method'))).to.deep.equal(['cnn', 'elastix', 'hybrid']);
+    for (const row of rows) expect(row.textContent).to.match(/\d+\.\d+/);
+    expect(results[0].backend).to.equal('webgl');
+
+    const useButtons = panel.shadowRoot?.querySelectorAll('tbody button') as NodeListOf<HTMLButtonElement>;
+    useButtons[0].click(); // cnn (untrained: the identity)
+    const registered = () => viewer.getLayers().find((l) => l.role === 'registered');
+    const cnnPixels = (viewer.getLayerImage(registered()!.id).data as Float32Array).slice();
+    useButtons[1].click(); // elastix
+    const elastixPixels = viewer.getLayerImage(registered()!.id).data as Float32Array;
+    let changed = 0;
+    for (let k = 0; k < cnnPixels.length; k++) if (Math.abs(cnnPixels[k] - elastixPixels[k]) > 1) changed++;
+    expect(changed / cnnPixels.length).to.be.greaterThan(0.2);
+    expect(viewer.getLayers().filter((l) => l.role === 'registered')).to.have.length(1);
+
+    const exported = parseTransform(panel.exportTransform('json'), 'json');
+    const cli = ((await (await fetch('/dist/node-references.json')).json()) as { elastix: { transform: TransformJSON } }).elastix;
+    const grid = gridOf(viewer.getLayerImage(viewer.getLayers()[0].id));
+    const distance = cornerError(transformFromJSON(cli.transform), exported, grid);
+    expect(distance, `panel vs CLI: ${distance} px`).to.be.lessThan(0.5);
+    panel.remove();
+    viewer.remove();
+  });
+
+  it('cancelling elastix stops within 1 s and the panel stays usable', async () => {
+    const { viewer, panel } = await setup(false);
+    const presetSelect = panel.shadowRoot?.querySelector('#preset') as HTMLSelectElement;
+    presetSelect.value = 'accurate';
+    presetSelect.dispatchEvent(new Event('change'));
+    const running = panel.run();
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    (panel.shadowRoot?.querySelector('#cancel') as HTMLButtonElement).click();
+    expect(await running).to.deep.equal([]);
+    expect(performance.now() - t0).to.be.lessThan(1000);
+    await panel.updateComplete;
+    expect(panel.shadowRoot?.querySelector('.status')?.textContent).to.contain('Cancelled');
+    presetSelect.value = 'fast';
+    presetSelect.dispatchEvent(new Event('change'));
+    const again = await panel.run();
+    expect(again.map((r) => r.method)).to.deep.equal(['elastix']);
+    panel.remove();
+    viewer.remove();
+  });
+});
