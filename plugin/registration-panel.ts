@@ -43,7 +43,7 @@ export class XemRegistrationPanel extends LitElement {
   static override styles = css`
     :host { display: block; font: 13px/1.4 system-ui, sans-serif; }
     fieldset { border: 1px solid #ccc; margin: 0 0 6px; padding: 4px 8px; display: grid; grid-template-columns: auto 1fr; gap: 4px 8px; align-items: center; }
-    table { border-collapse: collapse; width: 100%; margin-top: 6px; }
+    table { border-collapse: collapse; margin-top: 6px; display: block; overflow-x: auto; font-size: 12px; }
     th, td { border: 1px solid #ddd; padding: 2px 4px; text-align: right; font-variant-numeric: tabular-nums; }
     tr[aria-selected='true'] { background: #e3f3e3; }
     .status { min-height: 1.3em; color: #444; }

@@ -30,8 +30,9 @@ try {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
-  await page.click('#register');
-  await page.waitForSelector('#results:not([hidden])', { timeout: 120000 });
+  await page.click('xem-registration-panel #run');
+  await page.waitForSelector('xem-registration-panel tbody tr', { timeout: 120000 });
+  await page.waitForTimeout(500);
   const file = `${outDir}/app.png`;
   await page.screenshot({ path: file, fullPage: true });
   console.log(`saved ${file}`);

@@ -1,20 +1,22 @@
 /**
  * The app behind `npm start`: the <xem-viewer> with a bundled sample pair (or the user's files),
- * elastix registration in a web worker, the registered layer, and the comparison with the truth.
+ * the built-in registration plugin's panel (elastix in a web worker; the CNN on WebGL when a model
+ * is shipped), and the command palette of all plugins.
  */
 import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
-import { compare } from '../src/compare.js';
-import { CancelledError } from '../src/errors.js';
-import { gridOf, type Image } from '../src/image/image.js';
-import type { ElastixPresetName } from '../src/methods/elastix-presets.js';
-import { prepareImage } from '../src/methods/prepare.js';
-import { cornerError, isSuccess } from '../src/metrics/corner-error.js';
-import { resample } from '../src/resample.js';
-import { transformFromJSON, type TransformJSON } from '../src/transform/json.js';
-import type { Transform } from '../src/transform/transform.js';
+import { chooseTfBackend, loadCnnModelFromUrl } from '../src/browser/tf-backend.js';
+import type { CnnModel } from '../src/methods/cnn.js';
+import type { Image } from '../src/image/image.js';
+import { transformToJSON, type TransformJSON } from '../src/transform/json.js';
+import { transformFromJSON } from '../src/transform/json.js';
+import { cornerError } from '../src/metrics/corner-error.js';
+import { gridOf } from '../src/image/image.js';
 import { BLEND_MODES, type BlendMode } from './blend-modes.js';
+import '../plugin/command-palette.js';
+import { REGISTRATION_MANIFEST, registrationPlugin } from '../plugin/registration-plugin.js';
+import type { XemRegistrationPanel } from '../plugin/registration-panel.js';
 import './xem-viewer.js';
 
 interface SamplePair {
@@ -25,12 +27,11 @@ interface SamplePair {
 }
 
 configureItkAssets('/dist/assets/itk');
-const runner = createBrowserElastixRunner();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const viewer = $('viewer') as HTMLElementTagNameMap['xem-viewer'];
 const status = $<HTMLDivElement>('status');
-const state: { fixed?: Image; moving?: Image; truth?: Transform; controller?: AbortController } = {};
+const state: { fixed?: Image; moving?: Image; truth?: TransformJSON } = {};
 
 function say(text: string, error = false): void {
   status.textContent = text; // text, never HTML: file names come from users
@@ -53,62 +54,9 @@ function showPair(): void {
 async function loadPair(pair: SamplePair): Promise<void> {
   say(`Loading ${pair.name}…`);
   const [fixed, moving] = await Promise.all([readImageBlob(await fetchFile(pair.fixed)), readImageBlob(await fetchFile(pair.moving))]);
-  Object.assign(state, { fixed, moving, truth: pair.truth ? transformFromJSON(pair.truth) : undefined });
+  Object.assign(state, { fixed, moving, truth: pair.truth });
   showPair();
   say(`Loaded ${pair.name}. Known truth: ${pair.truth ? `rotation ${pair.truth.rotationDeg}°, scale ${pair.truth.scale}, shift (${pair.truth.translation.join(', ')})` : 'none'}.`);
-}
-
-function showRegistered(transform: Transform): void {
-  const { fixed, moving } = state;
-  if (!fixed || !moving) return;
-  const registered = resample(prepareImage(moving, moving.name), prepareImage(fixed, fixed.name), transform);
-  const existing = viewer.getLayers().find((l) => l.role === 'registered');
-  if (existing) viewer.updateLayer(existing.id, { image: registered });
-  else viewer.addLayer(registered, { role: 'registered', name: 'registered', visible: true });
-  const movingLayer = viewer.getLayers().find((l) => l.role === 'moving');
-  if (movingLayer) viewer.updateLayer(movingLayer.id, { visible: false });
-}
-
-async function register(): Promise<void> {
-  const { fixed, moving } = state;
-  if (!fixed || !moving) return;
-  const controller = new AbortController();
-  state.controller = controller;
-  $<HTMLButtonElement>('register').disabled = true;
-  $<HTMLButtonElement>('cancel').disabled = false;
-  say('Registering with elastix in a web worker…');
-  try {
-    const preset = $<HTMLSelectElement>('preset').value as ElastixPresetName;
-    const [result] = await compare(fixed, moving, ['elastix'], { elastixRunner: runner }, { elastix: { preset }, signal: controller.signal });
-    showRegistered(result.transform);
-    const t = result.transform;
-    const error = state.truth ? cornerError(state.truth, t, gridOf(fixed)) : NaN;
-    const row = document.createElement('tr');
-    const cells = [
-      result.method,
-      t.type === 'similarity' ? t.rotationDeg.toFixed(3) : '—',
-      t.type === 'similarity' ? t.scale.toFixed(4) : '—',
-      t.translation[0].toFixed(2),
-      t.translation[1].toFixed(2),
-      result.registrationMs.toFixed(0),
-      `${result.quality.nmiBefore.toFixed(3)} → ${result.quality.nmiAfter.toFixed(3)}`,
-      Number.isFinite(error) ? `${error.toFixed(2)} (${isSuccess(error, gridOf(fixed)) ? 'success' : 'failure'})` : 'no truth',
-    ];
-    for (const text of cells) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      row.append(td);
-    }
-    const table = $<HTMLTableElement>('results');
-    table.tBodies[0].prepend(row);
-    table.hidden = false;
-    say(`Done in ${result.registrationMs.toFixed(0)} ms: the registered layer replaces the moving one.`);
-  } catch (error) {
-    say(error instanceof CancelledError ? 'Cancelled.' : (error as Error).message, !(error instanceof CancelledError));
-  } finally {
-    $<HTMLButtonElement>('register').disabled = false;
-    $<HTMLButtonElement>('cancel').disabled = true;
-  }
 }
 
 async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement): Promise<void> {
@@ -132,13 +80,21 @@ function modeButtons(): void {
     button.type = 'button';
     button.dataset.mode = mode;
     button.textContent = `${i + 1} ${mode}`;
-    button.addEventListener('click', () => {
-      viewer.blendMode = mode as BlendMode;
-    });
+    button.addEventListener('click', () => (viewer.blendMode = mode as BlendMode));
     holder.append(button);
   });
   viewer.addEventListener('view-changed', sync);
   sync();
+}
+
+/** The shipped model (models/index.json), if any, on the best tfjs backend. */
+async function loadModel(): Promise<{ cnn: CnnModel | null; note: string }> {
+  const index = await fetch('/models/index.json');
+  if (!index.ok) return { cnn: null, note: 'No registration model is shipped yet: cnn and hybrid are unavailable.' };
+  const { default: name } = (await index.json()) as { default: string };
+  const choice = await chooseTfBackend();
+  const fell = choice.fallbacks.map((f) => `${f.backend} failed (${f.reason})`).join('; ');
+  return { cnn: await loadCnnModelFromUrl(`/models/${name}/model.json`, name), note: `CNN ${name} on ${choice.backend}${fell ? ` — ${fell}` : ''}.` };
 }
 
 async function main(): Promise<void> {
@@ -146,8 +102,6 @@ async function main(): Promise<void> {
   const select = $<HTMLSelectElement>('pair');
   pairs.forEach((pair, index) => select.add(new Option(pair.name, String(index))));
   select.addEventListener('change', () => loadPair(pairs[Number(select.value)]).catch((e) => say(e.message, true)));
-  $('register').addEventListener('click', () => void register());
-  $('cancel').addEventListener('click', () => state.controller?.abort());
   $('reset').addEventListener('click', () => viewer.resetView());
   $<HTMLInputElement>('tile').addEventListener('input', (e) => (viewer.tileSize = Number((e.target as HTMLInputElement).value)));
   $<HTMLInputElement>('alpha').addEventListener('input', (e) => (viewer.alpha = Number((e.target as HTMLInputElement).value)));
@@ -156,8 +110,29 @@ async function main(): Promise<void> {
   $<HTMLInputElement>('moving-file').addEventListener('change', (e) => void loadUserFile('moving', e.target as HTMLInputElement));
   viewer.addEventListener('load-error', (e) => say((e as CustomEvent).detail.message, true));
   modeButtons();
+
+  const { cnn, note } = await loadModel();
+  viewer.plugins.register(REGISTRATION_MANIFEST, registrationPlugin({ elastixRunner: createBrowserElastixRunner(), cnn, backendNote: note }));
+  const panel = (await viewer.plugins.execute('xemreg.registration-panel')) as XemRegistrationPanel;
+  $('panel-slot').append(panel);
+  // After a registration, compare with the sample's known truth and show the chosen result.
+  panel.addEventListener('registration-done', (e) => {
+    const results = (e as CustomEvent).detail.results as { method: string; transform: Parameters<typeof transformToJSON>[0] }[];
+    if (results.length) panel.choose(results.length - 1);
+    if (state.truth && state.fixed && results.length) {
+      const errors = results.map((r) => `${r.method} ${cornerError(transformFromJSON(state.truth as TransformJSON), r.transform, gridOf(state.fixed as Image)).toFixed(2)} px`);
+      say(`Corner error against the known truth: ${errors.join(', ')} (success ≤ ${(0.02 * (state.fixed as Image).size[0]).toFixed(1)} px).`);
+    }
+  });
+  ($('palette') as HTMLElementTagNameMap['xem-command-palette']).registry = viewer.plugins;
   await loadPair(pairs[0]);
   document.body.dataset.ready = 'true';
 }
 
 main().catch((error) => say((error as Error).message, true));
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'xem-command-palette': import('../plugin/command-palette.js').XemCommandPalette;
+  }
+}
