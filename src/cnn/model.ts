@@ -1,7 +1,8 @@
 /**
  * The registration network: one convolutional encoder per image (separate weights: X-ray maps and
- * EM images need different filters), features fused by concatenation, a convolutional fusion
- * block and a dense regression head.
+ * EM images need different filters), fused by a feature-correlation layer (correlation-layer.ts:
+ * every fixed position against every moving position), then a convolutional regression block and
+ * a dense head.
  *
  * Output: [a, b, tx, ty] with a = s·cos θ, b = s·sin θ — the normalised similarity v = [[a, −b],
  * [b, a]]·u + t directly. This parameterisation makes the mean squared corner error an exact,
@@ -13,20 +14,22 @@
  * stays a few milliseconds on WebGL and ~10 ms in Node wasm; refinement passes recover detail.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Correlation } from './correlation-layer.js';
 import type { NormalisedSimilarity } from './model-frame.js';
 
 export interface ModelConfig {
   /** Input side N. */
   size: number;
-  /** Filters of the encoder stages (each halves the resolution). */
+  /** Filters of the encoder stages (each halves the resolution); a last 3×3 stage at the same resolution follows. */
   encoder: number[];
-  /** Filters of the fusion convolutions. */
+  /** Filters of the regression convolutions on the correlation volume (each halves the resolution). */
   fusion: number[];
   /** Units of the hidden dense layer. */
   dense: number;
 }
 
-export const DEFAULT_MODEL_CONFIG: ModelConfig = { size: 128, encoder: [16, 32, 64, 96], fusion: [128, 128], dense: 256 };
+/** 128 → 16×16 features (64 channels) → 16×16×256 correlation → 4×4×64 → 256 → 4. */
+export const DEFAULT_MODEL_CONFIG: ModelConfig = { size: 128, encoder: [16, 32, 64], fusion: [128, 64], dense: 256 };
 
 function encoder(input: tf.SymbolicTensor, name: string, filters: number[]): tf.SymbolicTensor {
   let x = input;
@@ -35,16 +38,19 @@ function encoder(input: tf.SymbolicTensor, name: string, filters: number[]): tf.
       .conv2d({ name: `${name}_conv${i}`, filters: f, kernelSize: i === 0 ? 5 : 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })
       .apply(x) as tf.SymbolicTensor;
   });
-  return x;
+  // Features for matching: no ReLU, so that normalised features can be negative.
+  return tf.layers
+    .conv2d({ name: `${name}_features`, filters: filters[filters.length - 1], kernelSize: 3, padding: 'same', kernelInitializer: 'glorotNormal' })
+    .apply(x) as tf.SymbolicTensor;
 }
 
 export function buildModel(config: ModelConfig = DEFAULT_MODEL_CONFIG): tf.LayersModel {
   const fixed = tf.input({ name: 'fixed', shape: [config.size, config.size, 1] });
   const moving = tf.input({ name: 'moving', shape: [config.size, config.size, 1] });
-  let x = tf.layers.concatenate({ name: 'fuse' }).apply([encoder(fixed, 'fixed', config.encoder), encoder(moving, 'moving', config.encoder)]) as tf.SymbolicTensor;
+  let x = new Correlation({ name: 'correlation' }).apply([encoder(fixed, 'fixed', config.encoder), encoder(moving, 'moving', config.encoder)]) as tf.SymbolicTensor;
   config.fusion.forEach((f, i) => {
     x = tf.layers
-      .conv2d({ name: `fusion_conv${i}`, filters: f, kernelSize: 3, strides: i === config.fusion.length - 1 ? 2 : 1, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })
+      .conv2d({ name: `fusion_conv${i}`, filters: f, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })
       .apply(x) as tf.SymbolicTensor;
   });
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
