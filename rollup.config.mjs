@@ -25,6 +25,12 @@ export default [
     onwarn: quiet,
   },
   {
+    input: { 'plain-vtk': 'dist/examples/plain-vtk/app.js' },
+    output: { dir: 'dist/examples', format: 'es', sourcemap: true },
+    plugins: plugins(),
+    onwarn: quiet,
+  },
+  {
     input: { app: 'dist/viewer/app.js' },
     output: { dir: 'dist/app', format: 'es', sourcemap: true },
     plugins: plugins(),

@@ -17,7 +17,7 @@ import { cornerError } from '../src/metrics/corner-error.js';
 import { resample } from '../src/resample.js';
 import { formatTransform, type TransformFormat } from '../src/transform/formats.js';
 import { transformToJSON } from '../src/transform/json.js';
-import type { XemViewer } from '../viewer/xem-viewer.js';
+import type { RegistrationHost } from './host.js';
 
 type MethodChoice = MethodName | 'all';
 
@@ -51,7 +51,7 @@ export class XemRegistrationPanel extends LitElement {
     .actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
   `;
 
-  viewer: XemViewer | null = null;
+  viewer: RegistrationHost | null = null;
   cnn: CnnModel | null = null;
   elastixRunner: ElastixRunner | null = null;
   /** Shown under the method choice, e.g. which tfjs backend runs the CNN and why. */
@@ -75,7 +75,7 @@ export class XemRegistrationPanel extends LitElement {
 
   override updated(changed: Map<string, unknown>): void {
     if (changed.has('viewer')) {
-      const old = changed.get('viewer') as XemViewer | undefined;
+      const old = changed.get('viewer') as RegistrationHost | undefined;
       for (const type of ['layer-added', 'layer-removed']) {
         old?.removeEventListener(type, this.onLayers);
         this.viewer?.addEventListener(type, this.onLayers);

@@ -1,7 +1,7 @@
 /** The built-in registration plugin: contributes the registration panel as a widget. */
 import type { CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
-import type { XemViewer } from '../viewer/xem-viewer.js';
+import type { RegistrationHost } from './host.js';
 import type { PluginManifest } from './manifest.js';
 import type { PluginImplementation } from './registry.js';
 import { XemRegistrationPanel } from './registration-panel.js';
@@ -23,7 +23,7 @@ export interface RegistrationPluginOptions {
 }
 
 /** Handlers of the built-in plugin; the widget command returns the panel element (not yet attached). */
-export function registrationPlugin(options: RegistrationPluginOptions): PluginImplementation<XemViewer> {
+export function registrationPlugin(options: RegistrationPluginOptions): PluginImplementation<RegistrationHost> {
   return {
     commands: {
       'xemreg.registration-panel': ({ host }) => {

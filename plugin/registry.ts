@@ -8,7 +8,8 @@ import { matchesPattern, ManifestError, validateManifest, type CommandContributi
 export interface PluginContext<Host = unknown> {
   /** The viewer (or adapter) the registry belongs to. */
   host: Host;
-  registry: PluginRegistry<Host>;
+  /** To run other plugins' commands. */
+  registry: Pick<PluginRegistry<unknown>, 'execute' | 'commands'>;
 }
 
 export type CommandHandler<Host = unknown> = (context: PluginContext<Host>, ...args: unknown[]) => unknown;
