@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-const EPSILON = 1e-6;
+/** Inside the square root: the gradient of √x is infinite at 0, and a rectified correlation row can be all zero. */
+const EPSILON = 1e-12;
 
 export class Correlation extends tf.layers.Layer {
   static className = 'XemregCorrelation';
@@ -26,11 +27,12 @@ export class Correlation extends tf.layers.Layer {
     return tf.tidy(() => {
       const [a, b] = inputs as tf.Tensor4D[];
       const [batch, h, w, c] = a.shape;
-      const unit = (x: tf.Tensor4D) => tf.div(x, tf.add(tf.sqrt(tf.sum(tf.square(x), -1, true)), EPSILON));
+      const norm = (x: tf.Tensor) => tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), EPSILON));
+      const unit = (x: tf.Tensor4D) => tf.div(x, norm(x));
       const fa = tf.reshape(unit(a), [batch, h * w, c]);
       const fb = tf.reshape(unit(b), [batch, h * w, c]);
       const corr = tf.relu(tf.matMul(fa, fb, false, true)); // [B, hw (fixed), hw (moving)]
-      const normalised = tf.div(corr, tf.add(tf.sqrt(tf.sum(tf.square(corr), -1, true)), EPSILON));
+      const normalised = tf.div(corr, norm(corr));
       return tf.reshape(normalised, [batch, h, w, h * w]);
     });
   }
