@@ -50,6 +50,38 @@ describe('wasm training kernels', () => {
   });
 });
 
+describe('training step', () => {
+  it('the correlation layer has finite gradients when a whole row is rectified to zero', async () => {
+    const { Correlation } = await import('../../src/cnn/correlation-layer.js');
+    await tf.setBackend('wasm');
+    const layer = new Correlation({});
+    // Every fixed feature points opposite to every moving feature: all dot products < 0, rows all zero.
+    const a = tf.ones([1, 2, 2, 3]);
+    const b = tf.neg(tf.ones([1, 2, 2, 3]));
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(layer.call([x, y]) as tf.Tensor))([a, b]);
+    assert.ok(Array.from(ga.dataSync()).every(Number.isFinite) && Array.from(gb.dataSync()).every(Number.isFinite));
+    tf.dispose([a, b, ga, gb]);
+  });
+
+  it('updates every layer with finite values', async () => {
+    await tf.setBackend('wasm');
+    const model = buildModel();
+    const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const snapshot = () => variables.map((v) => v.dataSync().slice());
+    const before = snapshot();
+    const optimizer = tf.train.adam(1e-3);
+    const inputs = [tf.randomUniform([2, 128, 128, 1], 0, 1, 'float32', 4), tf.randomUniform([2, 128, 128, 1], 0, 1, 'float32', 5)];
+    const y = tf.tensor2d([1.1, 0.2, 0.1, -0.1, 0.9, -0.3, 0, 0.2], [2, 4]);
+    for (let i = 0; i < 3; i++) optimizer.minimize(() => cornerLoss(y, model.apply(inputs, { training: true }) as tf.Tensor), false, variables);
+    const after = snapshot();
+    variables.forEach((v, i) => {
+      assert.ok(after[i].every(Number.isFinite), `${v.name} has non-finite values`);
+      assert.ok(after[i].some((x, k) => x !== before[i][k]), `${v.name} did not change`);
+    });
+    tf.dispose([...inputs, y]);
+  });
+});
+
 describe('model frames', () => {
   it('normalised ↔ physical round trip, with spacing and different fields of view', () => {
     const fixed: Grid = { size: [300, 200], spacing: [0.5, 0.5], origin: [10, 20], direction: [1, 0, 0, 1] };
