@@ -123,8 +123,8 @@ function sampleView(field: Float32Array, world: World, m: Matrix2x3, n: number):
 }
 
 /** One view: the modality's field, pre-smoothed when the view samples the world coarsely, then degraded. */
-function view(world: World, modality: Modality, m: Matrix2x3, scale: number, n: number, rng: Rng): Float32Array {
-  let field = renderField(world, modality, rng);
+function view(world: World, modality: Modality, m: Matrix2x3, scale: number, n: number, rng: Rng, rendered?: Float32Array): Float32Array {
+  let field = rendered ?? renderField(world, modality, rng);
   const worldPixelsPerViewPixel = (scale * (2 / (n - 1)) * (world.size - 1)) / (2 * world.extent);
   if (worldPixelsPerViewPixel > 1.5) field = gaussianBlur(field, world.size, world.size, 0.45 * worldPixelsPerViewPixel);
   const clean = sampleView(field, world, m, n);
@@ -155,7 +155,15 @@ export function makePair(rng: Rng, options: PairOptions, world: World = makeWorl
     [1, 0, 0],
     [0, 1, 0],
   ];
-  const fixed = view(world, fixedModality, identity, 1, n, rng);
-  const moving = view(world, movingModality, invertMatrix(normalisedMatrix(truth)), 1 / truth.scale, n, rng);
+  // Shared contrast: both views render the world with the same per-phase intensities (then
+  // degrade independently). Realistic for half of the mono-modal pairs; during the curriculum it
+  // also gives multi-modal training an easy start — random encoders see no correspondence
+  // between independently contrasted views, and learning never takes off (measured).
+  const progress = options.curriculumBatches ? Math.min(1, (options.batchIndex ?? 0) / options.curriculumBatches) : 1;
+  const monoModal = fixedModality === movingModality;
+  const share = rng.chance(Math.max(monoModal ? 0.5 : 0, 1 - progress));
+  const field = share ? renderField(world, fixedModality, rng) : undefined;
+  const fixed = view(world, fixedModality, identity, 1, n, rng, field);
+  const moving = view(world, movingModality, invertMatrix(normalisedMatrix(truth)), 1 / truth.scale, n, rng, field);
   return { fixed, moving, truth, kind, world: world.kind };
 }
