@@ -271,12 +271,20 @@ export class XemViewer extends LitElement {
     this.dispatchEvent(new CustomEvent('view-changed', { detail: this.viewState(), bubbles: true, composed: true }));
   }
 
-  /** Read files (drag and drop, file picker) off the main thread and add them as layers. Errors show in the view and as `load-error` events. */
+  /**
+   * Read files (drag and drop, file picker) and add them as layers: a plugin's reader when one
+   * claims the file name (its command gets the File and returns an Image or Images), else
+   * itk-wasm off the main thread. Errors show in the view and as `load-error` events.
+   */
   async loadFiles(files: Iterable<File>): Promise<LayerInfo[]> {
     const added: LayerInfo[] = [];
     for (const file of files) {
       try {
-        added.push(this.addLayer(await readImageBlob(file), { name: file.name }));
+        const reader = this.plugins.readerFor(file.name);
+        const read = reader ? await this.plugins.execute(reader, file) : await readImageBlob(file);
+        const images = (Array.isArray(read) ? read : [read]) as Image[];
+        if (images.length === 0 || images.some((i) => !i?.data)) throw new Error(`${file.name}: the reader ${reader} returned no image`);
+        for (const image of images) added.push(this.addLayer(image, { name: file.name }));
         this.message = '';
       } catch (error) {
         this.message = (error as Error).message; // rendered as text by lit

@@ -52,6 +52,30 @@ describe('plugins', () => {
     viewer.remove();
   });
 
+  it('a contributed reader opens the files it claims when they are dropped or picked', async () => {
+    const viewer = document.createElement('xem-viewer');
+    viewer.style.height = '200px';
+    document.body.append(viewer);
+    await viewer.updateComplete;
+    viewer.plugins.register(
+      { name: 'csvimg', displayName: 'CSV images', contributions: { commands: [{ id: 'csvimg.read', title: 'Read CSV image' }], readers: [{ command: 'csvimg.read', filenamePatterns: ['*.csv'] }] } },
+      {
+        commands: {
+          'csvimg.read': async (_context, file) => {
+            const rows = (await (file as File).text()).trim().split('\n').map((r) => r.split(',').map(Number));
+            return createFloatImage([rows[0].length, rows.length], Float32Array.from(rows.flat()), { spacing: [0.5, 0.5] });
+          },
+        },
+      },
+    );
+    const csv = Array.from({ length: 20 }, (_, j) => Array.from({ length: 30 }, (_, i) => i * j).join(',')).join('\n');
+    const [layer] = await viewer.loadFiles([new File([csv], 'map.csv')]);
+    expect(layer.size).to.deep.equal([30, 20]);
+    expect(layer.spacing).to.deep.equal([0.5, 0.5]);
+    expect(viewer.getLayerImage(layer.id).data?.[5 * 30 + 7]).to.equal(35);
+    viewer.remove();
+  });
+
   it('refuses an invalid manifest with a message naming the field', () => {
     const viewer = document.createElement('xem-viewer');
     expect(() => viewer.plugins.register({ name: 'bad', displayName: 'Bad', contributions: { commands: [{ id: 'other.x', title: 'x' }] } }, { commands: {} })).to.throw(/contributions\.commands\[0\]\.id/);
