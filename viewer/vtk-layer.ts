@@ -9,6 +9,7 @@ import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData.js';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction.js';
 import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper.js';
 import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice.js';
+import { downsampleToBudget } from '../src/image/downsample.js';
 import { gridOf, type Grid, type Image } from '../src/image/image.js';
 import { COLORMAPS, type ColormapName } from './colormaps.js';
 
@@ -51,8 +52,16 @@ export function createImageSlice(imageData: VtkLayerObjects['imageData']): Pick<
   return { mapper, actor };
 }
 
+/**
+ * Largest number of pixels a layer sends to the GPU. Bigger images are shown from a block-averaged
+ * copy (same physical placement); the full-resolution data stays with the layer for readout and
+ * registration. 2048² keeps an 8k × 8k 16-bit image interactive on software WebGL.
+ */
+export const DISPLAY_PIXEL_LIMIT = 2048 * 2048;
+
 export function createVtkLayer(image: Image): VtkLayerObjects {
-  const imageData = makeImageData(gridOf(image), image.data as Float32Array);
+  const shown = downsampleToBudget(image, DISPLAY_PIXEL_LIMIT);
+  const imageData = makeImageData(gridOf(shown), shown.data as Float32Array);
   const { mapper, actor } = createImageSlice(imageData);
   const ctf = vtkColorTransferFunction.newInstance();
   actor.getProperty().setRGBTransferFunction(0, ctf);
