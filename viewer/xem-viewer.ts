@@ -25,7 +25,8 @@ import { applyMatrix, identityMatrix, invertMatrix } from '../src/transform/matr
 import { PluginRegistry } from '../plugin/registry.js';
 import { blend, BLEND_MODES, type BlendMode } from './blend-modes.js';
 import { COLORMAP_NAMES, type ColormapName } from './colormaps.js';
-import { applyColormap, createImageSlice, createVtkLayer, deleteVtkLayer, makeImageData, type VtkLayerObjects } from './vtk-layer.js';
+import { applyColormap, createImageSlice, createVtkLayer, deleteVtkLayer, DISPLAY_PIXEL_LIMIT, makeImageData, type VtkLayerObjects } from './vtk-layer.js';
+import { downsampleToBudget } from '../src/image/downsample.js';
 
 export type LayerRole = 'fixed' | 'moving' | 'registered' | 'other';
 
@@ -361,13 +362,15 @@ export class XemViewer extends LitElement {
     for (const layer of this.layers) setVisible(layer.vtk.actor, layer.visible && !compare);
     this.dropComposite();
     if (compare && pair && BLEND_MODES.includes(this.blendMode)) {
-      const grid: Grid = gridOf(pair.fixed.image);
-      // The other layer on the fixed grid, where it lies physically (registered layers already are).
+      // The fixed grid, at display resolution (see DISPLAY_PIXEL_LIMIT).
+      const fixedShown = downsampleToBudget(pair.fixed.image, DISPLAY_PIXEL_LIMIT);
+      const grid: Grid = gridOf(fixedShown);
+      // The other layer on that grid, where it lies physically (registered layers already are).
       const { image, mask } = resampleWithMask(pair.other.image, grid, identityMatrix());
       const rgb = blend(this.blendMode as Exclude<BlendMode, 'layers'>, {
         width: grid.size[0],
         height: grid.size[1],
-        fixed: pair.fixed.image.data as Float32Array,
+        fixed: fixedShown.data as Float32Array,
         moving: image.data as Float32Array,
         movingMask: mask,
         fixedWindow: pair.fixed,
