@@ -86,6 +86,7 @@ export class XemViewer extends LitElement {
     readout: { state: true },
     scaleBar: { state: true },
     message: { state: true },
+    channelChoice: { state: true },
   };
 
   static override styles = css`
@@ -96,6 +97,7 @@ export class XemViewer extends LitElement {
     .scale { right: 12px; bottom: 10px; text-align: center; }
     .scale .bar { height: 4px; background: #fff; margin-bottom: 2px; box-shadow: 0 0 2px #000; }
     .message { left: 8px; bottom: 8px; color: #ffb4b4; }
+    .channels { position: absolute; left: 8px; bottom: 28px; color: #fff; background: rgba(0, 0, 0, 0.6); padding: 4px 6px; font: 12px system-ui, sans-serif; }
     .drop { position: absolute; inset: 0; border: 3px dashed #6cf; display: none; }
     :host([dragging]) .drop { display: block; }
   `;
@@ -108,6 +110,8 @@ export class XemViewer extends LitElement {
   protected readout = '';
   protected scaleBar: { width: number; label: string } | null = null;
   protected message = '';
+  /** A multi-component image waiting for the user to pick its channel. */
+  protected channelChoice: { image: Image; name: string; components: number; resolve: (layer: LayerInfo | null) => void } | null = null;
 
   /** Plugins contributing commands, widgets, readers and writers to this viewer. */
   readonly plugins = new PluginRegistry<XemViewer>(this);
@@ -132,6 +136,15 @@ export class XemViewer extends LitElement {
       <div class="readout">${this.readout}</div>
       ${this.scaleBar ? html`<div class="scale"><div class="bar" style="width:${this.scaleBar.width}px"></div>${this.scaleBar.label}</div>` : ''}
       <div class="message" role="status">${this.message}</div>
+      ${this.channelChoice
+        ? html`<label class="channels"
+            >${this.channelChoice.name}: ${this.channelChoice.components} channels — show
+            <select aria-label="Channel of ${this.channelChoice.name}" @change=${this.onChannelChosen}>
+              <option value="" selected disabled>choose…</option>
+              ${Array.from({ length: this.channelChoice.components }, (_, c) => html`<option value=${c}>channel ${c}</option>`)}
+            </select></label
+          >`
+        : ''}
       <div class="drop"></div>
     `;
   }
@@ -285,7 +298,10 @@ export class XemViewer extends LitElement {
         const read = reader ? await this.plugins.execute(reader, file) : await readImageBlob(file);
         const images = (Array.isArray(read) ? read : [read]) as Image[];
         if (images.length === 0 || images.some((i) => !i?.data)) throw new Error(`${file.name}: the reader ${reader} returned no image`);
-        for (const image of images) added.push(this.addLayer(image, { name: file.name }));
+        for (const image of images) {
+          const layer = this.needsChannelChoice(image) ? await this.chooseChannel(image, file.name) : this.addLayer(image, { name: file.name });
+          if (layer) added.push(layer);
+        }
         this.message = '';
       } catch (error) {
         this.message = (error as Error).message; // rendered as text by lit
@@ -294,6 +310,34 @@ export class XemViewer extends LitElement {
     }
     return added;
   }
+
+  /** Multi-component images other than RGB(A) (spectra, multi-channel TIFF) need a channel. */
+  private needsChannelChoice(image: Image): boolean {
+    const { components, pixelType } = image.imageType;
+    return components > 1 && !((pixelType === 'RGB' || pixelType === 'RGBA') && components >= 3);
+  }
+
+  /** Show the channel chooser; resolves with the added layer (or null if replaced by another choice). */
+  private chooseChannel(image: Image, name: string): Promise<LayerInfo | null> {
+    this.channelChoice?.resolve(null);
+    return new Promise((resolve) => {
+      this.channelChoice = { image, name, components: image.imageType.components, resolve };
+    });
+  }
+
+  /** Pick the channel of the pending multi-component image (the chooser's select calls this). */
+  selectChannel(component: number): LayerInfo | null {
+    const pending = this.channelChoice;
+    if (!pending) return null;
+    this.channelChoice = null;
+    const layer = this.addLayer(pending.image, { name: `${pending.name} [channel ${component}]`, component });
+    pending.resolve(layer);
+    return layer;
+  }
+
+  private onChannelChosen = (event: Event): void => {
+    this.selectChannel(Number((event.target as HTMLSelectElement).value));
+  };
 
   /** The canvas vtk.js draws into (for screenshots and tests). */
   get canvas(): HTMLCanvasElement | null {

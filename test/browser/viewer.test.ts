@@ -115,9 +115,35 @@ describe('<xem-viewer>', () => {
     const [value, unit] = (bar.textContent ?? '').trim().split(' ');
     expect(unit).to.equal('µm');
     const width = (bar.querySelector('.bar') as HTMLElement).getBoundingClientRect().width;
-    // Across the 400 px view, the fitted 240 µm-wide image spans a known fraction: µm per css px from the camera.
-    const perPixel = Number(value) / width;
-    expect(perPixel).to.be.greaterThan(0.3).and.lessThan(2);
+    // Measure µm per CSS pixel independently, from the readout 100 px apart.
+    const view = viewer.shadowRoot?.querySelector('.view') as HTMLElement;
+    const rect = view.getBoundingClientRect();
+    const readX = (dx: number) => {
+      view.dispatchEvent(new PointerEvent('pointermove', { clientX: rect.left + 100 + dx, clientY: rect.top + 150, bubbles: true }));
+      return Number(/^\((-?[\d.]+),/.exec((viewer as unknown as { readout: string }).readout)?.[1]);
+    };
+    const perCssPixel = Math.abs(readX(100) - readX(0)) / 100;
+    expect(Number(value) / perCssPixel, `bar ${width} px for ${value} µm at ${perCssPixel} µm/px`).to.be.closeTo(width, width * 0.03);
+  });
+
+  it('asks which channel to show for a multi-component image', async () => {
+    const multi = new ItkImage(new ImageType(2, 'float32', 'VariableLengthVector', 3));
+    const values = Float32Array.from({ length: 40 * 30 * 3 }, (_, k) => (k % 3) * 100 + (Math.floor(k / 3) % 40));
+    Object.assign(multi, { size: [40, 30], spacing: [1, 1], origin: [0, 0], direction: new Float64Array([1, 0, 0, 1]), data: values, name: 'spectra' });
+    const file = new File([await writeImageBlob(multi, 'spectra.nrrd')], 'spectra.nrrd');
+    const loading = viewer.loadFiles([file]);
+    let select: HTMLSelectElement | null = null;
+    for (let i = 0; i < 100 && !select; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      select = viewer.shadowRoot?.querySelector('.channels select') ?? null;
+    }
+    expect(select, 'channel chooser shown').to.exist;
+    expect(select!.options.length).to.equal(4); // placeholder + 3 channels
+    select!.value = '2';
+    select!.dispatchEvent(new Event('change'));
+    const [layer] = await loading;
+    expect(layer.name).to.contain('channel 2');
+    expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(205);
   });
 
   it('shows file names and errors as text, never as HTML', async () => {
