@@ -18,6 +18,7 @@ import '../plugin/command-palette.js';
 import { REGISTRATION_MANIFEST, registrationPlugin } from '../plugin/registration-plugin.js';
 import type { XemRegistrationPanel } from '../plugin/registration-panel.js';
 import './xem-viewer.js';
+import './layer-list.js';
 
 interface SamplePair {
   name: string;
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
     }
   });
   ($('palette') as HTMLElementTagNameMap['xem-command-palette']).registry = viewer.plugins;
+  ($('layers') as import('./layer-list.js').XemLayerList).viewer = viewer;
   await loadPair(pairs[0]);
   document.body.dataset.ready = 'true';
 }

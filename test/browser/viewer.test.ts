@@ -6,6 +6,8 @@ import { castToInteger } from '../../src/image/cast.js';
 import { createFloatImage, type Image } from '../../src/image/image.js';
 import { BLEND_MODES } from '../../viewer/blend-modes.js';
 import '../../viewer/xem-viewer.js';
+import '../../viewer/layer-list.js';
+import type { XemLayerList } from '../../viewer/layer-list.js';
 import type { XemViewer } from '../../viewer/xem-viewer.js';
 
 configureItkAssets('/dist/assets/itk');
@@ -94,6 +96,30 @@ describe('<xem-viewer>', () => {
     viewer.updateLayer(layer.id, { window: layer.window / 4, level: layer.level - layer.window / 4 });
     const after = stats(await viewer.captureImage()).mean;
     expect(after - before, `mean ${before} → ${after}`).to.be.greaterThan(10);
+  });
+
+  it('the layer list adjusts window/level, colormap, opacity and visibility from labelled controls', async () => {
+    const layer = viewer.addLayer(fixed, { role: 'fixed', colormap: 'gray' });
+    const list = document.createElement('xem-layer-list') as XemLayerList;
+    list.viewer = viewer;
+    document.body.append(list);
+    await list.updateComplete;
+    const before = stats(await viewer.captureImage()).mean;
+    const windowInput = list.shadowRoot?.querySelector(`#${layer.id}-window`) as HTMLInputElement;
+    expect(list.shadowRoot?.querySelector(`label[for="${layer.id}-window"]`)?.textContent).to.equal('window');
+    windowInput.value = String(layer.window / 4);
+    windowInput.dispatchEvent(new Event('change'));
+    const colormap = list.shadowRoot?.querySelector(`#${layer.id}-colormap`) as HTMLSelectElement;
+    colormap.value = 'fire';
+    colormap.dispatchEvent(new Event('change'));
+    expect(viewer.getLayers()[0].window).to.be.closeTo(layer.window / 4, layer.window * 1e-4);
+    expect(viewer.getLayers()[0].colormap).to.equal('fire');
+    expect(Math.abs(stats(await viewer.captureImage()).mean - before)).to.be.greaterThan(5);
+    const visible = list.shadowRoot?.querySelector(`#${layer.id}-visible`) as HTMLInputElement;
+    visible.click();
+    expect(viewer.getLayers()[0].visible).to.equal(false);
+    expect(stats(await viewer.captureImage()).nonBlack).to.be.lessThan(0.01);
+    list.remove();
   });
 
   it('loads a 16-bit TIFF and an MHA with spacing, with the right size and spacing; the scale bar follows the spacing', async () => {
