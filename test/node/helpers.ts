@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
 import { resample } from '../../src/resample.js';
+import { Rng } from '../../src/synthetic/random.js';
 import { invertTransform, similarity, type SimilarityParameters, type Transform } from '../../src/transform/transform.js';
 
 /** Absolute path of a committed fixture (tests run from dist/test/node). */
@@ -21,16 +22,10 @@ export function warp(fixed: Image, truth: Transform, grid = gridOf(fixed)): Imag
   return resample(fixed, grid, invertTransform(truth));
 }
 
-/** A deterministic pseudo-random generator (mulberry32) for test data. */
+/** A deterministic uniform generator for test data (the project's seeded Rng). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** A smooth random test image (sum of Gaussian blobs), float32. */
