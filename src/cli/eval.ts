@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { summarise, type ErrorSummary, angleDifference } from '../cnn/evaluate.js';
+import { summarise, type ErrorSummary, angleDifference, median } from '../cnn/evaluate.js';
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { createFloatImage, gridCenter, gridOf, type Grid, type Image } from '../image/image.js';
@@ -46,10 +46,6 @@ interface Predictions {
   estimates: NormalisedSimilarity[];
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 
 function normalisedImage(data: Float32Array, n: number): Image {
   return createFloatImage([n, n], data, { spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1] });

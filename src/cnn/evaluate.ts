@@ -42,7 +42,8 @@ export interface ErrorSummary {
   medianShiftFraction: number;
 }
 
-const median = (values: number[]) => {
+/** Median of a list (NaN when empty). */
+export const median = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
