@@ -31,6 +31,12 @@ export default [
     onwarn: quiet,
   },
   {
+    input: { 'cnn-page': 'dist/bench/browser/cnn-page.js' },
+    output: { dir: 'dist/bench', format: 'es', sourcemap: true },
+    plugins: plugins(),
+    onwarn: quiet,
+  },
+  {
     input: { app: 'dist/viewer/app.js' },
     output: { dir: 'dist/app', format: 'es', sourcemap: true },
     plugins: plugins(),

@@ -94,7 +94,7 @@ async function loadModel(): Promise<{ cnn: CnnModel | null; note: string }> {
   if (!index.ok) return { cnn: null, note: 'No registration model is shipped yet: cnn and hybrid are unavailable.' };
   const { default: name } = (await index.json()) as { default: string };
   const choice = await chooseTfBackend();
-  const fell = choice.fallbacks.map((f) => `${f.backend} failed (${f.reason})`).join('; ');
+  const fell = choice.fallbacks.map((f) => `not ${f.backend}: ${f.reason}`).join('; ');
   return { cnn: await loadCnnModelFromUrl(`/models/${name}/model.json`, name), note: `CNN ${name} on ${choice.backend}${fell ? ` — ${fell}` : ''}.` };
 }
 

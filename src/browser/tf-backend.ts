@@ -21,14 +21,43 @@ export function configureTfAssets(base = '/dist/assets/tfjs/'): void {
 
 let configured = false;
 
-/** Try backends in order; resolves with the first that initialises. */
-export async function chooseTfBackend(order: readonly TfBackendName[] = ['webgl', 'wasm', 'cpu']): Promise<BackendChoice> {
+/**
+ * The WebGL renderer's name when it is a software rasteriser (SwiftShader, llvmpipe), else null.
+ * There, convolutions run as emulated fragment shaders, measured here 10–20× slower than wasm.
+ */
+export function softwareWebglRenderer(): string | null {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2') as WebGL2RenderingContext | null;
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|software/i.test(renderer) ? renderer : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface BackendOptions {
+  /** Use WebGL even when it is software-rendered. Default false: wasm is faster there. */
+  allowSoftwareWebgl?: boolean;
+}
+
+/** Try backends in order; resolves with the first that initialises (skipping software WebGL unless allowed). */
+export async function chooseTfBackend(order: readonly TfBackendName[] = ['webgl', 'wasm', 'cpu'], options: BackendOptions = {}): Promise<BackendChoice> {
   if (!configured) {
     configureTfAssets();
     configured = true;
   }
   const fallbacks: BackendChoice['fallbacks'] = [];
   for (const backend of order) {
+    if (backend === 'webgl' && !options.allowSoftwareWebgl && order.length > 1) {
+      const software = softwareWebglRenderer();
+      if (software) {
+        fallbacks.push({ backend, reason: `software-rendered WebGL (${software}): wasm is faster` });
+        continue;
+      }
+    }
     try {
       if (await tf.setBackend(backend)) {
         await tf.ready();

@@ -16,19 +16,19 @@ import cliProgress from 'cli-progress';
 import { summarise, type ErrorSummary, angleDifference, median } from '../cnn/evaluate.js';
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
-import { createFloatImage, gridCenter, gridOf, type Grid, type Image } from '../image/image.js';
+import { createFloatImage, gridOf, type Image } from '../image/image.js';
 import { registerCnn, type CnnModel } from '../methods/cnn.js';
 import { prepareImage } from '../methods/prepare.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel } from '../node/cnn-model.js';
 import { readImageFile } from '../node/image-file.js';
 import { loadRealSources } from '../node/real-sources.js';
+import { realPairTypes, type RealPairType } from '../node/real-pairs.js';
+import { warpedCases } from '../bench/cases.js';
 import { scatterPlot, linePlot } from '../report/svg-plot.js';
-import { resample } from '../resample.js';
 import { makeBatch } from '../synthetic/batches.js';
-import { FULL_RANGE, sampleTransform } from '../synthetic/pairs.js';
 import { Rng } from '../synthetic/random.js';
-import { invertTransform, similarity, type SimilarityTransform } from '../transform/transform.js';
+import type { SimilarityTransform } from '../transform/transform.js';
 
 interface EvalFlags {
   model: string;
@@ -39,11 +39,13 @@ interface EvalFlags {
   realData: string;
   transforms: string;
   passes: string;
+  size: string;
 }
 
 interface Predictions {
   truths: NormalisedSimilarity[];
   estimates: NormalisedSimilarity[];
+  confidences: number[];
 }
 
 
@@ -58,8 +60,8 @@ function toNormalisedSimilarity(t: SimilarityTransform): NormalisedSimilarity {
 
 /** Synthetic pairs through the full inference path (resampling, normalisation, passes). */
 function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, bar: cliProgress.SingleBar): Predictions {
-  const out: Predictions = { truths: [], estimates: [] };
-  const n = cnn.size;
+  const out: Predictions = { truths: [], estimates: [], confidences: [] };
+  const n = options.size;
   for (let index = 0; out.truths.length < count; index++) {
     const batch = makeBatch(seed, index, 32, options);
     for (let i = 0; i < batch.size && out.truths.length < count; i++) {
@@ -68,28 +70,11 @@ function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: P
       const result = registerCnn(fixed, moving, cnn, { passes });
       out.truths.push(decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
       out.estimates.push(toNormalisedSimilarity(result.transform as SimilarityTransform));
+      out.confidences.push(Number(result.details.confidence));
       bar.increment();
     }
   }
   return out;
-}
-
-interface RealPairType {
-  name: string;
-  pairs: { fixed: string; moving: string }[];
-}
-
-/** Co-registered real pairs available under a data folder (the project's shared layout, or samples/). */
-function realPairTypes(dir: string): RealPairType[] {
-  const types: RealPairType[] = [];
-  const clem = [6, 7, 8, 9].map((s) => ({ fixed: join(dir, 'clem', `deepclem_s${s}_em.png`), moving: join(dir, 'clem', `deepclem_s${s}_fm.png`) })).filter((p) => existsSync(p.fixed) && existsSync(p.moving));
-  if (clem.length === 0 && existsSync(join(dir, 'deepclem_s6_em_crop512.png'))) clem.push({ fixed: join(dir, 'deepclem_s6_em_crop512.png'), moving: join(dir, 'deepclem_s6_fm_crop512.png') });
-  if (clem.length) types.push({ name: 'DeepCLEM EM (fixed) vs chromatin fluorescence (moving)', pairs: clem });
-  const xrfDir = existsSync(join(dir, 'xray')) ? join(dir, 'xray') : dir;
-  const partners = ['Cr', 'P', 'S', 'Si'].map((e) => join(xrfDir, `hxn_xrf_${e}_K.tiff`)).filter(existsSync);
-  const fe = join(xrfDir, 'hxn_xrf_Fe_K.tiff');
-  if (existsSync(fe) && partners.length) types.push({ name: 'HXN XRF Fe (fixed) vs other element maps (moving)', pairs: partners.map((moving) => ({ fixed: fe, moving })) });
-  return types;
 }
 
 interface RealResult {
@@ -108,18 +93,12 @@ async function evaluateReal(cnn: CnnModel, type: RealPairType, transforms: numbe
   for (const pair of type.pairs) {
     const fixed = prepareImage(await readImageFile(pair.fixed), pair.fixed);
     const partner = prepareImage(await readImageFile(pair.moving), pair.moving);
-    const grid: Grid = gridOf(fixed);
-    const side = Math.max(grid.size[0] * grid.spacing[0], grid.size[1] * grid.spacing[1]);
-    for (let k = 0; k < perPair; k++) {
-      const p = sampleTransform(rng, FULL_RANGE);
-      // Shift in normalised units (the frame spans 2) → physical: half the longer side per unit.
-      const truth = similarity({ rotationDeg: p.rotationDeg, scale: p.scale, translation: [(p.tx * side) / 2, (p.ty * side) / 2], center: gridCenter(grid) });
-      const moving = resample(partner, gridOf(partner), invertTransform(truth));
-      const result = registerCnn(fixed, moving, cnn, { passes });
-      const error = cornerError(truth, result.transform, grid);
+    for (const c of warpedCases(type.name, type.kind, fixed, partner, rng, perPair)) {
+      const result = registerCnn(c.fixed, c.moving, cnn, { passes });
+      const error = cornerError(c.truth, result.transform, gridOf(c.fixed));
       errors.push(error);
-      rotations.push(Math.abs(angleDifference((result.transform as SimilarityTransform).rotationDeg, p.rotationDeg)));
-      if (isSuccess(error, grid)) successes++;
+      rotations.push(Math.abs(angleDifference((result.transform as SimilarityTransform).rotationDeg, c.rotationDeg)));
+      if (isSuccess(error, gridOf(c.fixed))) successes++;
       bar.increment();
     }
   }
@@ -171,7 +150,8 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const outDir = join(flags.model, 'eval');
   await mkdir(outDir, { recursive: true });
   const sources = flags.data === 'none' ? [] : await loadRealSources(flags.data);
-  const options = { size: cnn.size, fineFraction: 0, sources };
+  // Synthetic images at twice the model's side, as real images are larger than the model's frame.
+  const options = { size: Number(flags.size), fineFraction: 0, sources };
   const testCount = Number(flags.pairs);
   const trainCount = Number(flags.trainPairs);
   const realTypes = realPairTypes(flags.realData);
@@ -197,12 +177,19 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     speedMs = median(times.slice(5));
   }
 
+  // Does the confidence flag failures? Success rates above and below 0.5.
+  const flagged = (confident: boolean) => {
+    const idx = test.confidences.map((c, i) => (c >= 0.5 === confident ? i : -1)).filter((i) => i >= 0);
+    return { count: idx.length, successRate: idx.length ? summarise(idx.map((i) => test.truths[i]), idx.map((i) => test.estimates[i])).successRate : NaN };
+  };
+  const confidence = { high: flagged(true), low: flagged(false) };
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),
     passes,
     synthetic: { test: testSingle, train: summarise(train.truths, train.estimates), seed: Number(flags.seed), data: flags.data },
     real,
+    confidence,
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
@@ -218,7 +205,9 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     row('held-out test (full range)', summary.synthetic.test),
     row('training sample', summary.synthetic.train),
     '',
-    '| real co-registered pairs, random transforms of the full range | transforms | success | median corner error (px) | median rotation error |',
+    `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ 0.5 succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below 0.5 at ${(100 * confidence.low.successRate).toFixed(1)} %.`,
+    '',
+    '| real co-registered pairs, random transforms of the full range (rotations stratified over ≤ 5°, ≤ 15°, ≤ 45°, ≤ 180°) | transforms | success | median corner error (px) | median rotation error |',
     '|---|---|---|---|---|',
     ...real.map((r) => `| ${r.name} | ${r.count} | ${(100 * r.successRate).toFixed(1)} % | ${r.medianCornerPx.toFixed(1)} | ${r.medianRotationDeg.toFixed(1)}° |`),
     '',
@@ -251,5 +240,6 @@ await new Command()
   .option('--real-data <dir>', 'folder with co-registered real pairs (shared layout or samples/)', existsSync('../shared/data') ? '../shared/data' : 'samples')
   .option('--transforms <n>', 'random transforms per real pair type', '52')
   .option('--passes <n>', 'CNN passes', '3')
+  .option('--size <n>', 'side of the synthetic test images', '256')
   .action(evaluate)
   .parseAsync(process.argv);

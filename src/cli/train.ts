@@ -15,14 +15,14 @@ import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../cnn/wasm-gradient-kernels.js';
-import { buildModel, cornerLoss, decodeOutput, DEFAULT_MODEL_CONFIG } from '../cnn/model.js';
+import { buildModel, decodeOutput, DEFAULT_MODEL_CONFIG, predictSimilarity, trainingLoss } from '../cnn/model.js';
 import { summarise, type ErrorSummary } from '../cnn/evaluate.js';
 import { makeBatch, type PairBatch } from '../synthetic/batches.js';
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { BatchPool } from '../node/batch-pool.js';
 import { loadModel, loadOptimizer, saveModel, saveOptimizer } from '../node/model-files.js';
 import { loadRealSources } from '../node/real-sources.js';
-import type { PairOptions } from '../synthetic/pairs.js';
+import { FULL_RANGE, type PairOptions } from '../synthetic/pairs.js';
 
 interface TrainFlags {
   name: string;
@@ -38,6 +38,7 @@ interface TrainFlags {
   fineFraction: string;
   realFraction: string;
   curriculum: string;
+  maxRotation: string;
   resume?: boolean;
 }
 
@@ -73,7 +74,7 @@ function toTensors(batch: PairBatch, n: number) {
 export function predictBatch(model: tf.LayersModel, batch: PairBatch, n: number): NormalisedSimilarity[] {
   const out = tf.tidy(() => {
     const { fixed, moving } = toTensors(batch, n);
-    return (model.predict([fixed, moving]) as tf.Tensor).dataSync();
+    return predictSimilarity(model, fixed, moving).params.dataSync();
   });
   return Array.from({ length: batch.size }, (_, i) => decodeOutput(out.subarray(4 * i, 4 * i + 4)));
 }
@@ -114,6 +115,7 @@ async function train(flags: TrainFlags): Promise<void> {
         fineFraction: Number(flags.fineFraction),
         realFraction: Number(flags.realFraction),
         curriculumBatches: Math.round(Number(flags.curriculum) * Number(flags.steps)),
+        full: { ...FULL_RANGE, maxRotationDeg: Number(flags.maxRotation) },
       },
       validation: null,
       elapsedMs: 0,
@@ -160,7 +162,7 @@ async function train(flags: TrainFlags): Promise<void> {
       const batch = await pool.next();
       (optimizer as unknown as { learningRate: number }).learningRate = learningRate(state.step, state.steps, state.lr);
       const { fixed, moving, targets } = toTensors(batch, n);
-      const loss = optimizer.minimize(() => cornerLoss(targets, model.apply([fixed, moving], { training: true }) as tf.Tensor), true, variables) as tf.Scalar;
+      const loss = optimizer.minimize(() => trainingLoss(model, fixed, moving, targets), true, variables) as tf.Scalar;
       const value = (await loss.data())[0];
       tf.dispose([fixed, moving, targets, loss]);
       ema = Number.isNaN(ema) ? value : 0.98 * ema + 0.02 * value;
@@ -209,6 +211,7 @@ const program = new Command()
   .option('--fine-fraction <p>', 'share of pairs with small (refinement-range) transforms', '0.4')
   .option('--real-fraction <p>', 'share of worlds made from real images', '0.5')
   .option('--curriculum <p>', 'fraction of the run over which the transform range grows from small to the full range', '0.5')
+  .option('--max-rotation <deg>', 'largest training rotation: inference tries the four quarter-turns, so ±45° plus a margin covers any angle', '50')
   .option('--resume', 'continue from the last checkpoint of <name>')
   .action(train);
 

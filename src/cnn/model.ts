@@ -1,71 +1,79 @@
 /**
  * The registration network: one convolutional encoder per image (separate weights: X-ray maps and
- * EM images need different filters), fused by a feature-correlation layer (correlation-layer.ts:
- * every fixed position against every moving position), then a convolutional regression block and
- * a dense head.
+ * EM images need different filters) producing a feature map each, and a parameter-free matching
+ * and fitting stage (matching.ts) that turns the two maps into the similarity. The saved model
+ * (model.json) holds the two encoders; the fit is code, identical in training and inference.
  *
  * Output: [a, b, tx, ty] with a = s·cos θ, b = s·sin θ — the normalised similarity v = [[a, −b],
- * [b, a]]·u + t directly. This parameterisation makes the mean squared corner error an exact,
- * well-conditioned quadratic: over the frame corners (±1, ±1) it is 2(Δa² + Δb²) + Δtx² + Δty².
- * Training minimises the mean corner *distance* (robust to the ambiguous, symmetric structures
- * that exist in any random specimen), i.e. the evaluation metric itself.
+ * [b, a]]·u + t directly (fixed frame u → moving frame v). This parameterisation is what the
+ * least-squares fit solves for in closed form, and it makes the mean squared corner error an
+ * exact quadratic: over the frame corners (±1, ±1) it is 2(Δa² + Δb²) + Δtx² + Δty².
  *
- * Input 128×128: the coarsest useful size for 2 % corner accuracy (2.5 px at 128) while a pass
- * stays a few milliseconds on WebGL and ~10 ms in Node wasm; refinement passes recover detail.
+ * Input 128×128 → 16×16 feature cells (8 px): 256 cells to vote, each located to a fraction of a
+ * cell by the soft-argmax; a pass stays a few milliseconds on WebGL and ~10 ms in Node wasm, and
+ * refinement passes (apply, run again, compose) recover detail.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Correlation } from './correlation-layer.js';
+import { matchAndFit, matchingLoss, type SimilarityFit } from './matching.js';
 import type { NormalisedSimilarity } from './model-frame.js';
 
 export interface ModelConfig {
   /** Input side N. */
   size: number;
-  /** Filters of the encoder stages (each halves the resolution); a last 3×3 stage at the same resolution follows. */
+  /** Filters of the encoder stages; each halves the resolution and is followed by a 3×3 convolution. */
   encoder: number[];
-  /** Filters of the regression convolutions on the correlation volume (each halves the resolution). */
-  fusion: number[];
-  /** Units of the hidden dense layer. */
-  dense: number;
+  /** Channels of the matching features. */
+  features: number;
 }
 
-/** 128 → 16×16 features (64 channels) → 16×16×256 correlation → 4×4×64 → 256 → 4. */
-export const DEFAULT_MODEL_CONFIG: ModelConfig = { size: 128, encoder: [16, 32, 64], fusion: [128, 64], dense: 256 };
+/** Receptive field of a feature cell: 5 + 2·2 + 2·4 + 2·4 + 2·8 + 2·8 = 57 px of the 128 input (0.45 of the field). */
+export const DEFAULT_MODEL_CONFIG: ModelConfig = { size: 128, encoder: [16, 32, 64], features: 64 };
 
-function encoder(input: tf.SymbolicTensor, name: string, filters: number[]): tf.SymbolicTensor {
-  let x = input;
-  filters.forEach((f, i) => {
-    x = tf.layers
-      .conv2d({ name: `${name}_conv${i}`, filters: f, kernelSize: i === 0 ? 5 : 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })
-      .apply(x) as tf.SymbolicTensor;
-  });
-  // Features for matching: no ReLU, so that normalised features can be negative.
+function conv(x: tf.SymbolicTensor, name: string, filters: number, kernelSize: number, strides: number, activation: 'relu' | 'linear'): tf.SymbolicTensor {
   return tf.layers
-    .conv2d({ name: `${name}_features`, filters: filters[filters.length - 1], kernelSize: 3, padding: 'same', kernelInitializer: 'glorotNormal' })
+    .conv2d({ name, filters, kernelSize, strides, padding: 'same', activation, kernelInitializer: activation === 'relu' ? 'heNormal' : 'glorotNormal' })
     .apply(x) as tf.SymbolicTensor;
 }
 
+function encoder(input: tf.SymbolicTensor, name: string, config: ModelConfig): tf.SymbolicTensor {
+  // Centred input: zero padding then reads as mid-grey rather than as a dark frame.
+  let x = tf.layers.rescaling({ name: `${name}_centre`, scale: 2, offset: -1 }).apply(input) as tf.SymbolicTensor;
+  config.encoder.forEach((f, i) => {
+    x = conv(x, `${name}_down${i}`, f, i === 0 ? 5 : 3, 2, 'relu');
+    if (i > 0) x = conv(x, `${name}_conv${i}`, f, 3, 1, 'relu');
+  });
+  // Matching features: no ReLU, so that normalised features can be negative.
+  return conv(x, `${name}_features`, config.features, 3, 1, 'linear');
+}
+
+/** The two encoders: inputs [fixed, moving] (N×N×1), outputs their feature maps. */
 export function buildModel(config: ModelConfig = DEFAULT_MODEL_CONFIG): tf.LayersModel {
   const fixed = tf.input({ name: 'fixed', shape: [config.size, config.size, 1] });
   const moving = tf.input({ name: 'moving', shape: [config.size, config.size, 1] });
-  let x = new Correlation({ name: 'correlation' }).apply([encoder(fixed, 'fixed', config.encoder), encoder(moving, 'moving', config.encoder)]) as tf.SymbolicTensor;
-  config.fusion.forEach((f, i) => {
-    x = tf.layers
-      .conv2d({ name: `fusion_conv${i}`, filters: f, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })
-      .apply(x) as tf.SymbolicTensor;
+  return tf.model({ name: 'xemreg_encoders', inputs: [fixed, moving], outputs: [encoder(fixed, 'fixed', config), encoder(moving, 'moving', config)] });
+}
+
+/** Input side N of a model. */
+export function modelSize(model: tf.LayersModel): number {
+  return Number(model.inputs[0].shape[1]);
+}
+
+/** Forward pass and fit: images [B, N, N, 1] each → similarity rows, confidence and match logits. */
+export function predictSimilarity(model: tf.LayersModel, fixed: tf.Tensor4D, moving: tf.Tensor4D, training = false): SimilarityFit {
+  const [ff, fm] = (training ? model.apply([fixed, moving], { training: true }) : model.predict([fixed, moving])) as tf.Tensor4D[];
+  return matchAndFit(ff, fm, modelSize(model));
+}
+
+/** Weight of the dense matching loss beside the corner loss. */
+const MATCHING_WEIGHT = 0.05;
+
+/** Training objective: corner distance of the fitted similarity plus dense matching cross-entropy. */
+export function trainingLoss(model: tf.LayersModel, fixed: tf.Tensor4D, moving: tf.Tensor4D, targets: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const fit = predictSimilarity(model, fixed, moving, true);
+    const h = fit.logits.shape[1];
+    return tf.add(cornerLoss(targets, fit.params), tf.mul(MATCHING_WEIGHT, matchingLoss(fit.logits, targets, modelSize(model), Math.round(Math.sqrt(h))))) as tf.Scalar;
   });
-  x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ name: 'hidden', units: config.dense, activation: 'relu', kernelInitializer: 'heNormal' }).apply(x) as tf.SymbolicTensor;
-  // Start at the identity: zero weights, bias a = 1.
-  const out = tf.layers
-    .dense({ name: 'similarity', units: 4, kernelInitializer: 'zeros', biasInitializer: tf.initializers.constant({ value: 0 }) })
-    .apply(x) as tf.SymbolicTensor;
-  const model = tf.model({ name: 'xemreg_similarity', inputs: [fixed, moving], outputs: out });
-  const head = model.getLayer('similarity');
-  const [kernel] = head.getWeights();
-  const identity = tf.tensor1d([1, 0, 0, 0]);
-  head.setWeights([kernel, identity]); // copies into the layer's variables
-  identity.dispose();
-  return model;
 }
 
 /** Network output row → normalised similarity. */

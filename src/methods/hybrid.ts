@@ -1,8 +1,13 @@
 /**
  * The hybrid: the CNN's estimate (any rotation, scale 0.5–2, in milliseconds) as elastix's initial
- * transform, then a short elastix schedule for the sub-pixel finish. Rule: if elastix leaves the
- * pair less similar than the CNN did (lower NMI over the overlap), or fails, the CNN estimate is
- * kept; `details.kept` says which.
+ * transform, then a short elastix schedule for the sub-pixel finish. Rules:
+ * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
+ *   fails, the CNN estimate is kept;
+ * - if the CNN is not confident (details.confidence below `fallbackBelowConfidence`), the same
+ *   short elastix also runs from the identity, and the candidate with the highest NMI wins — so
+ *   that small displacements the CNN misses are not lost.
+ * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
+ * 'elastix-identity'.
  */
 import type { Image } from '../image/image.js';
 import { registrationQuality } from '../metrics/quality.js';
@@ -17,6 +22,8 @@ export interface HybridOptions {
   elastix?: ElastixOptions;
   /** Reuse a CNN result computed already for this pair (compare-all does). */
   cnnResult?: MethodResult;
+  /** CNN confidence below which elastix also runs from the identity. Default 0.5. */
+  fallbackBelowConfidence?: number;
 }
 
 export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel, runner: ElastixRunner, options: HybridOptions = {}): Promise<MethodResult> {
@@ -24,23 +31,40 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const first = options.cnnResult ?? registerCnn(fixed, moving, cnn, options.cnn);
   const cnnMs = options.cnnResult ? first.registrationMs : performance.now() - started;
   const refineStarted = performance.now();
-  let refined: MethodResult | null = null;
-  let failure: string | null = null;
-  try {
-    refined = await registerElastix(fixed, moving, runner, { preset: 'fast', ...options.elastix, initialTransform: first.transform });
-  } catch (error) {
-    if (!(error instanceof RegistrationError)) throw error;
-    failure = error.message;
-  }
+  const elastixOptions = { preset: 'fast' as const, ...options.elastix };
+  const candidates: { kept: string; transform: MethodResult['transform']; nmi: number }[] = [
+    { kept: 'cnn', transform: first.transform, nmi: registrationQuality(fixed, moving, first.transform).nmiAfter },
+  ];
+  const failures: string[] = [];
+  const attempt = async (kept: string, initialTransform?: MethodResult['transform']) => {
+    try {
+      const r = await registerElastix(fixed, moving, runner, { ...elastixOptions, ...(initialTransform ? { initialTransform } : {}) });
+      candidates.push({ kept, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
+    } catch (error) {
+      if (!(error instanceof RegistrationError)) throw error;
+      failures.push(`${kept}: ${error.message}`);
+    }
+  };
+  await attempt('elastix', first.transform);
+  const confidence = Number(first.details.confidence ?? 1);
+  const fallback = !(confidence >= (options.fallbackBelowConfidence ?? 0.5));
+  if (fallback) await attempt('elastix-identity');
   const elastixMs = performance.now() - refineStarted;
-  const cnnNmi = registrationQuality(fixed, moving, first.transform).nmiAfter;
-  const refinedNmi = refined ? registrationQuality(fixed, moving, refined.transform).nmiAfter : NaN;
-  const keepRefined = refined !== null && refinedNmi >= cnnNmi;
+  // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
+  const best = candidates.reduce((b, c) => (c.nmi >= b.nmi ? c : b));
   return {
     method: 'hybrid',
     backend: `${first.backend}+${runner.backend}`,
-    transform: keepRefined && refined ? refined.transform : first.transform,
+    transform: best.transform,
     registrationMs: cnnMs + elastixMs,
-    details: { kept: keepRefined ? 'elastix' : 'cnn', cnnNmi, refinedNmi, elastixFailure: failure, cnnMs, elastixMs, cnn: first.details },
+    details: {
+      kept: best.kept,
+      candidates: Object.fromEntries(candidates.map((c) => [c.kept, c.nmi])),
+      fromIdentity: fallback,
+      elastixFailure: failures.length ? failures.join('; ') : null,
+      cnnMs,
+      elastixMs,
+      cnn: first.details,
+    },
   };
 }

@@ -45,6 +45,8 @@ export interface PairOptions {
   batchIndex?: number;
   /** Probability of a real world when sources exist. Default 0.5. */
   realFraction?: number;
+  /** A given transform instead of a random one (benchmarks stratify their own). */
+  truth?: NormalisedSimilarity;
   /** Probabilities of the modality orders; default 0.35 X-ray→EM, 0.35 EM→X-ray, 0.15 each mono-modal. */
   kinds?: Partial<Record<PairKind, number>>;
 }
@@ -148,7 +150,7 @@ export function makePair(rng: Rng, options: PairOptions, world: World = makeWorl
     ? rangeAt((options.batchIndex ?? 0) / options.curriculumBatches, fine, options.full ?? FULL_RANGE)
     : (options.full ?? FULL_RANGE);
   const range = rng.chance(options.fineFraction ?? 0.4) ? fine : full;
-  const truth = sampleTransform(rng, range);
+  const truth = options.truth ?? sampleTransform(rng, range);
   const kind = pickKind(rng, options.kinds);
   const [fixedModality, movingModality] = kind.split('-') as [Modality, Modality];
   const identity: Matrix2x3 = [

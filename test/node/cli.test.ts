@@ -120,15 +120,26 @@ describe('xemreg register --method elastix', () => {
     assert.equal(registered.imageType.componentType, 'uint8', 'the moving file was 8-bit');
   });
 
-  it('--method all with a model folder: cnn, elastix, hybrid in order, each with the contract fields', async () => {
-    const tf = await import('@tensorflow/tfjs');
-    await import('@tensorflow/tfjs-backend-wasm');
-    const { buildModel } = await import('../../src/cnn/model.js');
-    const { saveModel } = await import('../../src/node/model-files.js');
-    await tf.setBackend('wasm');
-    const modelDir = join(dir, 'untrained-model');
-    await saveModel(buildModel(), modelDir);
-    const run = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), '--method', 'all', '--model', modelDir, '--passes', '2', '--json');
+  it('--method cnn --json with the shipped model meets the contract and registers a 183° rotation', async () => {
+    const bigTruth = similarityAbout(em, { rotationDeg: 183, scale: 1.03, translation: [10, 12] });
+    await writeImageFile(warp(em, bigTruth), join(dir, 'moving-183.tif'));
+    const run = await xemreg('register', fixedPath(), join(dir, 'moving-183.tif'), '--method', 'cnn', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.results.length, 1);
+    const r = doc.results[0];
+    assert.equal(r.method, 'cnn');
+    assert.equal(r.backend, 'wasm');
+    assert.equal(r.transform.type, 'similarity');
+    assert.equal(r.transform.matrix.length, 2);
+    assert.ok(r.timings.registrationMs > 0 && r.timings.totalMs >= r.timings.registrationMs);
+    assert.ok(r.quality.nmiAfter > r.quality.nmiBefore);
+    const error = cornerError(bigTruth, transformFromJSON(r.transform), gridOf(em));
+    assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
+  });
+
+  it('--method all: cnn, elastix, hybrid in order, each with the contract fields', async () => {
+    const run = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), '--method', 'all', '--passes', '2', '--json');
     assert.equal(run.code, 0, run.stderr);
     const doc = JSON.parse(run.stdout);
     assert.deepEqual(doc.results.map((r: { method: string }) => r.method), ['cnn', 'elastix', 'hybrid']);
@@ -137,6 +148,8 @@ describe('xemreg register --method elastix', () => {
       assert.equal(r.transform.matrix.length, 2);
       assert.ok(r.timings.registrationMs > 0 && r.timings.totalMs >= r.timings.registrationMs);
       assert.equal(typeof r.quality.nmiAfter, 'number');
+      const error = cornerError(truth, transformFromJSON(r.transform), gridOf(em));
+      assert.ok(isSuccess(error, gridOf(em)), `${r.method}: corner error ${error} px`);
     }
     assert.equal(doc.results[0].backend, 'wasm');
   });
@@ -211,9 +224,8 @@ describe('xemreg bad input', () => {
     await expectFailure(2, /nowhere\.png: file not found/, fixedPath(), join(dir, 'nowhere.png'));
   });
 
-  it('a method that is not available yet, and unknown options', async () => {
-    await expectFailure(2, /method "cnn" is not available: not available yet/, fixedPath(), fixedPath(), '--method', 'cnn');
-    await expectFailure(2, /method "hybrid" is not available/, fixedPath(), fixedPath(), '--method', 'hybrid');
+  it('a model folder without a model, and unknown options', async () => {
+    await expectFailure(2, /nowhere-model: holds no model\.json/, fixedPath(), fixedPath(), '--method', 'cnn', '--model', join(dir, 'nowhere-model'));
     await expectFailure(2, /--method: expected cnn, elastix, hybrid or all/, fixedPath(), fixedPath(), '--method', 'magic');
     await expectFailure(2, /unknown option '--frobnicate'/, fixedPath(), fixedPath(), '--frobnicate');
     await expectFailure(2, /--transform "x\.mat": transform files end in \.json, \.tfm or \.txt/, fixedPath(), fixedPath(), '--transform', 'x.mat');

@@ -4,12 +4,18 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { normalisedCornerError } from '../../src/cnn/evaluate.js';
 import { frameOf, toModelInput, toNormalised, toPhysical } from '../../src/cnn/model-frame.js';
-import { buildModel, cornerLoss, decodeOutput, encodeTarget } from '../../src/cnn/model.js';
+import { buildModel, cornerLoss, decodeOutput, encodeTarget, trainingLoss } from '../../src/cnn/model.js';
+import { cellCentres, matchAndFit, matchingLoss, matchLogits } from '../../src/cnn/matching.js';
+import { NORMALISED_SUCCESS } from '../../src/cnn/evaluate.js';
+import { Rng } from '../../src/synthetic/random.js';
+import type { Matrix2x3 } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
 import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
-import { cnnModel, registerCnn } from '../../src/methods/cnn.js';
+import { cnnModel, registerCnn, rotateQuarterTurns } from '../../src/methods/cnn.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
+import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
+import { loadCnnModel, shippedModelDir } from '../../src/node/cnn-model.js';
 import { readImageFile } from '../../src/node/image-file.js';
 import { makeBatch } from '../../src/synthetic/batches.js';
 import { FULL_RANGE } from '../../src/synthetic/pairs.js';
@@ -50,35 +56,90 @@ describe('wasm training kernels', () => {
   });
 });
 
-describe('training step', () => {
-  it('the correlation layer has finite gradients when a whole row is rectified to zero', async () => {
-    const { Correlation } = await import('../../src/cnn/correlation-layer.js');
+describe('matching and fitting', () => {
+  // Features that are a smooth, position-coding function of the specimen: the moving map sees
+  // the same function through the inverse transform, so an exact matcher recovers the transform.
+  function featurePair(truth: { rotationDeg: number; scale: number; tx: number; ty: number }, h = 16, c = 48) {
+    const rng = new Rng(3);
+    const waves = Array.from({ length: c }, () => [rng.uniform(-6, 6), rng.uniform(-6, 6), rng.uniform(0, 2 * Math.PI)]);
+    const phi = (x: number, y: number) => waves.map(([a, b, p]) => Math.sin(a * x + b * y + p));
+    const centres = tf.tidy(() => cellCentres(128, h).arraySync());
+    const [a, b, tx, ty] = encodeTarget(truth);
+    const det = a * a + b * b;
+    const inverse = (x: number, y: number) => [(a * (x - tx) + b * (y - ty)) / det, (-b * (x - tx) + a * (y - ty)) / det] as const;
+    return {
+      fixed: tf.tensor4d(centres.flatMap(([x, y]) => phi(x, y)), [1, h, h, c]),
+      moving: tf.tensor4d(centres.flatMap(([x, y]) => phi(...inverse(x, y))), [1, h, h, c]),
+    };
+  }
+
+  it('recovers a similarity from features of a known transform, with partial overlap', async () => {
     await tf.setBackend('wasm');
-    const layer = new Correlation({});
-    // Every fixed feature points opposite to every moving feature: all dot products < 0, rows all zero.
-    const a = tf.ones([1, 2, 2, 3]);
-    const b = tf.neg(tf.ones([1, 2, 2, 3]));
-    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(layer.call([x, y]) as tf.Tensor))([a, b]);
-    assert.ok(Array.from(ga.dataSync()).every(Number.isFinite) && Array.from(gb.dataSync()).every(Number.isFinite));
-    tf.dispose([a, b, ga, gb]);
+    for (const truth of [
+      { rotationDeg: 0, scale: 1, tx: 0, ty: 0 },
+      { rotationDeg: 20, scale: 1.15, tx: 0.2, ty: -0.25 },
+      { rotationDeg: -35, scale: 0.8, tx: -0.3, ty: 0.1 },
+    ]) {
+      const row = tf.tidy(() => {
+        const { fixed, moving } = featurePair(truth);
+        return matchAndFit(fixed, moving, 128).params;
+      });
+      const estimate = decodeOutput(row.dataSync());
+      row.dispose();
+      const error = normalisedCornerError(truth, estimate);
+      assert.ok(error < NORMALISED_SUCCESS / 2, `${JSON.stringify(truth)} → ${JSON.stringify(estimate)}: ${error}`);
+    }
   });
 
-  it('updates every layer with finite values', async () => {
+  it('the dense matching loss is lower for the true transform than for a wrong one', async () => {
+    await tf.setBackend('wasm');
+    const truth = { rotationDeg: 10, scale: 1.1, tx: 0.1, ty: 0.05 };
+    const [right, wrong] = tf.tidy(() => {
+      const { fixed, moving } = featurePair(truth);
+      const logits = matchLogits(fixed, moving);
+      return [truth, { ...truth, tx: -0.2 }].map((t) => matchingLoss(logits, tf.tensor2d([encodeTarget(t)]), 128, 16).dataSync()[0]);
+    });
+    assert.ok(right < wrong / 2, `${right} vs ${wrong}`);
+  });
+
+  it('a training step has finite gradients on a blank image and updates every layer', async () => {
+    registerWasmGradientKernels();
     await tf.setBackend('wasm');
     const model = buildModel();
     const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
     const snapshot = () => variables.map((v) => v.dataSync().slice());
     const before = snapshot();
     const optimizer = tf.train.adam(1e-3);
-    const inputs = [tf.randomUniform([2, 128, 128, 1], 0, 1, 'float32', 4), tf.randomUniform([2, 128, 128, 1], 0, 1, 'float32', 5)];
+    // One blank moving image: identical features everywhere, flat match distributions.
+    const fixed = tf.randomUniform([2, 128, 128, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const moving = tf.concat([tf.zeros([1, 128, 128, 1]), tf.randomUniform([1, 128, 128, 1], 0, 1, 'float32', 5)]) as tf.Tensor4D;
     const y = tf.tensor2d([1.1, 0.2, 0.1, -0.1, 0.9, -0.3, 0, 0.2], [2, 4]);
-    for (let i = 0; i < 3; i++) optimizer.minimize(() => cornerLoss(y, model.apply(inputs, { training: true }) as tf.Tensor), false, variables);
+    for (let i = 0; i < 3; i++) optimizer.minimize(() => trainingLoss(model, fixed, moving, y), false, variables);
     const after = snapshot();
     variables.forEach((v, i) => {
       assert.ok(after[i].every(Number.isFinite), `${v.name} has non-finite values`);
       assert.ok(after[i].some((x, k) => x !== before[i][k]), `${v.name} did not change`);
     });
-    tf.dispose([...inputs, y]);
+    tf.dispose([fixed, moving, y]);
+  });
+
+  it('quarter turns of the model input are the rotations of the transform convention', () => {
+    const n = 8;
+    const data = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 1.7) + i / 10);
+    const grid: Grid = { size: [n, n], spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1], direction: [1, 0, 0, 1] };
+    const image = createFloatImage([n, n], data, grid);
+    for (const k of [1, 2, 3]) {
+      const t = (k * Math.PI) / 2;
+      const q: Matrix2x3 = [
+        [Math.cos(t), -Math.sin(t), 0],
+        [Math.sin(t), Math.cos(t), 0],
+      ];
+      // out(w) = in(Q^k·w), the resampling convention (output point → input point).
+      const expected = resampleWithMask(image, grid, q).image.data as Float32Array;
+      const rotated = rotateQuarterTurns(data, n, k);
+      assert.ok(rotated.every((v, i) => Math.abs(v - expected[i]) < 1e-4), `k = ${k}`);
+    }
+    assert.deepEqual(rotateQuarterTurns(rotateQuarterTurns(data, n, 2), n, 2), data);
   });
 });
 
@@ -136,13 +197,29 @@ describe('synthetic pairs', () => {
   });
 });
 
-describe('CNN inference', () => {
+describe('CNN inference with the shipped model', () => {
+  let cnn: Awaited<ReturnType<typeof loadCnnModel>>;
   before(async () => {
-    await tf.setBackend('wasm');
+    const dir = shippedModelDir();
+    assert.ok(dir, 'models/index.json names a shipped model');
+    cnn = await loadCnnModel(dir);
+  });
+
+  it('registers an EM image to itself, also beyond a quarter turn, within the success tolerance', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    for (const params of [
+      { rotationDeg: 8, scale: 1.05, translation: [12, -8] as [number, number] },
+      { rotationDeg: 94, scale: 0.97, translation: [-10, 6] as [number, number] },
+    ]) {
+      const truth = similarityAbout(em, params);
+      const result = registerCnn(em, warp(em, truth), cnn);
+      const error = cornerError(truth, result.transform, gridOf(em));
+      assert.ok(isSuccess(error, gridOf(em)), `${JSON.stringify(params)}: corner error ${error.toFixed(1)} px`);
+      assert.ok(Number(result.details.confidence) > 0.5, `confidence ${result.details.confidence}`);
+    }
   });
 
   it('returns a finite physical similarity and leaks no tensors over 100 registrations', async () => {
-    const cnn = cnnModel(buildModel(), 'untrained');
     const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
     const xrf = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'xrf');
     const first = registerCnn(em, xrf, cnn);
@@ -150,27 +227,32 @@ describe('CNN inference', () => {
     assert.equal(first.backend, 'wasm');
     assert.ok(first.transform.matrix.flat().every(Number.isFinite));
     const tensors = tf.memory().numTensors;
-    for (let i = 0; i < 100; i++) registerCnn(em, xrf, cnn, { passes: 1 });
+    for (let i = 0; i < 100; i++) registerCnn(em, xrf, cnn, { passes: 1 + (i % 3) });
     assert.equal(tf.memory().numTensors, tensors);
     assert.equal(gridOf(em).size[0], 512, 'inputs untouched');
   });
-});
 
-describe('compare with a model: cnn, elastix, hybrid', () => {
-  it('runs all three in order; the hybrid refines the CNN estimate and says what it kept', async () => {
+  it('an untrained network of the same architecture runs too (finite output, no leaks)', async () => {
+    const untrained = cnnModel(buildModel(), 'untrained');
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const tensors = tf.memory().numTensors;
+    const r = registerCnn(em, em, untrained, { passes: 2 });
+    assert.ok(r.transform.matrix.flat().every(Number.isFinite));
+    assert.equal(tf.memory().numTensors, tensors);
+    untrained.model.dispose();
+  });
+
+  it('compare: cnn, elastix, hybrid in order; the hybrid finishes the CNN estimate to sub-pixel accuracy', async () => {
     const { compare } = await import('../../src/compare.js');
     const { nodeElastixRunner } = await import('../../src/node/elastix-runner.js');
-    const { cornerError } = await import('../../src/metrics/corner-error.js');
-    await tf.setBackend('wasm');
-    // An untrained network predicts the identity: the hybrid must then equal a short elastix run.
-    const cnn = cnnModel(buildModel(), 'untrained');
     const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
-    const truth = similarityAbout(em, { rotationDeg: 3, scale: 1.02, translation: [4, -3] });
+    const truth = similarityAbout(em, { rotationDeg: 96, scale: 1.04, translation: [14, -9] });
     const results = await compare(em, warp(em, truth), ['hybrid', 'cnn', 'elastix'], { elastixRunner: nodeElastixRunner, cnn });
     assert.deepEqual(results.map((r) => r.method), ['cnn', 'elastix', 'hybrid']);
-    const hybrid = results[2];
-    assert.equal(hybrid.details.kept, 'elastix');
-    assert.ok(cornerError(truth, hybrid.transform, gridOf(em)) < 0.5);
-    assert.ok(hybrid.registrationMs >= results[0].registrationMs);
+    const [cnnResult, elastix, hybrid] = results.map((r) => cornerError(truth, r.transform, gridOf(em)));
+    assert.ok(isSuccess(cnnResult, gridOf(em)), `cnn ${cnnResult}`);
+    assert.ok(!isSuccess(elastix, gridOf(em)), `elastix from the identity should not capture 96° (${elastix} px)`);
+    assert.ok(hybrid < 0.5, `hybrid ${hybrid} px (kept ${results[2].details.kept})`);
+    assert.equal(results[2].details.kept, 'elastix');
   });
 });

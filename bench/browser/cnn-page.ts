@@ -1,0 +1,65 @@
+/**
+ * The benchmark's browser half: loads the model on the best tfjs backend (WebGL here) and
+ * registers every case of a manifest written by `npm run bench`, returning the transforms and
+ * registrationMs. The first case runs twice; its first (warm-up, shader compilation) is dropped.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
+import { createFloatImage, type Image } from '../../src/image/image.js';
+import { registerCnn } from '../../src/methods/cnn.js';
+
+interface ImageEntry {
+  url: string;
+  size: [number, number];
+  spacing: [number, number];
+  origin: [number, number];
+  direction: [number, number, number, number];
+}
+
+async function load(entry: ImageEntry): Promise<Image> {
+  const response = await fetch(entry.url);
+  if (!response.ok) throw new Error(`${entry.url}: HTTP ${response.status}`);
+  const data = new Float32Array(await response.arrayBuffer());
+  return createFloatImage(entry.size, data, { spacing: entry.spacing, origin: entry.origin, direction: entry.direction });
+}
+
+async function run(manifestUrl: string, modelUrl: string, passes: number) {
+  // The benchmark measures WebGL as such, software-rendered or not.
+  const choice = await chooseTfBackend(['webgl', 'wasm', 'cpu'], { allowSoftwareWebgl: true });
+  const cnn = await loadCnnModelFromUrl(modelUrl);
+  const cases = (await (await fetch(manifestUrl)).json()) as { id: string; fixed: ImageEntry; moving: ImageEntry }[];
+  const results = [];
+  for (const [i, c] of cases.entries()) {
+    const fixed = await load(c.fixed);
+    const moving = await load(c.moving);
+    if (i === 0) registerCnn(fixed, moving, cnn, { passes });
+    const r = registerCnn(fixed, moving, cnn, { passes });
+    results.push({ id: c.id, matrix: r.transform.matrix, registrationMs: r.registrationMs });
+  }
+  cnn.model.dispose();
+  return { backend: tf.getBackend(), fallbacks: choice.fallbacks, results };
+}
+
+(window as unknown as { xemregBench: typeof run }).xemregBench = run;
+
+/** Kernel times of one registration of the manifest's first case (for finding slow ops). */
+async function profile(manifestUrl: string, modelUrl: string, backend: 'webgl' | 'wasm' | 'cpu', flags: Record<string, boolean | number> = {}) {
+  tf.env().setFlags(flags);
+  await chooseTfBackend([backend]);
+  const cnn = await loadCnnModelFromUrl(modelUrl);
+  const [c] = (await (await fetch(manifestUrl)).json()) as { fixed: ImageEntry; moving: ImageEntry }[];
+  const fixed = await load(c.fixed);
+  const moving = await load(c.moving);
+  registerCnn(fixed, moving, cnn);
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) times.push(registerCnn(fixed, moving, cnn).registrationMs);
+  const info = await tf.profile(() => {
+    registerCnn(fixed, moving, cnn);
+  });
+  const kernels: Record<string, number> = {};
+  for (const k of info.kernels) kernels[k.name] = (kernels[k.name] ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0);
+  cnn.model.dispose();
+  return { backend: tf.getBackend(), times, kernels };
+}
+
+(window as unknown as { xemregProfile: typeof profile }).xemregProfile = profile;

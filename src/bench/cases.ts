@@ -1,0 +1,104 @@
+/**
+ * Benchmark cases: pairs with known transforms, stratified over displacement so that every
+ * rotation bin is populated. Synthetic cases come from the training generator (a held-out seed);
+ * real cases warp the moving image of a co-registered real pair by a random similarity.
+ */
+import { frameOf, toPhysical } from '../cnn/model-frame.js';
+import { createFloatImage, gridCenter, gridOf, type Grid, type Image } from '../image/image.js';
+import { resample } from '../resample.js';
+import { FULL_RANGE, makePair, makeWorld, sampleTransform, type PairOptions } from '../synthetic/pairs.js';
+import type { Rng } from '../synthetic/random.js';
+import type { RealSource } from '../synthetic/world.js';
+import { invertTransform, similarity, type SimilarityTransform } from '../transform/transform.js';
+
+/** Upper edges of the rotation bins (|rotation|, degrees), as the issue defines them. */
+export const ROTATION_BINS = [5, 15, 45, 180] as const;
+/** Upper edges of the scale bins, as |log2 scale|: 0.93–1.07, 0.71–1.41, 0.5–2. */
+export const SCALE_BINS = [0.1, 0.5, 1] as const;
+
+export function rotationBin(rotationDeg: number): string {
+  const r = Math.abs(rotationDeg);
+  const edge = ROTATION_BINS.find((e) => r <= e + 1e-9) ?? 180;
+  return `≤ ${edge}°`;
+}
+
+export function scaleBin(scale: number): string {
+  const l = Math.abs(Math.log2(scale));
+  const edge = SCALE_BINS.find((e) => l <= e + 1e-9) ?? 1;
+  return `${(2 ** -edge).toFixed(2)}–${(2 ** edge).toFixed(2)}`;
+}
+
+export interface BenchCase {
+  id: string;
+  /** 'synthetic' or the real pair type's name. */
+  set: string;
+  /** Modality order, e.g. 'xray-em' or 'EM vs fluorescence'. */
+  kind: string;
+  fixed: Image;
+  moving: Image;
+  /** Physical fixed → moving truth. */
+  truth: SimilarityTransform;
+  rotationDeg: number;
+  scale: number;
+}
+
+/** A rotation stratified over the bins: |θ| uniform within the bin lo–hi, random sign. */
+function stratifiedRange(index: number) {
+  const bin = index % ROTATION_BINS.length;
+  const lo = bin === 0 ? 0 : ROTATION_BINS[bin - 1];
+  const hi = ROTATION_BINS[bin];
+  return { lo, hi };
+}
+
+function drawTransform(rng: Rng, index: number) {
+  const { lo, hi } = stratifiedRange(index);
+  const t = sampleTransform(rng, FULL_RANGE);
+  const magnitude = rng.uniform(lo, hi);
+  return { ...t, rotationDeg: rng.chance(0.5) ? magnitude : -magnitude };
+}
+
+/**
+ * Synthetic correlative pairs on n×n grids (spacing 1), drawn like training pairs (all modality
+ * orders) but with rotations stratified over the bins. Deterministic for (rng state, count).
+ */
+export function syntheticCases(rng: Rng, count: number, n: number, sources: readonly RealSource[]): BenchCase[] {
+  const grid: Grid = { size: [n, n], spacing: [1, 1], origin: [0, 0], direction: [1, 0, 0, 1] };
+  return Array.from({ length: count }, (_, i) => {
+    const options: PairOptions = { size: n, fineFraction: 0, sources, truth: drawTransform(rng, i) };
+    const pair = makePair(rng, options, makeWorld(rng, options));
+    return {
+      id: `synthetic-${i}`,
+      set: 'synthetic',
+      kind: pair.kind,
+      fixed: createFloatImage([n, n], pair.fixed, grid),
+      moving: createFloatImage([n, n], pair.moving, grid),
+      truth: toPhysical(pair.truth, frameOf(grid), frameOf(grid)),
+      rotationDeg: pair.truth.rotationDeg,
+      scale: pair.truth.scale,
+    };
+  });
+}
+
+/**
+ * A co-registered real pair (same physical frame) made into `count` cases: the partner image is
+ * resampled through the inverse of a random similarity about the fixed image's centre, with
+ * shifts up to ±25 % of the longer side — so that moving(T(p)) = partner(p) ≈ fixed(p).
+ */
+export function warpedCases(set: string, kind: string, fixed: Image, partner: Image, rng: Rng, count: number, first = 0): BenchCase[] {
+  const grid = gridOf(fixed);
+  const side = Math.max(grid.size[0] * grid.spacing[0], grid.size[1] * grid.spacing[1]);
+  return Array.from({ length: count }, (_, k) => {
+    const p = drawTransform(rng, first + k);
+    const truth = similarity({ rotationDeg: p.rotationDeg, scale: p.scale, translation: [(p.tx * side) / 2, (p.ty * side) / 2], center: gridCenter(grid) });
+    return {
+      id: `${kind}-${first + k}`,
+      set,
+      kind,
+      fixed,
+      moving: resample(partner, gridOf(partner), invertTransform(truth)),
+      truth,
+      rotationDeg: p.rotationDeg,
+      scale: p.scale,
+    };
+  });
+}

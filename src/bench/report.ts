@@ -1,0 +1,44 @@
+/** BENCHMARK.md and its success-vs-displacement plot, from benchmark summaries. */
+import { linePlot } from '../report/svg-plot.js';
+import type { BinSummary } from './summary.js';
+
+const COLORS: Record<string, string> = { cnn: '#1f77b4', 'cnn (Chromium WebGL)': '#17becf', elastix: '#d62728', hybrid: '#2ca02c' };
+
+const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : '—');
+const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+export function binTable(title: string, summaries: readonly BinSummary[]): string {
+  return [
+    `| ${title} | method | pairs | success | median corner error (px) | median on successes (px) | median ms | p95 ms |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...summaries.map((s) => `| ${s.bin} | ${s.method} | ${s.count} | ${pct(s.successRate)} | ${num(s.medianCornerPx)} | ${num(s.medianCornerSuccessPx, 2)} | ${num(s.medianMs, s.medianMs < 100 ? 1 : 0)} | ${num(s.p95Ms, s.p95Ms < 100 ? 1 : 0)} |`),
+  ].join('\n');
+}
+
+/** Success rate per rotation bin, one line per method. */
+export function successPlot(summaries: readonly BinSummary[], bins: readonly string[], title: string): string {
+  const methods = [...new Set(summaries.map((s) => s.method))];
+  return linePlot(
+    methods.map((method) => ({
+      label: method,
+      color: COLORS[method] ?? '#7f7f7f',
+      points: bins.map((bin, i) => [i + 1, summaries.find((s) => s.method === method && s.bin === bin)?.successRate ?? NaN] as [number, number]).filter(([, y]) => Number.isFinite(y)),
+    })),
+    { title, xLabel: `rotation bin: ${bins.map((b, i) => `${i + 1} = ${b}`).join(', ')}`, yLabel: 'success rate', yRange: [0, 1], width: 620, height: 340 },
+  );
+}
+
+export interface SpeedRatio {
+  label: string;
+  cnnMs: number;
+  elastixMs: number;
+  hybridMs: number;
+}
+
+export function speedTable(rows: readonly SpeedRatio[]): string {
+  return [
+    '| pairs | cnn median ms | elastix median ms | hybrid median ms | elastix / cnn | hybrid / elastix |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.label} | ${num(r.cnnMs)} | ${num(r.elastixMs, 0)} | ${num(r.hybridMs, 0)} | ${num(r.elastixMs / r.cnnMs, 0)}× | ${num(r.hybridMs / r.elastixMs, 2)} |`),
+  ].join('\n');
+}

@@ -1,0 +1,70 @@
+/** Benchmark statistics: per method and displacement bin, success rate, corner error and time. */
+import { median } from '../cnn/evaluate.js';
+
+export interface BenchRecord {
+  caseId: string;
+  set: string;
+  kind: string;
+  rotationDeg: number;
+  scale: number;
+  rotationBin: string;
+  scaleBin: string;
+  method: string;
+  backend: string;
+  cornerErrorPx: number;
+  success: boolean;
+  registrationMs: number;
+  /** Hybrid only: which estimate it kept. */
+  kept?: string;
+}
+
+export interface BinSummary {
+  method: string;
+  bin: string;
+  count: number;
+  successRate: number;
+  /** Median corner error over all cases, and over the successful ones (px). */
+  medianCornerPx: number;
+  medianCornerSuccessPx: number;
+  medianMs: number;
+  p95Ms: number;
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function summariseGroup(method: string, bin: string, records: readonly BenchRecord[]): BinSummary {
+  const ms = records.map((r) => r.registrationMs);
+  const successes = records.filter((r) => r.success);
+  return {
+    method,
+    bin,
+    count: records.length,
+    successRate: records.length ? successes.length / records.length : NaN,
+    medianCornerPx: median(records.map((r) => r.cornerErrorPx)),
+    medianCornerSuccessPx: successes.length ? median(successes.map((r) => r.cornerErrorPx)) : NaN,
+    medianMs: median(ms),
+    p95Ms: quantile(ms, 0.95),
+  };
+}
+
+/** One summary per (method, bin) in the given orders, plus an "all" bin per method. */
+export function summariseBy(records: readonly BenchRecord[], key: 'rotationBin' | 'scaleBin', methods: readonly string[], bins: readonly string[]): BinSummary[] {
+  const out: BinSummary[] = [];
+  for (const method of methods) {
+    const mine = records.filter((r) => r.method === method);
+    if (mine.length === 0) continue;
+    for (const bin of bins) {
+      const group = mine.filter((r) => r[key] === bin);
+      if (group.length) out.push(summariseGroup(method, bin, group));
+    }
+    out.push(summariseGroup(method, 'all', mine));
+  }
+  return out;
+}

@@ -1,0 +1,260 @@
+/**
+ * `npm run bench`: cnn, elastix and hybrid side by side on pairs with known transforms —
+ * synthetic correlative pairs (held-out seed) and real co-registered pairs warped by random
+ * similarities — binned by rotation and scale; plus the CNN in headless Chromium on WebGL
+ * (Playwright) on the same pairs. Writes BENCHMARK.md, bench/results.json (every registration)
+ * and bench/success-vs-rotation.svg.
+ *
+ *   npm run bench [-- --quick] [--data samples] [--no-browser]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join, sep } from 'node:path';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { median } from '../cnn/evaluate.js';
+import { compare } from '../compare.js';
+import { gridOf } from '../image/image.js';
+import { prepareImage } from '../methods/prepare.js';
+import { cornerError, isSuccess } from '../metrics/corner-error.js';
+import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
+import { nodeElastixRunner } from '../node/elastix-runner.js';
+import { readImageFile } from '../node/image-file.js';
+import { realPairTypes } from '../node/real-pairs.js';
+import { loadRealSources } from '../node/real-sources.js';
+import { Rng } from '../synthetic/random.js';
+import type { Matrix2x3 } from '../transform/matrix.js';
+import { rotationBin, scaleBin, ROTATION_BINS, SCALE_BINS, syntheticCases, warpedCases, type BenchCase } from '../bench/cases.js';
+import { binTable, speedTable, successPlot, type SpeedRatio } from '../bench/report.js';
+import { summariseBy, type BenchRecord } from '../bench/summary.js';
+
+interface BenchFlags {
+  quick?: boolean;
+  data: string;
+  synthetic?: string;
+  real?: string;
+  size: string;
+  seed: string;
+  model?: string;
+  passes: string;
+  browser: boolean;
+  browserPairs: string;
+  out?: string;
+}
+
+const WEBGL = 'cnn (Chromium WebGL)';
+
+function record(c: BenchCase, method: string, backend: string, matrix: Matrix2x3, registrationMs: number, kept?: string): BenchRecord {
+  const grid = gridOf(c.fixed);
+  const error = cornerError(c.truth, matrix, grid);
+  return {
+    caseId: c.id,
+    set: c.set,
+    kind: c.kind,
+    rotationDeg: c.rotationDeg,
+    scale: c.scale,
+    rotationBin: rotationBin(c.rotationDeg),
+    scaleBin: scaleBin(c.scale),
+    method,
+    backend,
+    cornerErrorPx: error,
+    success: isSuccess(error, grid),
+    registrationMs,
+    ...(kept ? { kept } : {}),
+  };
+}
+
+async function makeCases(flags: BenchFlags): Promise<BenchCase[]> {
+  const quick = Boolean(flags.quick);
+  const rng = new Rng(Number(flags.seed));
+  const syntheticCount = Number(flags.synthetic ?? (quick ? 8 : 64));
+  const realCount = Number(flags.real ?? (quick ? 4 : 32));
+  const sources = await loadRealSources(flags.data);
+  const cases = syntheticCases(rng, syntheticCount, Number(flags.size), sources);
+  for (const type of realPairTypes(flags.data)) {
+    const perPair = Math.ceil(realCount / type.pairs.length);
+    for (const [i, pair] of type.pairs.entries()) {
+      const fixed = prepareImage(await readImageFile(pair.fixed), pair.fixed);
+      const partner = prepareImage(await readImageFile(pair.moving), pair.moving);
+      cases.push(...warpedCases(type.name, type.kind, fixed, partner, rng, perPair, i * perPair));
+    }
+  }
+  return cases;
+}
+
+/** The CNN on every case in headless Chromium (WebGL), through the bench page. */
+async function runInChromium(cases: BenchCase[], modelDir: string, passes: number): Promise<BenchRecord[]> {
+  const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath} (apt-get install -y chromium, set CHROME_PATH, or pass --no-browser)`);
+  // Case images as raw float32 files under dist/, which the app server serves.
+  const dir = 'dist/bench-cases';
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const manifest = [];
+  for (const c of cases) {
+    const entry: Record<string, unknown> = { id: c.id };
+    for (const role of ['fixed', 'moving'] as const) {
+      const image = c[role];
+      const file = `${c.id}-${role}.f32`;
+      const data = image.data as Float32Array;
+      await writeFile(join(dir, file), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      entry[role] = { url: `/${dir}/${file}`, size: image.size, spacing: image.spacing, origin: image.origin, direction: Array.from(image.direction as ArrayLike<number>) };
+    }
+    manifest.push(entry);
+  }
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  // The model too, so that any --model folder is reachable by the server.
+  await cp(modelDir, join(dir, 'model'), { recursive: true, filter: (src) => !src.includes('training') && !src.includes(`${sep}eval`) });
+  const port = 8000 + Math.floor(Math.random() * 900);
+  const server = spawn(process.execPath, ['scripts/serve.mjs', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (chunk) => {
+        const m = /(http:\/\/[^/\s]+)/.exec(String(chunk));
+        if (m) resolve(m[1]);
+      });
+      server.on('exit', (code) => reject(new Error(`app server exited with ${code}`)));
+    });
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${base}/bench/browser/index.html`);
+      await page.waitForFunction(() => 'xemregBench' in window, null, { timeout: 60000 });
+      const results = (await page.evaluate(
+        ([m, model, p]) => (window as unknown as { xemregBench: (m: string, model: string, p: number) => Promise<unknown> }).xemregBench(m, model, p),
+        [`/${dir}/manifest.json`, `/${dir}/model/model.json`, passes] as const,
+      )) as { backend: string; results: { id: string; matrix: Matrix2x3; registrationMs: number }[] };
+      if (errors.length) throw new Error(`bench page: ${errors.join('; ')}`);
+      return results.results.map((r) => record(cases.find((c) => c.id === r.id) as BenchCase, WEBGL, results.backend, r.matrix, r.registrationMs));
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    server.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function bench(flags: BenchFlags): Promise<void> {
+  const started = performance.now();
+  const modelDir = flags.model ?? shippedModelDir();
+  if (!modelDir) throw new Error('no model: pass --model <dir> (no models/index.json default is shipped)');
+  const cnn = await loadCnnModel(modelDir);
+  const passes = Number(flags.passes);
+  const cases = await makeCases(flags);
+  process.stderr.write(`bench: ${cases.length} pairs (${cases.filter((c) => c.set === 'synthetic').length} synthetic), model ${cnn.name}\n`);
+  const env = { elastixRunner: nodeElastixRunner, cnn };
+  const options = { cnn: { passes } };
+  // Warm-up (pipelines compiled, kernels ready): not measured.
+  await compare(cases[0].fixed, cases[0].moving, ['cnn', 'elastix', 'hybrid'], env, options);
+
+  const records: BenchRecord[] = [];
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'bench [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
+  bar.start(cases.length, 0);
+  for (const c of cases) {
+    let results: Awaited<ReturnType<typeof compare>>;
+    try {
+      results = await compare(c.fixed, c.moving, ['cnn', 'elastix', 'hybrid'], env, options);
+    } catch (error) {
+      // A method that fails counts as a failure of that method, not of the benchmark.
+      process.stderr.write(`\n${c.id}: ${(error as Error).message}\n`);
+      results = [];
+    }
+    for (const method of ['cnn', 'elastix', 'hybrid']) {
+      const r = results.find((x) => x.method === method);
+      if (r) records.push(record(c, method, r.backend, r.transform.matrix, r.registrationMs, r.details.kept as string | undefined));
+      else records.push({ ...record(c, method, 'failed', [[NaN, NaN, NaN], [NaN, NaN, NaN]], NaN), success: false });
+    }
+    bar.increment();
+  }
+  bar.stop();
+  let browserNote = 'not run (--no-browser)';
+  if (flags.browser) {
+    process.stderr.write('bench: the CNN in headless Chromium (WebGL)…\n');
+    // Software WebGL is slow here (no GPU): an evenly spread subset of the pairs.
+    const limit = Math.max(1, Number(flags.browserPairs));
+    // An odd stride, so that the subset does not fall in step with the 4 stratified rotation bins.
+    const stride = Math.ceil(cases.length / limit) | 1;
+    const subset = cases.filter((_, i) => i % stride === 0);
+    const web = await runInChromium(subset, modelDir, passes);
+    records.push(...web);
+    browserNote = `${web[0]?.backend ?? '?'} backend on ${web.length} of the pairs, headless Chromium (Playwright, ${process.env.CHROME_PATH || '/usr/bin/chromium'})`;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await writeReport(flags, records, { model: cnn.name, passes, seconds, browserNote, cases: cases.length });
+}
+
+async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { model: string; passes: number; seconds: number; browserNote: string; cases: number }): Promise<void> {
+  const outDir = flags.out ?? (flags.quick ? 'bench/quick' : '.');
+  const assetDir = flags.out ?? (flags.quick ? 'bench/quick' : 'bench');
+  await mkdir(assetDir, { recursive: true });
+  const methods = ['cnn', WEBGL, 'elastix', 'hybrid'];
+  const rotationBins = ROTATION_BINS.map((e) => `≤ ${e}°`);
+  const scaleBins = SCALE_BINS.map((e) => `${(2 ** -e).toFixed(2)}–${(2 ** e).toFixed(2)}`);
+  const sets = [...new Set(records.map((r) => r.set))];
+  const sections: string[] = [];
+  for (const set of sets) {
+    const mine = records.filter((r) => r.set === set);
+    sections.push(`### ${set}`, '', binTable('rotation', summariseBy(mine, 'rotationBin', methods, rotationBins)), '', binTable('scale', summariseBy(mine, 'scaleBin', methods, scaleBins)), '');
+  }
+  const all = summariseBy(records, 'rotationBin', methods, rotationBins);
+  const plotFile = join(assetDir, 'success-vs-rotation.svg');
+  await writeFile(plotFile, successPlot(all, rotationBins, 'success rate vs rotation, all pairs'));
+  const speeds: SpeedRatio[] = sets.map((set) => {
+    const ms = (m: string) => median(records.filter((r) => r.set === set && r.method === m && Number.isFinite(r.registrationMs)).map((r) => r.registrationMs));
+    return { label: set, cnnMs: ms('cnn'), elastixMs: ms('elastix'), hybridMs: ms('hybrid') };
+  });
+  const webMs = median(records.filter((r) => r.method === WEBGL).map((r) => r.registrationMs));
+  const command = `npm run bench --${flags.quick ? ' --quick' : ''}${flags.data !== 'samples' ? ` --data ${flags.data}` : ''}${flags.browser ? '' : ' --no-browser'}`;
+  const md = [
+    '# Benchmark: CNN vs elastix vs hybrid',
+    '',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${info.seconds.toFixed(0)} s), model \`${info.model}\`, ${info.passes} CNN passes.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU; Node ${process.version} (cnn: tfjs wasm backend; elastix: itk-wasm in Node); Chromium: ${info.browserNote}.`,
+    '',
+    `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, ${flags.size}² pixels, all modality orders) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md). elastix: preset \`default\` from the identity; hybrid: the CNN estimate refined by elastix preset \`fast\`, keeping whichever has the higher NMI. Times are \`registrationMs\` (images loaded, model and pipelines warm).`,
+    '',
+    '## Speed',
+    '',
+    speedTable(speeds),
+    '',
+    `CNN in headless Chromium (WebGL, SwiftShader on this GPU-less machine): median ${Number.isFinite(webMs) ? webMs.toFixed(1) : '—'} ms per pair.`,
+    '',
+    '## Success vs displacement',
+    '',
+    `![success vs rotation](${join(assetDir === outDir ? '.' : assetDir, 'success-vs-rotation.svg')})`,
+    '',
+    '### all pairs',
+    '',
+    binTable('rotation', all),
+    '',
+    ...sections,
+    `Raw results (one row per registration): \`${join(assetDir, 'results.json')}\`.`,
+    '',
+  ].join('\n');
+  await writeFile(join(assetDir, 'results.json'), JSON.stringify({ ...info, command, date: new Date().toISOString(), records }, null, 1));
+  await writeFile(join(outDir, 'BENCHMARK.md'), md);
+  process.stdout.write(md);
+}
+
+await new Command()
+  .name('xemreg-bench')
+  .description('Benchmark cnn, elastix and hybrid on pairs with known transforms; writes BENCHMARK.md, bench/results.json and an SVG plot.')
+  .option('--quick', 'a few pairs (under 3 minutes); writes into bench/quick/')
+  .option('--data <dir>', 'folder with co-registered real pairs and EM worlds (the shared layout or samples/)', 'samples')
+  .option('--synthetic <n>', 'synthetic pairs (default 64, quick 8)')
+  .option('--real <n>', 'warped pairs per real pair type (default 32, quick 4)')
+  .option('--size <n>', 'side of the synthetic images', '256')
+  .option('--seed <n>', 'seed of the pairs and transforms', '7001')
+  .option('--model <dir>', 'model folder (default: the shipped model)')
+  .option('--passes <n>', 'CNN passes', '3')
+  .option('--no-browser', 'skip the CNN in headless Chromium')
+  .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium', '32')
+  .option('--out <dir>', 'output folder (default: BENCHMARK.md at the top level, assets in bench/)')
+  .action(bench)
+  .parseAsync(process.argv);

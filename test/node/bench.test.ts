@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { rotationBin, scaleBin, syntheticCases, warpedCases } from '../../src/bench/cases.js';
+import { quantile, summariseBy, type BenchRecord } from '../../src/bench/summary.js';
+import { binTable } from '../../src/bench/report.js';
+import { gridOf } from '../../src/image/image.js';
+import { prepareImage } from '../../src/methods/prepare.js';
+import { ncc } from '../../src/metrics/similarity-metrics.js';
+import { readImageFile } from '../../src/node/image-file.js';
+import { resampleWithMask } from '../../src/resample.js';
+import { Rng } from '../../src/synthetic/random.js';
+import { fixture } from './helpers.js';
+
+describe('benchmark cases and statistics', () => {
+  it('bins rotations and scales at the documented edges', () => {
+    assert.deepEqual([0, -5, 5.01, 15, -44, 46, 180].map(rotationBin), ['≤ 5°', '≤ 5°', '≤ 15°', '≤ 15°', '≤ 45°', '≤ 180°', '≤ 180°']);
+    assert.deepEqual([1, 1.05, 0.8, 1.9, 0.5].map(scaleBin), ['0.93–1.07', '0.93–1.07', '0.71–1.41', '0.50–2.00', '0.50–2.00']);
+  });
+
+  it('warped real cases: the moving image sampled through the truth is the partner image', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const cases = warpedCases('test', 'em', em, em, new Rng(4), 8);
+    assert.deepEqual([...new Set(cases.map((c) => rotationBin(c.rotationDeg)))].sort(), ['≤ 15°', '≤ 180°', '≤ 45°', '≤ 5°'], 'stratified over every bin');
+    for (const c of cases.slice(0, 4)) {
+      const { image, mask } = resampleWithMask(c.moving, gridOf(em), c.truth.matrix);
+      const score = ncc(em, image, mask);
+      assert.ok(score > 0.95, `${c.id}: NCC ${score}`);
+    }
+  });
+
+  it('synthetic cases are reproducible and their truth aligns mono-modal pairs', () => {
+    const a = syntheticCases(new Rng(9), 6, 96, []);
+    const b = syntheticCases(new Rng(9), 6, 96, []);
+    assert.deepEqual(a.map((c) => c.truth.matrix), b.map((c) => c.truth.matrix));
+    assert.deepEqual(a[0].moving.data, b[0].moving.data);
+    assert.ok(a.every((c) => c.fixed.size[0] === 96 && Math.abs(c.scale - 1) <= 1 && Math.abs(c.rotationDeg) <= 180));
+  });
+
+  it('summaries: success rate, medians and p95 per method and bin', () => {
+    const rec = (method: string, bin: string, error: number, ms: number): BenchRecord => ({
+      caseId: `${method}${error}`, set: 's', kind: 'k', rotationDeg: 0, scale: 1, rotationBin: bin, scaleBin: '0.93–1.07', method, backend: 'wasm', cornerErrorPx: error, success: error <= 5, registrationMs: ms,
+    });
+    const records = [rec('cnn', '≤ 5°', 1, 10), rec('cnn', '≤ 5°', 3, 20), rec('cnn', '≤ 5°', 50, 30), rec('elastix', '≤ 5°', 0.2, 1000)];
+    const s = summariseBy(records, 'rotationBin', ['cnn', 'elastix'], ['≤ 5°', '≤ 15°']);
+    const cnn = s.find((x) => x.method === 'cnn' && x.bin === '≤ 5°');
+    assert.ok(cnn);
+    assert.equal(cnn.count, 3);
+    assert.equal(cnn.successRate, 2 / 3);
+    assert.equal(cnn.medianCornerPx, 3);
+    assert.equal(cnn.medianCornerSuccessPx, 2);
+    assert.equal(cnn.medianMs, 20);
+    assert.equal(quantile([10, 20, 30], 0.95), 29);
+    assert.ok(!s.some((x) => x.bin === '≤ 15°'), 'empty bins are left out');
+    assert.match(binTable('rotation', s), /\| ≤ 5° \| cnn \| 3 \| 67 % \| 3\.0 \| 2\.00 \| 20\.0 \| 29\.0 \|/);
+  });
+});
