@@ -3,7 +3,7 @@
 // CLI computes it) and, when a model exists, the CNN. Writes dist/node-references.json.
 // Usage: node scripts/node-references.mjs [modelDir]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadCnnModel, shippedModelDir } from '../dist/src/node/cnn-model.js';
 import { nodeElastixRunner } from '../dist/src/node/elastix-runner.js';
 import { readImageFile } from '../dist/src/node/image-file.js';
@@ -28,7 +28,8 @@ if (dir) {
     const r = registerCnn(await load(pair.fixed), await load(pair.moving), cnn, { passes: 3 });
     results.push({ fixed: pair.fixed, moving: pair.moving, transform: transformToJSON(r.transform) });
   }
-  references.cnn = { model: dir, passes: 3, results };
+  // Relative to the package root, which the browser tests' server serves.
+  references.cnn = { model: relative(process.cwd(), dir), passes: 3, results };
 }
 writeFileSync('dist/node-references.json', JSON.stringify(references, null, 2));
 console.log(`node-references: elastix${dir ? ` and CNN (${dir})` : ''} results in dist/node-references.json`);

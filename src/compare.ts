@@ -23,7 +23,7 @@ export interface CompareEnvironment {
 export interface CompareOptions {
   elastix?: ElastixOptions;
   cnn?: CnnOptions;
-  /** elastix options of the hybrid's refinement (default preset 'fast'). */
+  /** elastix options of the hybrid's refinement (default preset 'refine'). */
   hybridElastix?: ElastixOptions;
   /** Grayscale conversion and validation of the fixed image. */
   fixedInput?: PrepareOptions;

@@ -83,7 +83,7 @@ function truthsOf(batch: PairBatch): NormalisedSimilarity[] {
   return Array.from({ length: batch.size }, (_, i) => decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
 }
 
-async function train(flags: TrainFlags): Promise<void> {
+async function train(flags: TrainFlags, command: Command): Promise<void> {
   registerWasmGradientKernels();
   await tf.setBackend('wasm');
   await tf.ready();
@@ -91,13 +91,14 @@ async function train(flags: TrainFlags): Promise<void> {
   const trainingDir = join(dir, 'training');
   await mkdir(trainingDir, { recursive: true });
   const n = DEFAULT_MODEL_CONFIG.size;
-  const dataDir = flags.data === 'none' ? null : flags.data;
 
   let state: TrainState;
   let model: tf.LayersModel;
   const optimizer = tf.train.adam(Number(flags.lr));
   if (flags.resume && existsSync(join(trainingDir, 'state.json'))) {
     state = JSON.parse(await readFile(join(trainingDir, 'state.json'), 'utf8'));
+    // Resuming continues on the run's own data unless --data is given again.
+    if (command.getOptionValueSource('data') === 'default') flags.data = state.data;
     state.steps = Number(flags.steps);
     model = await loadModel(dir);
     await loadOptimizer(optimizer, join(trainingDir, 'optimizer'));
@@ -125,6 +126,7 @@ async function train(flags: TrainFlags): Promise<void> {
   }
 
   // Validation: pairs from a seed training never uses (training seeds batches from state.seed).
+  const dataDir = flags.data === 'none' ? null : flags.data;
   const sources = dataDir ? await loadRealSources(dataDir) : [];
   // Validation always spans the full documented range (no curriculum).
   const valOptions: PairOptions = { ...state.pairOptions, curriculumBatches: 0, sources };

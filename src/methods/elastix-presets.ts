@@ -22,11 +22,13 @@ export interface ElastixPreset {
  * Measured on a 512² TEM image warped by known similarities up to 15° / 15 % / 20 px
  * (scratch study, Node wasm, 2 cores): five pyramid levels are what captures the larger
  * displacements; three levels failed beyond ~5°.
- * - `fast`: refinement from a good start (the hybrid), ~0.7 s.
+ * - `refine`: the hybrid's finish from the CNN estimate (within a few % of the field), ~0.3 s.
+ * - `fast`: a quick run from the identity, ~0.7 s.
  * - `default`: captures up to ~15° and ~15 % from identity, ~1.8 s, 0.02 px corner error.
  * - `accurate`: more iterations and samples at up to 1024², for final results.
  */
 export const ELASTIX_PRESETS = {
+  refine: { resolutions: 2, iterations: 100, samples: 2048, maxPixels: 256 * 256 },
   fast: { resolutions: 3, iterations: 150, samples: 2048, maxPixels: 256 * 256 },
   default: { resolutions: 5, iterations: 200, samples: 2048, maxPixels: 320 * 320 },
   accurate: { resolutions: 5, iterations: 500, samples: 4096, maxPixels: 1024 * 1024 },

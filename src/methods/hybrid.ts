@@ -1,10 +1,10 @@
 /**
  * The hybrid: the CNN's estimate (any rotation, scale 0.5–2, in milliseconds) as elastix's initial
- * transform, then a short elastix schedule for the sub-pixel finish. Rules:
+ * transform, then a short elastix schedule (preset 'refine': 2 levels) for the sub-pixel finish. Rules:
  * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
  *   fails, the CNN estimate is kept;
- * - if the CNN is not confident (details.confidence below `fallbackBelowConfidence`), the same
- *   short elastix also runs from the identity, and the candidate with the highest NMI wins — so
+ * - if the CNN is not confident (details.confidence below `fallbackBelowConfidence`), elastix
+ *   (preset 'fast') also runs from the identity, and the candidate with the highest NMI wins — so
  *   that small displacements the CNN misses are not lost.
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
@@ -18,7 +18,7 @@ import { RegistrationError } from '../errors.js';
 
 export interface HybridOptions {
   cnn?: CnnOptions;
-  /** elastix options for the refinement; default preset 'fast'. */
+  /** elastix options for the refinement from the CNN estimate; default preset 'refine'. The run from the identity uses preset 'fast'. */
   elastix?: ElastixOptions;
   /** Reuse a CNN result computed already for this pair (compare-all does). */
   cnnResult?: MethodResult;
@@ -31,14 +31,14 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const first = options.cnnResult ?? registerCnn(fixed, moving, cnn, options.cnn);
   const cnnMs = options.cnnResult ? first.registrationMs : performance.now() - started;
   const refineStarted = performance.now();
-  const elastixOptions = { preset: 'fast' as const, ...options.elastix };
+  const elastixOptions = { preset: 'refine' as const, ...options.elastix };
   const candidates: { kept: string; transform: MethodResult['transform']; nmi: number }[] = [
     { kept: 'cnn', transform: first.transform, nmi: registrationQuality(fixed, moving, first.transform).nmiAfter },
   ];
   const failures: string[] = [];
   const attempt = async (kept: string, initialTransform?: MethodResult['transform']) => {
     try {
-      const r = await registerElastix(fixed, moving, runner, { ...elastixOptions, ...(initialTransform ? { initialTransform } : {}) });
+      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...elastixOptions, initialTransform } : { ...elastixOptions, preset: 'fast' });
       candidates.push({ kept, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
