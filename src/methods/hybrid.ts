@@ -4,8 +4,9 @@
  * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
  *   fails, the CNN estimate is kept;
  * - if the CNN is not confident (details.confidence below `fallbackBelowConfidence`), elastix
- *   (preset 'fast') also runs from the identity, and the candidate with the highest NMI wins — so
- *   that small displacements the CNN misses are not lost.
+ *   also runs from the identity with the standalone method's preset ('default'), and the
+ *   candidate with the highest NMI wins — so that the hybrid never loses what elastix alone
+ *   would find; it costs elastix's time on those pairs.
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
  */
@@ -18,7 +19,7 @@ import { RegistrationError } from '../errors.js';
 
 export interface HybridOptions {
   cnn?: CnnOptions;
-  /** elastix options for the refinement from the CNN estimate; default preset 'refine'. The run from the identity uses preset 'fast'. */
+  /** elastix options for the refinement from the CNN estimate; default preset 'refine'. The run from the identity uses preset 'default'. */
   elastix?: ElastixOptions;
   /** Reuse a CNN result computed already for this pair (compare-all does). */
   cnnResult?: MethodResult;
@@ -38,7 +39,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const failures: string[] = [];
   const attempt = async (kept: string, initialTransform?: MethodResult['transform']) => {
     try {
-      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...elastixOptions, initialTransform } : { ...elastixOptions, preset: 'fast' });
+      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...elastixOptions, initialTransform } : { ...elastixOptions, preset: 'default' });
       candidates.push({ kept, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
