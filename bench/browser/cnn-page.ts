@@ -42,24 +42,3 @@ async function run(manifestUrl: string, modelUrl: string, passes: number) {
 
 (window as unknown as { xemregBench: typeof run }).xemregBench = run;
 
-/** Kernel times of one registration of the manifest's first case (for finding slow ops). */
-async function profile(manifestUrl: string, modelUrl: string, backend: 'webgl' | 'wasm' | 'cpu', flags: Record<string, boolean | number> = {}) {
-  tf.env().setFlags(flags);
-  await chooseTfBackend([backend]);
-  const cnn = await loadCnnModelFromUrl(modelUrl);
-  const [c] = (await (await fetch(manifestUrl)).json()) as { fixed: ImageEntry; moving: ImageEntry }[];
-  const fixed = await load(c.fixed);
-  const moving = await load(c.moving);
-  registerCnn(fixed, moving, cnn);
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) times.push(registerCnn(fixed, moving, cnn).registrationMs);
-  const info = await tf.profile(() => {
-    registerCnn(fixed, moving, cnn);
-  });
-  const kernels: Record<string, number> = {};
-  for (const k of info.kernels) kernels[k.name] = (kernels[k.name] ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0);
-  cnn.model.dispose();
-  return { backend: tf.getBackend(), times, kernels };
-}
-
-(window as unknown as { xemregProfile: typeof profile }).xemregProfile = profile;

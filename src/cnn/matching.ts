@@ -37,18 +37,14 @@ const EPSILON = 1e-12;
  * Normalised coordinates of the cell centres of an h×h feature map computed from an n×n input by
  * 'same'-padded stride-2 stages: each stage maps output cell i to input pixel 2i + 1 (for odd
  * kernels and even inputs), so after L stages cell i sits on pixel 2^L·i + 2^L − 1. Returns
- * [h·h, 2] (x, y), row-major cells.
+ * [cells, 2] (x, y), row-major, of every `every`-th cell in each direction.
  */
-export function cellCentres(n: number, h: number): tf.Tensor2D {
+export function cellCentres(n: number, h: number, every = 1): tf.Tensor2D {
   const stride = n / h;
   const u = (i: number) => -1 + (2 * (stride * i + stride - 1)) / (n - 1);
-  const xy = new Float32Array(h * h * 2);
-  for (let r = 0; r < h; r++)
-    for (let c = 0; c < h; c++) {
-      xy[2 * (r * h + c)] = u(c);
-      xy[2 * (r * h + c) + 1] = u(r);
-    }
-  return tf.tensor2d(xy, [h * h, 2]);
+  const xy: number[] = [];
+  for (let r = 0; r < h; r += every) for (let c = 0; c < h; c += every) xy.push(u(c), u(r));
+  return tf.tensor2d(xy, [xy.length / 2, 2]);
 }
 
 function unit(x: tf.Tensor): tf.Tensor {
@@ -86,8 +82,9 @@ export function softMatches(logits: tf.Tensor3D, centres: tf.Tensor2D, cellSize:
   // clamped to the edge, and the window there is one-sided: such cells do not vote.
   const ring = tf.tensor2d(Array.from({ length: cells }, (_, j) => (j < h || j >= cells - h || j % h === 0 || j % h === h - 1 ? 0 : 1)), [cells, 1]);
   const interior = tf.reshape(tf.matMul(onehot, ring), [batch, fixedCells]);
-  const mass = tf.mul(tf.sum(local, -1), interior); // [B, hw]
-  const positions = tf.div(tf.matMul(local, tf.tile(tf.expandDims(centres, 0), [p.shape[0], 1, 1])), tf.expandDims(tf.add(tf.sum(local, -1), EPSILON), -1)) as tf.Tensor3D;
+  const inWindow = tf.sum(local, -1); // [B, hw]
+  const mass = tf.mul(inWindow, interior);
+  const positions = tf.div(tf.matMul(local, tf.tile(tf.expandDims(centres, 0), [p.shape[0], 1, 1])), tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D;
   return { positions, weights: mass as tf.Tensor2D };
 }
 
@@ -145,7 +142,7 @@ export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, 
   const cellSize = 2 * (n / h) / (n - 1);
   const k = o.fixedStride;
   const sampled = k > 1 ? (tf.stridedSlice(fixed, [0, 0, 0, 0], fixed.shape, [1, k, k, 1]) as tf.Tensor4D) : fixed;
-  const points = k > 1 ? tf.tensor2d((centres.arraySync() as number[][]).filter((_, i) => Math.floor(i / h) % k === 0 && (i % h) % k === 0)) : centres;
+  const points = k > 1 ? cellCentres(n, h, k) : centres;
   const logits = matchLogits(sampled, moving, o.temperature);
   const { positions, weights } = softMatches(logits, centres, cellSize, o.windowCells);
   let params = fitSimilarity(points, positions, weights);
@@ -165,7 +162,8 @@ export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, 
  * position (bilinear weights on the 4 nearest moving cells), over cells whose true position lies
  * inside the moving feature grid. `targets` [B, 4] are the true a, b, tx, ty.
  */
-export function matchingLoss(logits: tf.Tensor3D, targets: tf.Tensor2D, n: number, h: number): tf.Scalar {
+export function matchingLoss(logits: tf.Tensor3D, targets: tf.Tensor2D, n: number): tf.Scalar {
+  const h = Math.round(Math.sqrt(logits.shape[1]));
   const centres = cellCentres(n, h);
   const cell = 2 * (n / h) / (n - 1);
   const truth = applySimilarity(targets, centres); // [B, hw, 2]

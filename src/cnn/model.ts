@@ -71,8 +71,7 @@ const MATCHING_WEIGHT = 0.05;
 export function trainingLoss(model: tf.LayersModel, fixed: tf.Tensor4D, moving: tf.Tensor4D, targets: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const fit = predictSimilarity(model, fixed, moving, true);
-    const h = fit.logits.shape[1];
-    return tf.add(cornerLoss(targets, fit.params), tf.mul(MATCHING_WEIGHT, matchingLoss(fit.logits, targets, modelSize(model), Math.round(Math.sqrt(h))))) as tf.Scalar;
+    return tf.add(cornerLoss(targets, fit.params), tf.mul(MATCHING_WEIGHT, matchingLoss(fit.logits, targets, modelSize(model)))) as tf.Scalar;
   });
 }
 

@@ -11,7 +11,7 @@ import { createFloatImage } from '../image/image.js';
 import { resampleWithMask } from '../resample.js';
 import { composeMatrices, isFiniteMatrix, type Matrix2x3 } from '../transform/matrix.js';
 import { similarityFromMatrix } from '../transform/transform.js';
-import { NORMALISED_SUCCESS } from '../cnn/evaluate.js';
+import { NORMALISED_SUCCESS, normalisedCornerError } from '../cnn/evaluate.js';
 import { normalisedMatrix, toModelInput, toPhysical, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput, modelSize } from '../cnn/model.js';
 import { matchAndFit, type MatchingOptions } from '../cnn/matching.js';
@@ -84,14 +84,8 @@ export function rotateQuarterTurns(data: Float32Array, n: number, k: number): Fl
   return out;
 }
 
-function quarterTurn(k: number): Matrix2x3 {
-  const t = (k * Math.PI) / 2;
-  const [c, s] = [Math.round(Math.cos(t)), Math.round(Math.sin(t))];
-  return [
-    [c, -s, 0],
-    [s, c, 0],
-  ];
-}
+
+const IDENTITY: NormalisedSimilarity = { rotationDeg: 0, scale: 1, tx: 0, ty: 0 };
 
 /** Inlier share below which an estimate is a likely failure (calibrated on held-out pairs, MODEL_CARD.md). */
 export const CONFIDENT_INLIERS = 0.15;
@@ -142,7 +136,7 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     const first = fit(encodeFixed(f.data, n), rotated, 4, n);
     best = turns.reduce((b, k) => (first.inliers[k] > first.inliers[b] ? k : b), 0);
     // The network maps fixed u → rotated moving w, and rotated(w) = moving(Q^k·w): total = Q^k ∘ S.
-    estimate = composeMatrices(normalisedMatrix(decodeOutput(first.params.subarray(4 * best, 4 * best + 4))), quarterTurn(best));
+    estimate = composeMatrices(normalisedMatrix(decodeOutput(first.params.subarray(4 * best, 4 * best + 4))), normalisedMatrix({ rotationDeg: 90 * best, scale: 1, tx: 0, ty: 0 }));
     inliers = first.inliers[best];
     history.push(matrixToNormalised(estimate));
     if (passes > 1) {
@@ -155,21 +149,14 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       for (let pass = 1; pass < passes; pass++) {
         const input = resampleWithMask(movingImage, grid, estimate, { defaultValue: 0 }).image.data as Float32Array;
         const out = fit(fixedFeatures, input, 1, fine);
-        const stepMatrix = normalisedMatrix(decodeOutput(out.params));
+        const step = decodeOutput(out.params);
+        const stepMatrix = normalisedMatrix(step);
         // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
         estimate = composeMatrices(stepMatrix, estimate);
         inliers = out.inliers[0];
         history.push(matrixToNormalised(estimate));
         // How far the step moves the frame corners (normalised units).
-        lastStep = 0;
-        for (const [x, y] of [
-          [-1, -1],
-          [1, -1],
-          [1, 1],
-          [-1, 1],
-        ]) {
-          lastStep += Math.hypot(stepMatrix[0][0] * x + stepMatrix[0][1] * y + stepMatrix[0][2] - x, stepMatrix[1][0] * x + stepMatrix[1][1] * y + stepMatrix[1][2] - y) / 4;
-        }
+        lastStep = normalisedCornerError(IDENTITY, step);
       }
     }
   } finally {
