@@ -23,6 +23,22 @@ type MethodChoice = MethodName | 'all';
 
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
+/** The rows of the results table: a label and how to show one result's value. */
+function resultRows(reference: ComparedResult, grid: ReturnType<typeof gridOf> | null): [string, (r: ComparedResult) => string][] {
+  const similarity = (r: ComparedResult, f: (t: { rotationDeg: number; scale: number }) => string) => (r.transform.type === 'similarity' ? f(r.transform) : '—');
+  return [
+    ['rotation °', (r) => similarity(r, (t) => fmt(t.rotationDeg, 3))],
+    ['scale', (r) => similarity(r, (t) => fmt(t.scale, 4))],
+    ['shift x', (r) => fmt(r.transform.translation[0], 2)],
+    ['shift y', (r) => fmt(r.transform.translation[1], 2)],
+    ['ms', (r) => fmt(r.registrationMs, 0)],
+    ['backend', (r) => r.backend],
+    ['NMI before → after', (r) => `${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}`],
+    ['confidence', (r) => fmt(Number(r.details.confidence ?? NaN), 2)],
+    [`Δ to ${reference.method} (px)`, (r) => (grid ? fmt(cornerError(reference.transform, r.transform, grid), 2) : '—')],
+  ];
+}
+
 export class XemRegistrationPanel extends LitElement {
   static override properties = {
     viewer: { attribute: false },
@@ -43,9 +59,11 @@ export class XemRegistrationPanel extends LitElement {
   static override styles = css`
     :host { display: block; font: 13px/1.4 system-ui, sans-serif; }
     fieldset { border: 1px solid #ccc; margin: 0 0 6px; padding: 4px 8px; display: grid; grid-template-columns: auto 1fr; gap: 4px 8px; align-items: center; }
+    /* Methods are columns: three of them fit a side panel, eleven quantities across did not. */
     table { border-collapse: collapse; margin-top: 6px; display: block; overflow-x: auto; font-size: 12px; }
     th, td { border: 1px solid #ddd; padding: 2px 4px; text-align: right; font-variant-numeric: tabular-nums; }
-    tr[aria-selected='true'] { background: #e3f3e3; }
+    th[scope='row'] { text-align: left; font-weight: normal; color: #444; }
+    .chosen { background: #e3f3e3; }
     .status { min-height: 1.3em; color: #444; }
     .status.error { color: #b00020; }
     .actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
@@ -217,25 +235,23 @@ export class XemRegistrationPanel extends LitElement {
       <div class="status" role="status" aria-live="polite">${this.status}</div>
       ${this.results.length
         ? html`<table>
-            <thead><tr><th>use</th><th>method</th><th>rotation °</th><th>scale</th><th>shift x</th><th>shift y</th><th>ms</th><th>backend</th><th>NMI before → after</th><th>confidence</th><th>Δ to ${reference.method} (px)</th></tr></thead>
+            <thead>
+              <tr>
+                <th></th>
+                ${this.results.map(
+                  (r, i) => html`<th scope="col" data-method=${r.method} class=${i === this.chosen ? 'chosen' : ''} aria-selected=${String(i === this.chosen)}>
+                    ${r.method}<br /><button type="button" aria-label="Use the ${r.method} result" @click=${() => this.choose(i)}>use</button>
+                  </th>`,
+                )}
+              </tr>
+            </thead>
             <tbody>
-              ${this.results.map((r, i) => {
-                const t = r.transform;
-                const confidence = Number(r.details.confidence ?? NaN);
-                return html`<tr aria-selected=${String(i === this.chosen)} data-method=${r.method}>
-                  <td><button type="button" aria-label="Use the ${r.method} result" @click=${() => this.choose(i)}>use</button></td>
-                  <td>${r.method}</td>
-                  <td>${t.type === 'similarity' ? fmt(t.rotationDeg, 3) : '—'}</td>
-                  <td>${t.type === 'similarity' ? fmt(t.scale, 4) : '—'}</td>
-                  <td>${fmt(t.translation[0], 2)}</td>
-                  <td>${fmt(t.translation[1], 2)}</td>
-                  <td>${fmt(r.registrationMs, 0)}</td>
-                  <td>${r.backend}</td>
-                  <td>${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}</td>
-                  <td>${fmt(confidence, 2)}</td>
-                  <td>${grid ? fmt(cornerError(reference.transform, t, grid), 2) : '—'}</td>
-                </tr>`;
-              })}
+              ${resultRows(reference, grid).map(
+                ([label, cell]) => html`<tr>
+                  <th scope="row">${label}</th>
+                  ${this.results.map((r, i) => html`<td class=${i === this.chosen ? 'chosen' : ''}>${cell(r)}</td>`)}
+                </tr>`,
+              )}
             </tbody>
           </table>`
         : ''}

@@ -2,7 +2,7 @@
 // Node results on the bundled sample pairs, which browser tests must reproduce: elastix (as the
 // CLI computes it) and, when a model exists, the CNN. Writes dist/node-references.json.
 // Usage: node scripts/node-references.mjs [modelDir]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadCnnModel, shippedModelDir } from '../dist/src/node/cnn-model.js';
 import { nodeElastixRunner } from '../dist/src/node/elastix-runner.js';
@@ -20,7 +20,7 @@ const [first] = pairs;
 const [elastix] = await compare(await load(first.fixed), await load(first.moving), ['elastix'], { elastixRunner: nodeElastixRunner });
 const references = { elastix: { fixed: first.fixed, moving: first.moving, transform: transformToJSON(elastix.transform) }, cnn: null };
 
-const dir = process.argv[2] ?? shippedModelDir() ?? (existsSync('models/xemreg-sim-v1/model.json') ? 'models/xemreg-sim-v1' : null);
+const dir = process.argv[2] ?? shippedModelDir();
 if (dir) {
   const cnn = await loadCnnModel(dir);
   const results = [];

@@ -6,7 +6,7 @@
  *  - speed of one 512² registration in Node (wasm).
  * Writes models/<name>/eval/{eval.json, *.svg} and the results section of MODEL_CARD.md.
  *
- *   npm run eval -- --model models/xemreg-sim-v1 [--pairs 1000] [--real-data ../shared/data]
+ *   npm run eval -- [--model models/<name>] [--pairs 1000] [--real-data ../shared/data]
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { createFloatImage, gridOf, type Image } from '../image/image.js';
 import { registerCnn, type CnnModel } from '../methods/cnn.js';
 import { prepareImage } from '../methods/prepare.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
-import { loadCnnModel } from '../node/cnn-model.js';
+import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
 import { readImageFile } from '../node/image-file.js';
 import { loadRealSources } from '../node/real-sources.js';
 import { realPairTypes, type RealPairType } from '../node/real-pairs.js';
@@ -31,7 +31,7 @@ import { Rng } from '../synthetic/random.js';
 import type { SimilarityTransform } from '../transform/transform.js';
 
 interface EvalFlags {
-  model: string;
+  model?: string;
   pairs: string;
   trainPairs: string;
   seed: string;
@@ -145,6 +145,8 @@ function row(label: string, s: ErrorSummary): string {
 }
 
 async function evaluate(flags: EvalFlags): Promise<void> {
+  flags.model ??= shippedModelDir() ?? '';
+  if (!flags.model) throw new Error('no model: pass --model <dir> (no models/index.json default is shipped)');
   const cnn = await loadCnnModel(flags.model);
   const passes = Number(flags.passes);
   const outDir = join(flags.model, 'eval');
@@ -232,7 +234,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
 await new Command()
   .name('xemreg-eval')
   .description('Evaluate a registration model on synthetic and real pairs; writes <model>/eval and MODEL_CARD.md results.')
-  .option('--model <dir>', 'model folder', 'models/xemreg-sim-v1')
+  .option('--model <dir>', 'model folder (default: the shipped one, models/index.json)')
   .option('--pairs <n>', 'held-out synthetic test pairs', '1000')
   .option('--train-pairs <n>', 'training pairs to plot', '300')
   .option('--seed <n>', 'seed of the held-out test set', '9000001')

@@ -2,7 +2,7 @@
  * `npm run train`: trains the registration CNN on synthetic pairs in Node (tfjs wasm backend),
  * seeded, with checkpoints, resume, a progress bar with loss and ETA, and a loss log.
  *
- *   npm run train -- --name xemreg-sim-v1 --steps 6000 [--data samples] [--resume]
+ *   npm run train -- --name my-model --steps 6000 [--data samples] [--resume]
  *
  * Writes models/<name>/model.json + weights.bin (the latest checkpoint) and
  * models/<name>/training/{state.json, optimizer.*, log.csv}.
@@ -200,7 +200,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
 const program = new Command()
   .name('xemreg-train')
   .description('Train the registration CNN on synthetic correlative X-ray/EM pairs (tfjs wasm backend).')
-  .option('--name <name>', 'model name: output in <out>/<name>', 'xemreg-sim-v1')
+  .option('--name <name>', 'model name: output in <out>/<name>', 'xemreg-model')
   .option('--out <dir>', 'models folder', 'models')
   .option('--steps <n>', 'optimiser steps', '6000')
   .option('--batch <n>', 'pairs per step', '32')
@@ -213,7 +213,7 @@ const program = new Command()
   .option('--fine-fraction <p>', 'share of pairs with small (refinement-range) transforms', '0.4')
   .option('--real-fraction <p>', 'share of worlds made from real images', '0.5')
   .option('--curriculum <p>', 'fraction of the run over which the transform range grows from small to the full range', '0.5')
-  .option('--max-rotation <deg>', 'largest training rotation: inference tries the four quarter-turns, so ±45° plus a margin covers any angle', '50')
+  .option('--max-rotation <deg>', 'largest training rotation: inference starts from rotations every 45°, so a smaller range covers any angle', '50')
   .option('--resume', 'continue from the last checkpoint of <name>')
   .action(train);
 

@@ -64,7 +64,8 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
     const xt = tf.transpose(xp, [3, 1, 2, 0]); // [Ci, H, W, B]
     const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, B, Co]
     const full = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', [info.strideHeight, info.strideWidth]); // [Ci, H', W', Co]
-    const cut = tf.slice(full, [0, 0, 0, 0], [ci, kh, kw, co]);
+    // Slices copy on this backend: only cut when the padded input left extra rows or columns.
+    const cut = full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [ci, kh, kw, co]);
     return tf.transpose(cut, [1, 2, 0, 3]); // [kh, kw, Ci, Co]
   });
 }
@@ -81,18 +82,17 @@ function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTenso
     const [, ho, wo, co] = dy.shape;
     const sh = info.strideHeight;
     const sw = info.strideWidth;
-    let d: tf.Tensor4D = dy;
-    if (sh > 1 || sw > 1) {
-      // Zeros between samples: [B, Ho, 1, Wo, 1, C] padded to [B, Ho, s, Wo, s, C], folded, trimmed.
-      const spread = tf.pad(tf.reshape(dy, [batch, ho, 1, wo, 1, co]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-      d = tf.slice(tf.reshape(spread, [batch, ho * sh, wo * sw, co]), [0, 0, 0, 0], [batch, (ho - 1) * sh + 1, (wo - 1) * sw + 1, co]) as tf.Tensor4D;
-    }
+    // Zeros between samples: [B, Ho, 1, Wo, 1, C] padded to [B, Ho, s, Wo, s, C] and folded. The
+    // s − 1 trailing zeros this leaves count towards the bottom/right padding (no slice: slices
+    // copy, and cost as much as the convolution here).
+    const d = sh > 1 || sw > 1 ? (tf.reshape(tf.pad(tf.reshape(dy, [batch, ho, 1, wo, 1, co]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]), [batch, ho * sh, wo * sw, co]) as tf.Tensor4D) : dy;
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
     const bottom = height + kh - 1 - top - d.shape[1];
     const right = width + kw - 1 - left - d.shape[2];
-    // Negative padding (a trailing row/column the forward pass never read) becomes a crop.
-    const cropped = tf.slice(d, [0, Math.max(0, -top), Math.max(0, -left), 0], [batch, d.shape[1] - Math.max(0, -top) - Math.max(0, -bottom), d.shape[2] - Math.max(0, -left) - Math.max(0, -right), co]);
+    // Negative padding (rows/columns the forward pass never read, or the trailing zeros) becomes a crop.
+    const crop = [Math.max(0, -top), Math.max(0, -left), Math.max(0, -bottom), Math.max(0, -right)];
+    const cropped = crop.some((c) => c > 0) ? tf.slice(d, [0, crop[0], crop[1], 0], [batch, d.shape[1] - crop[0] - crop[2], d.shape[2] - crop[1] - crop[3], co]) : d;
     const padded = tf.pad(cropped, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [kh, kw, Co, Ci]
     return tf.conv2d(padded, flipped, 1, 'valid');

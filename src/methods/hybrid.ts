@@ -1,5 +1,5 @@
 /**
- * The hybrid: the CNN's estimate (any rotation, scale 0.5–2, in milliseconds) as elastix's initial
+ * The hybrid: the CNN's estimate (any rotation, scale 0.5–2, in a fraction of elastix's time) as elastix's initial
  * transform, then a short elastix schedule (preset 'refine': 2 levels) for the sub-pixel finish. Rules:
  * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
  *   fails, the CNN estimate is kept;

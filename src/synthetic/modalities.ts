@@ -26,8 +26,8 @@ export function renderField(world: World, modality: Modality, rng: Rng): Float32
   return out;
 }
 
-function binAndUpsample(data: Float32Array, n: number, f: number): Float32Array {
-  if (f <= 1) return data;
+/** Mean over f×f blocks: the m×m map a scan with f-times coarser pixels records (m = ⌊n/f⌋). */
+function bin(data: Float32Array, n: number, f: number): { small: Float32Array; m: number } {
   const m = Math.max(2, Math.floor(n / f));
   const small = new Float32Array(m * m);
   const block = n / m;
@@ -44,7 +44,13 @@ function binAndUpsample(data: Float32Array, n: number, f: number): Float32Array 
       small[j * m + i] = c ? s / c : 0;
     }
   }
-  // Bilinear back to n×n, as the model's preprocessing resamples a coarse map onto its grid.
+  return { small, m };
+}
+
+/** Bilinear from m×m back to n×n, as the model's preprocessing resamples a coarse map onto its grid. */
+function upsample(small: Float32Array, m: number, n: number): Float32Array {
+  if (m === n) return small;
+  const block = n / m;
   const out = new Float32Array(n * n);
   for (let y = 0; y < n; y++) {
     const sy = Math.min(m - 1, Math.max(0, (y + 0.5) / block - 0.5));
@@ -69,25 +75,30 @@ function ramp(n: number, rng: Rng, amplitude: number): (x: number, y: number) =>
   return (x, y) => amplitude * ((x - n / 2) * c + (y - n / 2) * s + 0.5);
 }
 
-/** Degrade an n×n sampled X-ray concentration image into a realistic map (counts). */
+/**
+ * Degrade an n×n sampled X-ray concentration image into a realistic map (counts). Counting noise,
+ * background and hot pixels belong to the scan's own (coarse) pixels — each is one dwell of the
+ * beam — so they are applied before the map is brought back onto the n×n grid.
+ */
 export function degradeXray(clean: Float32Array, n: number, rng: Rng): Float32Array {
-  let img = gaussianBlur(clean, n, n, rng.uniform(0.3, 3));
-  img = binAndUpsample(img, n, Math.round(rng.logUniform(1, 8)));
+  const blurred = gaussianBlur(clean, n, n, rng.uniform(0.3, 3));
+  const coarseness = Math.round(rng.logUniform(1, 8));
+  const { small, m } = coarseness > 1 ? bin(blurred, n, coarseness) : { small: blurred, m: n };
   const counts = rng.logUniform(2, 300);
   const background = rng.uniform(0, 0.2);
-  const gradient = ramp(n, rng, rng.chance(0.5) ? rng.uniform(0, 0.3) : 0);
-  const out = new Float32Array(n * n);
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) {
-      const k = y * n + x;
-      out[k] = rng.poisson(counts * Math.max(0, img[k] + background + gradient(x, y)));
+  const gradient = ramp(m, rng, rng.chance(0.5) ? rng.uniform(0, 0.3) : 0);
+  const out = new Float32Array(m * m);
+  for (let y = 0; y < m; y++) {
+    for (let x = 0; x < m; x++) {
+      const k = y * m + x;
+      out[k] = rng.poisson(counts * Math.max(0, small[k] + background + gradient(x, y)));
     }
   }
   if (rng.chance(0.5)) {
-    const hot = Math.floor(n * n * rng.uniform(0, 0.003));
-    for (let h = 0; h < hot; h++) out[rng.int(0, n * n - 1)] = counts * rng.uniform(5, 50);
+    const hot = Math.floor(m * m * rng.uniform(0, 0.003));
+    for (let h = 0; h < hot; h++) out[rng.int(0, m * m - 1)] = counts * rng.uniform(5, 50);
   }
-  return out;
+  return upsample(out, m, n);
 }
 
 /** Degrade an n×n sampled EM intensity image. */

@@ -29,7 +29,8 @@ async function setup(withModel: boolean): Promise<{ viewer: XemViewer; panel: Xe
   viewer.addLayer(await sample('deepclem_s6_em_moved.png'), { role: 'moving', name: 'moving' });
   await chooseTfBackend();
   // The shipped model, as the app loads it.
-  const cnn = withModel ? await loadCnnModelFromUrl('/models/xemreg-sim-v1/model.json') : null;
+  const shipped = withModel ? ((await (await fetch('/models/index.json')).json()) as { default: string }).default : null;
+  const cnn = shipped ? await loadCnnModelFromUrl(`/models/${shipped}/model.json`) : null;
   viewer.plugins.register(REGISTRATION_MANIFEST, registrationPlugin({ elastixRunner: createBrowserElastixRunner(), cnn }));
   expect(viewer.plugins.widgets().map((w) => w.displayName)).to.include('Registration');
   const panel = (await viewer.plugins.execute('xemreg.registration-panel')) as XemRegistrationPanel;
@@ -45,13 +46,16 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     panel.shadowRoot?.querySelector('#method')?.dispatchEvent(new Event('change'));
     const results = await panel.run();
     await panel.updateComplete;
-    const rows = panel.shadowRoot?.querySelectorAll('tbody tr') ?? [];
-    expect(Array.from(rows).map((r) => r.getAttribute('data-method'))).to.deep.equal(['cnn', 'elastix', 'hybrid']);
-    for (const row of rows) expect(row.textContent).to.match(/\d+\.\d+/);
+    // One column per method, in compare order; every quantity row has a value for each.
+    const columns = panel.shadowRoot?.querySelectorAll('thead th[data-method]') ?? [];
+    expect(Array.from(columns).map((c) => c.getAttribute('data-method'))).to.deep.equal(['cnn', 'elastix', 'hybrid']);
+    const rotationCells = Array.from(panel.shadowRoot?.querySelectorAll('tbody tr')[0].querySelectorAll('td') ?? []);
+    expect(rotationCells.map((c) => c.textContent)).to.have.length(3);
+    for (const cell of rotationCells) expect(cell.textContent).to.match(/-?\d+\.\d+/);
     // No GPU here: WebGL is software-rendered, so the panel's CNN runs on wasm (the faster one) and says so.
     expect(results[0].backend).to.equal(tf.getBackend());
 
-    const useButtons = panel.shadowRoot?.querySelectorAll('tbody button') as NodeListOf<HTMLButtonElement>;
+    const useButtons = panel.shadowRoot?.querySelectorAll('thead button') as NodeListOf<HTMLButtonElement>;
     useButtons[0].click(); // cnn
     const registered = () => viewer.getLayers().find((l) => l.role === 'registered');
     const cnnPixels = (viewer.getLayerImage(registered()!.id).data as Float32Array).slice();
