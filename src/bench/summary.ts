@@ -1,5 +1,6 @@
 /** Benchmark statistics: per method and displacement bin, success rate, corner error and time. */
 import { median } from '../cnn/evaluate.js';
+import { percentileOfSorted } from '../image/statistics.js';
 
 export interface BenchRecord {
   caseId: string;
@@ -30,15 +31,6 @@ export interface BinSummary {
   p95Ms: number;
 }
 
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
 function summariseGroup(method: string, bin: string, records: readonly BenchRecord[]): BinSummary {
   const ms = records.map((r) => r.registrationMs);
   const successes = records.filter((r) => r.success);
@@ -50,7 +42,7 @@ function summariseGroup(method: string, bin: string, records: readonly BenchReco
     medianCornerPx: median(records.map((r) => r.cornerErrorPx)),
     medianCornerSuccessPx: successes.length ? median(successes.map((r) => r.cornerErrorPx)) : NaN,
     medianMs: median(ms),
-    p95Ms: quantile(ms, 0.95),
+    p95Ms: percentileOfSorted([...ms].sort((a, b) => a - b), 95),
   };
 }
 

@@ -17,12 +17,10 @@ import cliProgress from 'cli-progress';
 import { median } from '../cnn/evaluate.js';
 import { compare } from '../compare.js';
 import { gridOf } from '../image/image.js';
-import { prepareImage } from '../methods/prepare.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
-import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
+import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
-import { readImageFile } from '../node/image-file.js';
-import { realPairTypes } from '../node/real-pairs.js';
+import { readRealPair, realPairTypes } from '../node/real-pairs.js';
 import { loadRealSources } from '../node/real-sources.js';
 import { Rng } from '../synthetic/random.js';
 import type { Matrix2x3 } from '../transform/matrix.js';
@@ -76,8 +74,7 @@ async function makeCases(flags: BenchFlags): Promise<BenchCase[]> {
   for (const type of realPairTypes(flags.data)) {
     const perPair = Math.ceil(realCount / type.pairs.length);
     for (const [i, pair] of type.pairs.entries()) {
-      const fixed = prepareImage(await readImageFile(pair.fixed), pair.fixed);
-      const partner = prepareImage(await readImageFile(pair.moving), pair.moving);
+      const { fixed, partner } = await readRealPair(pair);
       cases.push(...warpedCases(type.name, type.kind, fixed, partner, rng, perPair, i * perPair));
     }
   }
@@ -142,8 +139,7 @@ async function runInChromium(cases: BenchCase[], modelDir: string, passes: numbe
 
 async function bench(flags: BenchFlags): Promise<void> {
   const started = performance.now();
-  const modelDir = flags.model ?? shippedModelDir();
-  if (!modelDir) throw new Error('no model: pass --model <dir> (no models/index.json default is shipped)');
+  const modelDir = modelDirOrShipped(flags.model);
   const cnn = await loadCnnModel(modelDir);
   const passes = Number(flags.passes);
   const cases = await makeCases(flags);

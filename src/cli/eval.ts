@@ -17,13 +17,13 @@ import { summarise, type ErrorSummary, angleDifference, median } from '../cnn/ev
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { createFloatImage, gridOf, type Image } from '../image/image.js';
-import { registerCnn, type CnnModel } from '../methods/cnn.js';
+import { CONFIDENT, registerCnn, type CnnModel } from '../methods/cnn.js';
 import { prepareImage } from '../methods/prepare.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
-import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
+import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
 import { readImageFile } from '../node/image-file.js';
 import { loadRealSources } from '../node/real-sources.js';
-import { realPairTypes, type RealPairType } from '../node/real-pairs.js';
+import { readRealPair, realPairTypes, type RealPairType } from '../node/real-pairs.js';
 import { warpedCases } from '../bench/cases.js';
 import { scatterPlot, linePlot } from '../report/svg-plot.js';
 import { makeBatch } from '../synthetic/batches.js';
@@ -91,8 +91,7 @@ async function evaluateReal(cnn: CnnModel, type: RealPairType, transforms: numbe
   let successes = 0;
   const perPair = Math.ceil(transforms / type.pairs.length);
   for (const pair of type.pairs) {
-    const fixed = prepareImage(await readImageFile(pair.fixed), pair.fixed);
-    const partner = prepareImage(await readImageFile(pair.moving), pair.moving);
+    const { fixed, partner } = await readRealPair(pair);
     for (const c of warpedCases(type.name, type.kind, fixed, partner, rng, perPair)) {
       const result = registerCnn(c.fixed, c.moving, cnn, { passes });
       const error = cornerError(c.truth, result.transform, gridOf(c.fixed));
@@ -145,8 +144,7 @@ function row(label: string, s: ErrorSummary): string {
 }
 
 async function evaluate(flags: EvalFlags): Promise<void> {
-  flags.model ??= shippedModelDir() ?? '';
-  if (!flags.model) throw new Error('no model: pass --model <dir> (no models/index.json default is shipped)');
+  flags.model = modelDirOrShipped(flags.model);
   const cnn = await loadCnnModel(flags.model);
   const passes = Number(flags.passes);
   const outDir = join(flags.model, 'eval');
@@ -179,9 +177,9 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     speedMs = median(times.slice(5));
   }
 
-  // Does the confidence flag failures? Success rates above and below 0.5.
+  // Does the confidence flag failures? Success rates above and below the threshold the hybrid uses.
   const flagged = (confident: boolean) => {
-    const idx = test.confidences.map((c, i) => (c >= 0.5 === confident ? i : -1)).filter((i) => i >= 0);
+    const idx = test.confidences.map((c, i) => (c >= CONFIDENT === confident ? i : -1)).filter((i) => i >= 0);
     return { count: idx.length, successRate: idx.length ? summarise(idx.map((i) => test.truths[i]), idx.map((i) => test.estimates[i])).successRate : NaN };
   };
   const confidence = { high: flagged(true), low: flagged(false) };
@@ -207,7 +205,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     row('held-out test (full range)', summary.synthetic.test),
     row('training sample', summary.synthetic.train),
     '',
-    `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ 0.5 succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below 0.5 at ${(100 * confidence.low.successRate).toFixed(1)} %.`,
+    `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ ${CONFIDENT} succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below ${CONFIDENT} at ${(100 * confidence.low.successRate).toFixed(1)} %.`,
     '',
     '| real co-registered pairs, random transforms of the full range (rotations stratified over ≤ 5°, ≤ 15°, ≤ 45°, ≤ 180°) | transforms | success | median corner error (px) | median rotation error |',
     '|---|---|---|---|---|',

@@ -1,6 +1,7 @@
 /** Accuracy of normalised predictions against the truth, in the units the acceptance uses. */
 import type { NormalisedSimilarity } from './model-frame.js';
 import { encodeTarget } from './model.js';
+import { percentileOfSorted } from '../image/statistics.js';
 
 /** Success: corner error ≤ 2 % of the width; the frame spans 2 units, so 0.04 normalised units. */
 export const NORMALISED_SUCCESS = 0.04;
@@ -43,10 +44,7 @@ export interface ErrorSummary {
 }
 
 /** Median of a list (NaN when empty). */
-export const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
+export const median = (values: readonly number[]) => percentileOfSorted([...values].sort((a, b) => a - b), 50);
 
 export function summarise(truths: NormalisedSimilarity[], estimates: NormalisedSimilarity[]): ErrorSummary {
   const corner = truths.map((t, i) => normalisedCornerError(t, estimates[i]));

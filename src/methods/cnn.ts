@@ -91,6 +91,9 @@ const IDENTITY: NormalisedSimilarity = { rotationDeg: 0, scale: 1, tx: 0, ty: 0 
 /** Inlier share below which an estimate is a likely failure (calibrated on held-out pairs, MODEL_CARD.md). */
 export const CONFIDENT_INLIERS = 0.15;
 
+/** Confidence from which an estimate counts as likely right: the hybrid skips elastix's run from the identity, eval reports both sides. */
+export const CONFIDENT = 0.5;
+
 /**
  * Register two prepared (grayscale, validated) images with the CNN.
  *

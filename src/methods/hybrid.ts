@@ -7,15 +7,32 @@
  *   also runs from the identity with the standalone method's preset ('default'), and the
  *   candidate with the highest NMI wins — so that the hybrid never loses what elastix alone
  *   would find; it costs elastix's time on those pairs.
+ * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE).
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
  */
 import type { Image } from '../image/image.js';
+import { FULL_RANGE } from '../synthetic/pairs.js';
+import type { Transform } from '../transform/transform.js';
 import { registrationQuality } from '../metrics/quality.js';
-import { registerCnn, type CnnModel, type CnnOptions } from './cnn.js';
+import { CONFIDENT, registerCnn, type CnnModel, type CnnOptions } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import type { MethodResult } from './result.js';
 import { RegistrationError } from '../errors.js';
+
+/**
+ * Scales (fixed → moving, physical units) a kept candidate may have: the documented range 0.5–2
+ * with a 25 % margin. NMI over the overlap rewards a collapsed transform — a small patch of the
+ * moving image stretched over the whole fixed one (seen on the bundled DeepCLEM pair: a failed CNN
+ * estimate at scale 0.08 scored higher than elastix's answer) — so such candidates are not kept.
+ */
+const PLAUSIBLE_SCALE: [number, number] = [FULL_RANGE.minScale / 1.25, FULL_RANGE.maxScale * 1.25];
+
+function plausible(transform: Transform): boolean {
+  const [[a, b], [c, d]] = transform.matrix;
+  const scale = Math.sqrt(Math.abs(a * d - b * c));
+  return scale >= PLAUSIBLE_SCALE[0] && scale <= PLAUSIBLE_SCALE[1];
+}
 
 export interface HybridOptions {
   cnn?: CnnOptions;
@@ -23,7 +40,7 @@ export interface HybridOptions {
   elastix?: ElastixOptions;
   /** Reuse a CNN result computed already for this pair (compare-all does). */
   cnnResult?: MethodResult;
-  /** CNN confidence below which elastix also runs from the identity. Default 0.5. */
+  /** CNN confidence below which elastix also runs from the identity. Default CONFIDENT (0.5). */
   fallbackBelowConfidence?: number;
 }
 
@@ -48,11 +65,12 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   };
   await attempt('elastix', first.transform);
   const confidence = Number(first.details.confidence ?? 1);
-  const fallback = !(confidence >= (options.fallbackBelowConfidence ?? 0.5));
+  const fallback = !(confidence >= (options.fallbackBelowConfidence ?? CONFIDENT));
   if (fallback) await attempt('elastix-identity');
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
-  const best = candidates.reduce((b, c) => (c.nmi >= b.nmi ? c : b));
+  const eligible = candidates.filter((c) => plausible(c.transform));
+  const best = (eligible.length ? eligible : candidates).reduce((b, c) => (c.nmi >= b.nmi ? c : b));
   return {
     method: 'hybrid',
     backend: `${first.backend}+${runner.backend}`,
@@ -62,6 +80,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
       kept: best.kept,
       candidates: Object.fromEntries(candidates.map((c) => [c.kept, c.nmi])),
       fromIdentity: fallback,
+      implausible: candidates.filter((c) => !plausible(c.transform)).map((c) => c.kept),
       elastixFailure: failures.length ? failures.join('; ') : null,
       cnnMs,
       elastixMs,

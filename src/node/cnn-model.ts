@@ -19,6 +19,13 @@ export function shippedModelDir(modelsDir = MODELS_DIR): string | null {
   return name && existsSync(join(modelsDir, name, 'model.json')) ? join(modelsDir, name) : null;
 }
 
+/** The model folder a script should use: the one given, else the shipped default; an error when neither exists. */
+export function modelDirOrShipped(explicit?: string): string {
+  const dir = explicit ?? shippedModelDir();
+  if (!dir) throw new Error('no model: pass --model <dir> (no models/index.json default is shipped)');
+  return dir;
+}
+
 let backendReady: Promise<void> | null = null;
 
 /** Switch tfjs to the wasm backend once (Node has no WebGL; tfjs-node cannot install here). */

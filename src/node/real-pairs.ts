@@ -1,6 +1,9 @@
 /** Co-registered real pairs (same specimen, same frame) found under a data folder, by type. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Image } from '../image/image.js';
+import { prepareImage } from '../methods/prepare.js';
+import { readImageFile } from './image-file.js';
 
 export interface RealPairType {
   name: string;
@@ -20,4 +23,9 @@ export function realPairTypes(dir: string): RealPairType[] {
   const fe = join(xrfDir, 'hxn_xrf_Fe_K.tiff');
   if (existsSync(fe) && partners.length) types.push({ name: 'HXN XRF Fe (fixed) vs other element maps (moving)', kind: 'xrf', pairs: partners.map((moving) => ({ fixed: fe, moving })) });
   return types;
+}
+
+/** Both images of a real pair, read and prepared (grayscale, validated). */
+export async function readRealPair(pair: { fixed: string; moving: string }): Promise<{ fixed: Image; partner: Image }> {
+  return { fixed: prepareImage(await readImageFile(pair.fixed), pair.fixed), partner: prepareImage(await readImageFile(pair.moving), pair.moving) };
 }

@@ -245,4 +245,15 @@ describe('CNN inference with the shipped model', () => {
     assert.ok(hybrid < 0.5, `hybrid ${hybrid} px (kept ${results[2].details.kept})`);
     assert.equal(results[2].details.kept, 'elastix');
   });
+
+  it('the hybrid does not keep a collapsed candidate, however high its NMI (bundled multi-modal pair)', async () => {
+    const { compare } = await import('../../src/compare.js');
+    const { nodeElastixRunner } = await import('../../src/node/elastix-runner.js');
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const fm = prepareImage(await readImageFile(fixture('deepclem_s6_fm_moved.png')), 'fm');
+    const [, hybrid] = await compare(em, fm, ['cnn', 'hybrid'], { elastixRunner: nodeElastixRunner, cnn });
+    const [[a, b], [c, d]] = hybrid.transform.matrix;
+    const scale = Math.sqrt(Math.abs(a * d - b * c));
+    assert.ok(scale > 0.4 && scale < 2.5, `kept ${hybrid.details.kept} at scale ${scale} (implausible: ${JSON.stringify(hybrid.details.implausible)})`);
+  });
 });
