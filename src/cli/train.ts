@@ -22,7 +22,7 @@ import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { BatchPool } from '../node/batch-pool.js';
 import { loadModel, loadOptimizer, saveModel, saveOptimizer } from '../node/model-files.js';
 import { loadRealSources } from '../node/real-sources.js';
-import { FULL_RANGE, type PairOptions } from '../synthetic/pairs.js';
+import { FULL_RANGE, type PairOptions, type TransformRange } from '../synthetic/pairs.js';
 
 interface TrainFlags {
   name: string;
@@ -39,6 +39,7 @@ interface TrainFlags {
   realFraction: string;
   curriculum: string;
   maxRotation: string;
+  maxZoom: string;
   resume?: boolean;
 }
 
@@ -52,6 +53,11 @@ interface TrainState {
   pairOptions: Omit<PairOptions, 'sources'>;
   validation: ErrorSummary | null;
   elapsedMs: number;
+}
+
+function fullRange(flags: TrainFlags): TransformRange {
+  const zoom = Number(flags.maxZoom);
+  return { ...FULL_RANGE, maxRotationDeg: Number(flags.maxRotation), minScale: 1 / zoom, maxScale: zoom };
 }
 
 /** Cosine decay from lr to lr/100 over the run, after a short warm-up. */
@@ -100,6 +106,12 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
     // Resuming continues on the run's own data unless --data is given again.
     if (command.getOptionValueSource('data') === 'default') flags.data = state.data;
     state.steps = Number(flags.steps);
+    // The transform range can be narrowed (or widened) for the rest of a run (reported on stderr).
+    const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+    if (given('maxRotation') || given('maxZoom')) {
+      state.pairOptions.full = fullRange(flags);
+      process.stderr.write(`transform range from step ${state.step}: ${JSON.stringify(state.pairOptions.full)}\n`);
+    }
     model = await loadModel(dir);
     await loadOptimizer(optimizer, join(trainingDir, 'optimizer'));
     process.stderr.write(`resuming ${flags.name} at step ${state.step}/${state.steps}\n`);
@@ -116,7 +128,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
         fineFraction: Number(flags.fineFraction),
         realFraction: Number(flags.realFraction),
         curriculumBatches: Math.round(Number(flags.curriculum) * Number(flags.steps)),
-        full: { ...FULL_RANGE, maxRotationDeg: Number(flags.maxRotation) },
+        full: fullRange(flags),
       },
       validation: null,
       elapsedMs: 0,
@@ -214,6 +226,7 @@ const program = new Command()
   .option('--real-fraction <p>', 'share of worlds made from real images', '0.5')
   .option('--curriculum <p>', 'fraction of the run over which the transform range grows from small to the full range', '0.5')
   .option('--max-rotation <deg>', 'largest training rotation: inference starts from rotations every 45°, so a smaller range covers any angle', '50')
+  .option('--max-zoom <f>', 'training scales from 1/f to f: inference also starts from zooms of 1/√2 and √2', '2')
   .option('--resume', 'continue from the last checkpoint of <name>')
   .action(train);
 

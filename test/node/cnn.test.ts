@@ -206,7 +206,15 @@ describe('CNN inference with the shipped model', () => {
       const start = result.details.start as { rotationDeg: number };
       const off = Math.abs(((params.rotationDeg - start.rotationDeg + 540) % 360) - 180);
       assert.ok(off <= 22.5 + 1e-9, `start ${start.rotationDeg}° for ${params.rotationDeg}°`);
+      // A nearly aligned pair is accepted from the unturned start alone; the others need the search.
+      assert.equal(result.details.startsTried, params.rotationDeg === 8 ? 1 : 24, `starts tried for ${params.rotationDeg}°`);
     }
+    const turned = warp(em, similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }));
+    const searched = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity });
+    assert.equal(searched.details.startsTried, 24);
+    // More candidates refined side by side: the best start alone is among them, so the kept fit agrees at least as well.
+    const wider = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, candidates: 3 });
+    assert.ok(Number(wider.details.inliers) >= Number(searched.details.inliers) - 1e-6, `${wider.details.inliers} vs ${searched.details.inliers}`);
   });
 
   it('returns a finite physical similarity and leaks no tensors over 100 registrations', async () => {

@@ -7,6 +7,7 @@ import { downsampleBy, downsampleFactor, downsampleToBudget } from '../../src/im
 import { toGrayscale } from '../../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysical } from '../../src/image/image.js';
 import { normalise } from '../../src/image/normalise.js';
+import { percentileOfSorted, percentiles } from '../../src/image/statistics.js';
 import { validateForRegistration } from '../../src/image/validate.js';
 import { blobs } from './helpers.js';
 
@@ -76,6 +77,35 @@ describe('validation', () => {
     const out = validateForRegistration(image, 'x');
     assert.ok(Number.isFinite((out.data as Float32Array)[5]));
     assert.ok(Number.isNaN(data[5]), 'input untouched');
+  });
+});
+
+describe('percentiles', () => {
+  it('equal the sorted-sample percentiles on random, repeated, sorted, constant and non-finite data', () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const cases: number[][] = [
+      Array.from({ length: 1001 }, random),
+      Array.from({ length: 500 }, () => Math.floor(random() * 4)),
+      Array.from({ length: 300 }, (_, k) => k),
+      Array.from({ length: 300 }, (_, k) => 300 - k),
+      new Array(50).fill(3),
+      [5, NaN, 1, Infinity, 3, -Infinity, 2],
+      [42],
+    ];
+    const ps = [0, 1, 12.5, 50, 95, 99, 100];
+    for (const data of cases) {
+      const sorted = Float64Array.from(data.filter(Number.isFinite)).sort();
+      const expected = ps.map((p) => percentileOfSorted(sorted, p));
+      assert.deepEqual(percentiles(data, ps), expected);
+    }
+    assert.deepEqual(percentiles([NaN, NaN], [50]), [NaN]);
+  });
+
+  it('does not reorder its input', () => {
+    const data = new Float32Array([3, 1, 2, 5, 4]);
+    percentiles(data, [50]);
+    assert.deepEqual(Array.from(data), [3, 1, 2, 5, 4]);
   });
 });
 
