@@ -93,6 +93,18 @@ export function cnnModel(model: tf.LayersModel, name: string): CnnModel {
   return { model, encoders, size: modelSize(model), name };
 }
 
+/** One start carried through the passes. */
+interface Candidate {
+  /** Index into the starts. */
+  start: number;
+  estimate: Matrix2x3;
+  /** Inlier share of the latest fit. */
+  inliers: number;
+  /** Corner movement of the latest refinement step (normalised units); Infinity before any. */
+  lastStep: number;
+  history: NormalisedSimilarity[];
+}
+
 const IDENTITY: NormalisedSimilarity = { rotationDeg: 0, scale: 1, tx: 0, ty: 0 };
 
 /** Inlier share below which an estimate is a likely failure (calibrated on held-out pairs, MODEL_CARD.md). */
@@ -155,12 +167,8 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       return { params: result.params.dataSync(), inliers: result.inliers.dataSync() };
     });
 
-  let estimate: Matrix2x3;
-  let inliers: number;
-  let best: number;
-  let lastStep = Infinity;
-  let startsTried = 0;
-  const history: NormalisedSimilarity[] = [];
+  let kept: Candidate;
+  let startsTried: number;
   try {
     // Pass 1: the unturned start alone, then (unless it is confident) every other start in one
     // batch. start(w) = moving(H·w): the network maps fixed u to the started input w, so the
@@ -180,24 +188,25 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     const others = starts.map((_, i) => i).filter((i) => agreement[i] < 0);
     if (!(agreement[unturned] >= accept) && others.length > 0) {
       const inputs = new Float32Array(others.length * n * n);
-      others.forEach((s, i) => {
-        const h = starts[s];
-        inputs.set(h.rotationDeg === 0 && h.scale === 1 ? m.data : (resampleWithMask(movingCoarse, grid, normalisedMatrix(h), { defaultValue: 0 }).image.data as Float32Array), i * n * n);
-      });
+      others.forEach((s, i) =>
+        inputs.set(s === unturned ? m.data : (resampleWithMask(movingCoarse, grid, normalisedMatrix(starts[s]), { defaultValue: 0 }).image.data as Float32Array), i * n * n),
+      );
       const batch = fit(fixedCoarse, inputs, others.length, n);
       others.forEach((s, i) => {
         params.set(batch.params.subarray(4 * i, 4 * i + 4), 4 * s);
         agreement[s] = batch.inliers[i];
       });
     }
-    startsTried = agreement.filter((v) => v >= 0).length;
+    const tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
+    startsTried = tried.length;
     // The most agreeing starts go on to refinement, side by side; the final fits decide.
-    const order = starts.map((_, i) => i).filter((i) => agreement[i] >= 0).sort((a, b) => agreement[b] - agreement[a]);
-    const chosen = order.slice(0, Math.max(1, options.candidates ?? CANDIDATES));
-    let estimates = chosen.map((s) => composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s])));
-    let finalInliers = chosen.map((s) => agreement[s]);
-    let steps = chosen.map(() => Infinity);
-    const histories = estimates.map((e) => [matrixToNormalised(e)]);
+    let candidates: Candidate[] = tried
+      .sort((a, b) => agreement[b] - agreement[a])
+      .slice(0, Math.max(1, options.candidates ?? CANDIDATES))
+      .map((s) => {
+        const estimate = composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s]));
+        return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, history: [matrixToNormalised(estimate)] };
+      });
     if (passes > 1) {
       // Refinement at the finer size: the same normalised frames, more pixels.
       const fixedFine = fine === n ? f : toModelInput(fixed, fine);
@@ -206,27 +215,23 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       const movingImage = createFloatImage([fine, fine], movingFine.data, fineGrid);
       const fixedFeatures = fine === n ? features[0] : encodeFixed(fixedFine.data, fine);
       for (let pass = 1; pass < passes; pass++) {
-        const inputs = new Float32Array(estimates.length * fine * fine);
-        estimates.forEach((e, i) => inputs.set(resampleWithMask(movingImage, fineGrid, e, { defaultValue: 0 }).image.data as Float32Array, i * fine * fine));
-        const out = fit(fixedFeatures, inputs, estimates.length, fine);
-        const stepsNow = estimates.map((_, i) => decodeOutput(out.params.subarray(4 * i, 4 * i + 4)));
-        // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
-        estimates = estimates.map((e, i) => composeMatrices(normalisedMatrix(stepsNow[i]), e));
-        finalInliers = Array.from(out.inliers);
-        estimates.forEach((e, i) => histories[i].push(matrixToNormalised(e)));
-        // How far each step moves the frame corners (normalised units).
-        steps = stepsNow.map((step) => normalisedCornerError(IDENTITY, step));
+        const inputs = new Float32Array(candidates.length * fine * fine);
+        candidates.forEach((c, i) => inputs.set(resampleWithMask(movingImage, fineGrid, c.estimate, { defaultValue: 0 }).image.data as Float32Array, i * fine * fine));
+        const out = fit(fixedFeatures, inputs, candidates.length, fine);
+        candidates = candidates.map((c, i) => {
+          const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
+          // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
+          const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
+          // lastStep: how far the step moves the frame corners (normalised units).
+          return { start: c.start, estimate, inliers: out.inliers[i], lastStep: normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(estimate)] };
+        });
       }
     }
-    const winner = finalInliers.reduce((b, v, i) => (v > finalInliers[b] ? i : b), 0);
-    best = chosen[winner];
-    estimate = estimates[winner];
-    inliers = finalInliers[winner];
-    lastStep = steps[winner];
-    history.push(...histories[winner]);
+    kept = candidates.reduce((b, c) => (c.inliers > b.inliers ? c : b));
   } finally {
     tf.dispose(features);
   }
+  const { estimate, inliers, lastStep, history } = kept;
   if (!isFiniteMatrix(estimate)) throw new RegistrationError('the network produced a non-finite transform', 'cnn');
   const normalised = matrixToNormalised(estimate);
   const transform = toPhysical(normalised, f.frame, m.frame);
@@ -238,6 +243,6 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     backend: tf.getBackend(),
     transform,
     registrationMs,
-    details: { model: cnn.name, passes, normalised, history, confidence, inliers, start: { rotationDeg: starts[best].rotationDeg, scale: starts[best].scale }, startsTried, lastStepNormalised: lastStep },
+    details: { model: cnn.name, passes, normalised, history, confidence, inliers, start: { rotationDeg: starts[kept.start].rotationDeg, scale: starts[kept.start].scale }, startsTried, lastStepNormalised: lastStep },
   };
 }

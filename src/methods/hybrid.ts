@@ -13,6 +13,7 @@
  */
 import type { Image } from '../image/image.js';
 import { FULL_RANGE } from '../synthetic/pairs.js';
+import { determinant } from '../transform/matrix.js';
 import type { Transform } from '../transform/transform.js';
 import { registrationQuality } from '../metrics/quality.js';
 import { CONFIDENT, registerCnn, type CnnModel, type CnnOptions } from './cnn.js';
@@ -29,8 +30,7 @@ import { RegistrationError } from '../errors.js';
 const PLAUSIBLE_SCALE: [number, number] = [FULL_RANGE.minScale / 1.25, FULL_RANGE.maxScale * 1.25];
 
 function plausible(transform: Transform): boolean {
-  const [[a, b], [c, d]] = transform.matrix;
-  const scale = Math.sqrt(Math.abs(a * d - b * c));
+  const scale = Math.sqrt(Math.abs(determinant(transform.matrix)));
   return scale >= PLAUSIBLE_SCALE[0] && scale <= PLAUSIBLE_SCALE[1];
 }
 
@@ -69,7 +69,8 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   if (fallback) await attempt('elastix-identity');
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
-  const eligible = candidates.filter((c) => plausible(c.transform));
+  const implausible = candidates.filter((c) => !plausible(c.transform));
+  const eligible = candidates.filter((c) => !implausible.includes(c));
   const best = (eligible.length ? eligible : candidates).reduce((b, c) => (c.nmi >= b.nmi ? c : b));
   return {
     method: 'hybrid',
@@ -80,7 +81,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
       kept: best.kept,
       candidates: Object.fromEntries(candidates.map((c) => [c.kept, c.nmi])),
       fromIdentity: fallback,
-      implausible: candidates.filter((c) => !plausible(c.transform)).map((c) => c.kept),
+      implausible: implausible.map((c) => c.kept),
       elastixFailure: failures.length ? failures.join('; ') : null,
       cnnMs,
       elastixMs,
