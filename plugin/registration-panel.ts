@@ -9,7 +9,7 @@ import { writeImageBlob } from '../src/browser/image-file.js';
 import { compare, availableMethods, METHOD_ORDER, type ComparedResult } from '../src/compare.js';
 import { CancelledError } from '../src/errors.js';
 import { gridOf, type Image } from '../src/image/image.js';
-import type { CnnModel } from '../src/methods/cnn.js';
+import { CONFIDENT, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
 import type { MethodName } from '../src/methods/result.js';
@@ -48,6 +48,7 @@ export class XemRegistrationPanel extends LitElement {
     method: { state: true },
     preset: { state: true },
     passes: { state: true },
+    hybridFallback: { state: true },
     fixedId: { state: true },
     movingId: { state: true },
     running: { state: true },
@@ -77,6 +78,8 @@ export class XemRegistrationPanel extends LitElement {
   protected method: MethodChoice = 'elastix';
   protected preset: ElastixPresetName = 'default';
   protected passes = 3;
+  /** The hybrid also runs elastix from the identity when the CNN's confidence is below CONFIDENT (off: the fast path). */
+  protected hybridFallback = false;
   protected fixedId = '';
   protected movingId = '';
   protected running = false;
@@ -135,6 +138,7 @@ export class XemRegistrationPanel extends LitElement {
       this.results = await compare(fixed, moving, this.methods(), { elastixRunner: this.elastixRunner, cnn: this.cnn ?? undefined }, {
         elastix: { preset: this.preset },
         cnn: { passes: this.passes },
+        hybridFallbackBelowConfidence: this.hybridFallback ? CONFIDENT : 0,
         signal: this.controller.signal,
         onMethodStart: (m, i, n) => (this.status = `Running ${m} (${i + 1}/${n})…`),
       });
@@ -226,6 +230,8 @@ export class XemRegistrationPanel extends LitElement {
         </select>
         <label for="passes">CNN passes</label>
         <input id="passes" type="number" min="1" max="6" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
+        <label for="hybrid-fallback" title="when the CNN is unsure, the hybrid also runs elastix from the identity (slower)">hybrid: elastix from identity if unsure</label>
+        <input id="hybrid-fallback" type="checkbox" style="justify-self: start" .checked=${this.hybridFallback} @change=${(e: Event) => (this.hybridFallback = (e.target as HTMLInputElement).checked)} />
       </fieldset>
       ${this.backendNote ? html`<div class="note">${this.backendNote}</div>` : ''}
       <div class="actions">

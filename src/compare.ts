@@ -25,6 +25,8 @@ export interface CompareOptions {
   cnn?: CnnOptions;
   /** elastix options of the hybrid's refinement (default preset 'refine'). */
   hybridElastix?: ElastixOptions;
+  /** The hybrid's run from the identity when the CNN is unsure (HybridOptions; default off). */
+  hybridFallbackBelowConfidence?: number;
   /** Grayscale conversion and validation of the fixed image. */
   fixedInput?: PrepareOptions;
   /** Grayscale conversion and validation of the moving image. */
@@ -84,6 +86,7 @@ export async function compare(
           elastix: { ...options.hybridElastix, signal: options.signal },
           // compare-all already ran the CNN on this pair: its estimate seeds the hybrid.
           cnnResult: results.find((r) => r.method === 'cnn'),
+          fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
         });
         break;
     }

@@ -7,6 +7,7 @@ import { frameOf, toPhysical } from '../cnn/model-frame.js';
 import { createFloatImage, gridCenter, gridOf, type Grid, type Image } from '../image/image.js';
 import { resample } from '../resample.js';
 import { FULL_RANGE, makePair, makeWorld, sampleTransform, type PairOptions } from '../synthetic/pairs.js';
+import type { XrayMap } from '../synthetic/modalities.js';
 import type { Rng } from '../synthetic/random.js';
 import type { RealSource } from '../synthetic/world.js';
 import { invertTransform, similarity, type SimilarityTransform } from '../transform/transform.js';
@@ -58,20 +59,36 @@ function drawTransform(rng: Rng, index: number) {
 }
 
 /**
- * Synthetic correlative pairs on n×n grids (spacing 1), drawn like training pairs (all modality
- * orders) but with rotations stratified over the bins. Deterministic for (rng state, count).
+ * An m×m X-ray map of an n×n field (spacing 1) as an image in that field: pixels n/m times
+ * coarser, each centred on the block of field pixels it averages.
+ */
+export function xrayMapImage(map: XrayMap, n: number): Image {
+  const spacing = n / map.m;
+  return createFloatImage([map.m, map.m], map.data, { spacing: [spacing, spacing], origin: [spacing / 2 - 0.5, spacing / 2 - 0.5] });
+}
+
+/**
+ * Synthetic correlative pairs in an n×n field (EM images on n×n pixels of spacing 1, X-ray maps on
+ * their own coarser pixels), drawn like training pairs (all modality orders) but with rotations
+ * stratified over the bins. The truth is in physical units of that field. Deterministic for
+ * (rng state, count).
  */
 export function syntheticCases(rng: Rng, count: number, n: number, sources: readonly RealSource[]): BenchCase[] {
   const grid: Grid = { size: [n, n], spacing: [1, 1], origin: [0, 0], direction: [1, 0, 0, 1] };
   return Array.from({ length: count }, (_, i) => {
     const options: PairOptions = { size: n, fineFraction: 0, sources, truth: drawTransform(rng, i) };
     const pair = makePair(rng, options, makeWorld(rng, options));
+    // X-ray maps at their own pixel size and in counts, as a beamline writes them.
+    const image = (role: 'fixed' | 'moving') => {
+      const map = pair.xrayMaps[role];
+      return map && map.m < n ? xrayMapImage(map, n) : createFloatImage([n, n], pair[role], grid);
+    };
     return {
       id: `synthetic-${i}`,
       set: 'synthetic',
       kind: pair.kind,
-      fixed: createFloatImage([n, n], pair.fixed, grid),
-      moving: createFloatImage([n, n], pair.moving, grid),
+      fixed: image('fixed'),
+      moving: image('moving'),
       truth: toPhysical(pair.truth, frameOf(grid), frameOf(grid)),
       rotationDeg: pair.truth.rotationDeg,
       scale: pair.truth.scale,

@@ -4,7 +4,7 @@
  *    never uses) and a sample of training pairs: success, median errors, truth-vs-prediction plots;
  *  - real co-registered pairs warped by random transforms of the documented range, per pair type;
  *  - speed of one 512² registration in Node (wasm).
- * Writes models/<name>/eval/{eval.json, *.svg} and the results section of MODEL_CARD.md.
+ * Writes models/<name>/eval/{eval.json, test-pairs.csv, *.svg} and the results section of MODEL_CARD.md.
  *
  *   npm run eval -- [--model models/<name>] [--pairs 1000] [--real-data ../shared/data]
  */
@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { summarise, type ErrorSummary, angleDifference, median } from '../cnn/evaluate.js';
+import { summarise, type ErrorSummary, angleDifference, median, normalisedCornerError, NORMALISED_SUCCESS } from '../cnn/evaluate.js';
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { createFloatImage, gridOf, type Image } from '../image/image.js';
@@ -27,6 +27,7 @@ import { readRealPair, realPairTypes, type RealPairType } from '../node/real-pai
 import { warpedCases } from '../bench/cases.js';
 import { scatterPlot, linePlot } from '../report/svg-plot.js';
 import { makeBatch } from '../synthetic/batches.js';
+import type { PairKind } from '../synthetic/pairs.js';
 import { Rng } from '../synthetic/random.js';
 import type { SimilarityTransform } from '../transform/transform.js';
 
@@ -46,6 +47,40 @@ interface Predictions {
   truths: NormalisedSimilarity[];
   estimates: NormalisedSimilarity[];
   confidences: number[];
+  /** Inlier share of the kept fit (what the confidence is made of). */
+  inliers: number[];
+  kinds: PairKind[];
+}
+
+/** Confidence bands of the calibration table: [low, high). */
+const CONFIDENCE_BANDS: [number, number][] = [
+  [0, 0.1],
+  [0.1, 0.3],
+  [0.3, 0.5],
+  [0.5, 0.8],
+  [0.8, 1.01],
+];
+
+/** Success rate of the pairs whose index passes `keep`. */
+function successOf(p: Predictions, keep: (i: number) => boolean): { count: number; successRate: number } {
+  const idx = p.truths.map((_, i) => i).filter(keep);
+  return { count: idx.length, successRate: idx.length ? summarise(idx.map((i) => p.truths[i]), idx.map((i) => p.estimates[i])).successRate : NaN };
+}
+
+/** One line per held-out pair, for analyses of one's own (kind, truth, estimate, confidence, error). */
+function pairsCsv(p: Predictions): string {
+  const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success'];
+  p.truths.forEach((t, i) => {
+    const e = p.estimates[i];
+    const error = normalisedCornerError(t, e);
+    lines.push(
+      [p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]]
+        .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
+        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0])
+        .join(','),
+    );
+  });
+  return lines.join('\n') + '\n';
 }
 
 
@@ -60,7 +95,7 @@ function toNormalisedSimilarity(t: SimilarityTransform): NormalisedSimilarity {
 
 /** Synthetic pairs through the full inference path (resampling, normalisation, passes). */
 function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, bar: cliProgress.SingleBar): Predictions {
-  const out: Predictions = { truths: [], estimates: [], confidences: [] };
+  const out: Predictions = { truths: [], estimates: [], confidences: [], inliers: [], kinds: [] };
   const n = options.size;
   for (let index = 0; out.truths.length < count; index++) {
     const batch = makeBatch(seed, index, 32, options);
@@ -71,6 +106,8 @@ function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: P
       out.truths.push(decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
       out.estimates.push(toNormalisedSimilarity(result.transform as SimilarityTransform));
       out.confidences.push(Number(result.details.confidence));
+      out.inliers.push(Number(result.details.inliers));
+      out.kinds.push(batch.kinds[i]);
       bar.increment();
     }
   }
@@ -177,12 +214,14 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     speedMs = median(times.slice(5));
   }
 
-  // Does the confidence flag failures? Success rates above and below the threshold the hybrid uses.
-  const flagged = (confident: boolean) => {
-    const idx = test.confidences.map((c, i) => (c >= CONFIDENT === confident ? i : -1)).filter((i) => i >= 0);
-    return { count: idx.length, successRate: idx.length ? summarise(idx.map((i) => test.truths[i]), idx.map((i) => test.estimates[i])).successRate : NaN };
+  // Does the confidence flag failures? Success rates above and below CONFIDENT, and per band.
+  const confidence = {
+    high: successOf(test, (i) => test.confidences[i] >= CONFIDENT),
+    low: successOf(test, (i) => !(test.confidences[i] >= CONFIDENT)),
+    bands: CONFIDENCE_BANDS.map(([lo, hi]) => ({ lo, hi: Math.min(1, hi), ...successOf(test, (i) => test.confidences[i] >= lo && test.confidences[i] < hi) })),
   };
-  const confidence = { high: flagged(true), low: flagged(false) };
+  const kinds: PairKind[] = ['em-em', 'xray-em', 'em-xray', 'xray-xray'];
+  const byKind = kinds.map((kind) => ({ kind, ...successOf(test, (i) => test.kinds[i] === kind) }));
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),
@@ -190,9 +229,11 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     synthetic: { test: testSingle, train: summarise(train.truths, train.estimates), seed: Number(flags.seed), data: flags.data },
     real,
     confidence,
+    byKind,
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
+  await writeFile(join(outDir, 'test-pairs.csv'), pairsCsv(test));
   for (const [name, svg] of Object.entries(plots(train, test))) await writeFile(join(outDir, name), svg);
   const curve = await lossCurve(flags.model);
   if (curve) await writeFile(join(outDir, 'training.svg'), curve);
@@ -205,7 +246,17 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     row('held-out test (full range)', summary.synthetic.test),
     row('training sample', summary.synthetic.train),
     '',
-    `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ ${CONFIDENT} succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below ${CONFIDENT} at ${(100 * confidence.low.successRate).toFixed(1)} %.`,
+    '| held-out test, by modality order (fixed-moving) | pairs | success |',
+    '|---|---|---|',
+    ...byKind.map((k) => `| ${k.kind} | ${k.count} | ${(100 * k.successRate).toFixed(1)} % |`),
+    '',
+    `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ ${CONFIDENT} succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below ${CONFIDENT} at ${(100 * confidence.low.successRate).toFixed(1)} %. By band:`,
+    '',
+    '| confidence | pairs | success |',
+    '|---|---|---|',
+    ...confidence.bands.map((b) => `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${b.count} | ${b.count ? (100 * b.successRate).toFixed(1) + ' %' : '—'} |`),
+    '',
+    'Every held-out pair (kind, truth, estimate, confidence, error): `eval/test-pairs.csv`.',
     '',
     '| real co-registered pairs, random transforms of the full range (rotations stratified over ≤ 5°, ≤ 15°, ≤ 45°, ≤ 180°) | transforms | success | median corner error (px) | median rotation error |',
     '|---|---|---|---|---|',

@@ -35,6 +35,7 @@ interface RegisterFlags {
   progress: boolean;
   model?: string;
   passes: string;
+  hybridFallback: string;
 }
 
 const OUT_EXTENSIONS = ['tif', 'tiff', 'nrrd', 'nhdr', 'mha', 'mhd', 'nii', 'nii.gz', 'png', 'jpg', 'jpeg', 'vtk', 'hdf5'];
@@ -78,6 +79,8 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
   checkMethods(methods, modelDir !== null);
   const passes = Number(flags.passes);
   if (!Number.isInteger(passes) || passes < 1) throw new UsageError(`--passes: expected an integer ≥ 1, got "${flags.passes}"`);
+  const hybridFallback = Number(flags.hybridFallback);
+  if (!(hybridFallback >= 0 && hybridFallback <= 1)) throw new UsageError(`--hybrid-fallback: expected a confidence between 0 and 1, got "${flags.hybridFallback}"`);
   if (!(flags.preset in ELASTIX_PRESETS)) throw new UsageError(`--preset: expected ${Object.keys(ELASTIX_PRESETS).join(', ')}, got "${flags.preset}"`);
   if (flags.transformType !== 'similarity' && flags.transformType !== 'affine') {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
@@ -116,6 +119,7 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     const results: { result: ComparedResult; json: CliResultJSON }[] = [];
     await compare(fixed, moving, methods, { elastixRunner: nodeElastixRunner, cnn }, {
       cnn: { passes },
+      hybridFallbackBelowConfidence: hybridFallback,
       labels: { fixed: fixedPath, moving: movingPath },
       fixedInput: { component: fixedComponent },
       movingInput: { component: movingComponent },
@@ -171,6 +175,7 @@ function buildProgram(): Command {
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
     .option('--passes <n>', 'CNN forward passes (the first estimates, the others refine)', '3')
+    .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at its cost)', '0')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (fixed: string, moving: string, flags: RegisterFlags) => {
       await runRegister(fixed, moving, flags);

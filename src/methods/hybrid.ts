@@ -3,10 +3,10 @@
  * transform, then a short elastix schedule (preset 'refine': 2 levels) for the sub-pixel finish. Rules:
  * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
  *   fails, the CNN estimate is kept;
- * - if the CNN is not confident (details.confidence below `fallbackBelowConfidence`), elastix
- *   also runs from the identity with the standalone method's preset ('default'), and the
- *   candidate with the highest NMI wins — so that the hybrid never loses what elastix alone
- *   would find; it costs elastix's time on those pairs.
+ * - opt-in (`fallbackBelowConfidence`): if the CNN is not confident, elastix also runs from the
+ *   identity with the standalone method's preset ('default') and the candidate with the highest
+ *   NMI wins. Off by default: it costs elastix's whole time on most pairs and, on the benchmark,
+ *   turned 4 of 128 pairs into successes (BENCHMARK.md, 2026-11-24 06:51 run);
  * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE).
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
@@ -16,7 +16,7 @@ import { FULL_RANGE } from '../synthetic/pairs.js';
 import { determinant } from '../transform/matrix.js';
 import type { Transform } from '../transform/transform.js';
 import { registrationQuality } from '../metrics/quality.js';
-import { CONFIDENT, registerCnn, type CnnModel, type CnnOptions } from './cnn.js';
+import { registerCnn, type CnnModel, type CnnOptions } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import type { MethodResult } from './result.js';
 import { RegistrationError } from '../errors.js';
@@ -40,7 +40,11 @@ export interface HybridOptions {
   elastix?: ElastixOptions;
   /** Reuse a CNN result computed already for this pair (compare-all does). */
   cnnResult?: MethodResult;
-  /** CNN confidence below which elastix also runs from the identity. Default CONFIDENT (0.5). */
+  /**
+   * CNN confidence below which elastix also runs from the identity (preset 'default'). Default 0:
+   * never. CONFIDENT (0.5) makes the hybrid find at least what elastix alone finds, at elastix's
+   * cost on every pair the CNN is unsure of.
+   */
   fallbackBelowConfidence?: number;
 }
 
@@ -65,7 +69,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   };
   await attempt('elastix', first.transform);
   const confidence = Number(first.details.confidence ?? 1);
-  const fallback = !(confidence >= (options.fallbackBelowConfidence ?? CONFIDENT));
+  const fallback = confidence < (options.fallbackBelowConfidence ?? 0);
   if (fallback) await attempt('elastix-identity');
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.

@@ -3,7 +3,8 @@
  * independently, so contrast between the two is neither shared nor monotonic) plus some of the
  * world's fine texture, then add each instrument's degradations:
  *   X-ray (XRF/EDS/STXM): point-spread blur, coarse pixels (1–8× binning), Poisson counting noise
- *     at low counts, background and its gradient, hot pixels.
+ *     at low counts (never so low that the structure drowns: MIN_CNR), background and its
+ *     gradient, hot pixels.
  *   EM (SEM/TEM/STEM): detail-rich texture, Gaussian noise, blur, gamma and contrast, inversion
  *     (bright-field vs dark-field/HAADF), scan-line offsets.
  */
@@ -48,7 +49,7 @@ function bin(data: Float32Array, n: number, f: number): { small: Float32Array; m
 }
 
 /** Bilinear from m×m back to n×n, as the model's preprocessing resamples a coarse map onto its grid. */
-function upsample(small: Float32Array, m: number, n: number): Float32Array {
+export function upsample(small: Float32Array, m: number, n: number): Float32Array {
   if (m === n) return small;
   const block = n / m;
   const out = new Float32Array(n * n);
@@ -68,6 +69,34 @@ function upsample(small: Float32Array, m: number, n: number): Float32Array {
   return out;
 }
 
+/**
+ * Contrast-to-noise, per X-ray pixel, below which no map is generated. A map whose structure is
+ * below its counting noise cannot be registered by anyone, and nobody brings one to correlate:
+ * beamline scientists raise the dwell time or the step size until the structure shows. Such pairs
+ * made up a good part of the earlier synthetic sets (the element contrast falls under the noise at
+ * 2–10 counts per pixel) and taught the network nothing but noise.
+ */
+export const MIN_CNR = 1;
+
+/**
+ * Counts per unit concentration: the drawn dose, raised where needed so that the structure's
+ * spread over the map's pixels is at least `cnr` times the Poisson noise at the mean level
+ * (σ·√c / √μ ≥ cnr). Capped: a flat element map stays flat rather than becoming noise-free.
+ */
+export function visibleCounts(small: Float32Array, background: number, drawn: number, cnr: number): number {
+  let sum = 0;
+  let sum2 = 0;
+  for (const v of small) {
+    sum += v;
+    sum2 += v * v;
+  }
+  const mean = sum / small.length;
+  const variance = Math.max(0, sum2 / small.length - mean * mean);
+  const level = mean + background;
+  if (variance === 0 || level <= 0) return drawn;
+  return Math.min(1e5, Math.max(drawn, (cnr * cnr * level) / variance));
+}
+
 function ramp(n: number, rng: Rng, amplitude: number): (x: number, y: number) => number {
   const a = rng.uniform(0, 2 * Math.PI);
   const c = Math.cos(a) / n;
@@ -75,17 +104,23 @@ function ramp(n: number, rng: Rng, amplitude: number): (x: number, y: number) =>
   return (x, y) => amplitude * ((x - n / 2) * c + (y - n / 2) * s + 0.5);
 }
 
+/** An X-ray map at its own pixel size: m×m pixels, each covering n/m pixels of the n×n view. */
+export interface XrayMap {
+  data: Float32Array;
+  m: number;
+}
+
 /**
- * Degrade an n×n sampled X-ray concentration image into a realistic map (counts). Counting noise,
- * background and hot pixels belong to the scan's own (coarse) pixels — each is one dwell of the
- * beam — so they are applied before the map is brought back onto the n×n grid.
+ * Degrade an n×n sampled X-ray concentration image into a realistic map (counts), at the scan's
+ * own (coarse) pixel size. Counting noise, background and hot pixels belong to those pixels — each
+ * is one dwell of the beam. `upsample` brings the map onto the n×n grid.
  */
-export function degradeXray(clean: Float32Array, n: number, rng: Rng): Float32Array {
+export function degradeXrayMap(clean: Float32Array, n: number, rng: Rng): XrayMap {
   const blurred = gaussianBlur(clean, n, n, rng.uniform(0.3, 3));
   const coarseness = Math.round(rng.logUniform(1, 8));
   const { small, m } = coarseness > 1 ? bin(blurred, n, coarseness) : { small: blurred, m: n };
-  const counts = rng.logUniform(2, 300);
   const background = rng.uniform(0, 0.2);
+  const counts = visibleCounts(small, background, rng.logUniform(2, 300), rng.uniform(MIN_CNR, 3 * MIN_CNR));
   const gradient = ramp(m, rng, rng.chance(0.5) ? rng.uniform(0, 0.3) : 0);
   const out = new Float32Array(m * m);
   for (let y = 0; y < m; y++) {
@@ -98,8 +133,9 @@ export function degradeXray(clean: Float32Array, n: number, rng: Rng): Float32Ar
     const hot = Math.floor(m * m * rng.uniform(0, 0.003));
     for (let h = 0; h < hot; h++) out[rng.int(0, m * m - 1)] = counts * rng.uniform(5, 50);
   }
-  return upsample(out, m, n);
+  return { data: out, m };
 }
+
 
 /** Degrade an n×n sampled EM intensity image. */
 export function degradeEm(clean: Float32Array, n: number, rng: Rng): Float32Array {

@@ -7,7 +7,7 @@
 import { gaussianBlur } from '../image/gaussian.js';
 import { normaliseModelInput, normalisedMatrix, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { invertMatrix, type Matrix2x3 } from '../transform/matrix.js';
-import { degradeEm, degradeXray, renderField, type Modality } from './modalities.js';
+import { degradeEm, degradeXrayMap, renderField, upsample, type Modality, type XrayMap } from './modalities.js';
 import type { Rng } from './random.js';
 import { proceduralWorld, realWorld, type RealSource, type World } from './world.js';
 
@@ -54,6 +54,11 @@ export interface PairOptions {
 export interface SyntheticPair {
   fixed: Float32Array;
   moving: Float32Array;
+  /**
+   * X-ray sides at their own pixel size (m×m, each pixel n/m view pixels, centred on the block it
+   * averages), as a beamline records them; `fixed`/`moving` hold them resampled onto n×n.
+   */
+  xrayMaps: { fixed?: XrayMap; moving?: XrayMap };
   truth: NormalisedSimilarity;
   kind: PairKind;
   world: string;
@@ -125,13 +130,14 @@ function sampleView(field: Float32Array, world: World, m: Matrix2x3, n: number):
 }
 
 /** One view: the modality's field, pre-smoothed when the view samples the world coarsely, then degraded. */
-function view(world: World, modality: Modality, m: Matrix2x3, scale: number, n: number, rng: Rng, rendered?: Float32Array): Float32Array {
+function view(world: World, modality: Modality, m: Matrix2x3, scale: number, n: number, rng: Rng, rendered?: Float32Array): { image: Float32Array; xrayMap?: XrayMap } {
   let field = rendered ?? renderField(world, modality, rng);
   const worldPixelsPerViewPixel = (scale * (2 / (n - 1)) * (world.size - 1)) / (2 * world.extent);
   if (worldPixelsPerViewPixel > 1.5) field = gaussianBlur(field, world.size, world.size, 0.45 * worldPixelsPerViewPixel);
   const clean = sampleView(field, world, m, n);
-  const degraded = modality === 'xray' ? degradeXray(clean, n, rng) : degradeEm(clean, n, rng);
-  return normaliseModelInput(degraded);
+  if (modality === 'em') return { image: normaliseModelInput(degradeEm(clean, n, rng)) };
+  const xrayMap = degradeXrayMap(clean, n, rng);
+  return { image: normaliseModelInput(upsample(xrayMap.data, xrayMap.m, n)), xrayMap };
 }
 
 export function makeWorld(rng: Rng, options: PairOptions): World {
@@ -167,5 +173,5 @@ export function makePair(rng: Rng, options: PairOptions, world: World = makeWorl
   const field = share ? renderField(world, fixedModality, rng) : undefined;
   const fixed = view(world, fixedModality, identity, 1, n, rng, field);
   const moving = view(world, movingModality, invertMatrix(normalisedMatrix(truth)), 1 / truth.scale, n, rng, field);
-  return { fixed, moving, truth, kind, world: world.kind };
+  return { fixed: fixed.image, moving: moving.image, xrayMaps: { fixed: fixed.xrayMap, moving: moving.xrayMap }, truth, kind, world: world.kind };
 }

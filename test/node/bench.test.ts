@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rotationBin, scaleBin, syntheticCases, warpedCases } from '../../src/bench/cases.js';
+import { rotationBin, scaleBin, syntheticCases, warpedCases, xrayMapImage } from '../../src/bench/cases.js';
 import { summariseBy, type BenchRecord } from '../../src/bench/summary.js';
 import { percentileOfSorted } from '../../src/image/statistics.js';
 import { binTable } from '../../src/bench/report.js';
-import { gridOf } from '../../src/image/image.js';
+import { createFloatImage, gridCenter, gridOf } from '../../src/image/image.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
 import { readImageFile } from '../../src/node/image-file.js';
 import { resampleWithMask } from '../../src/resample.js';
+import { upsample } from '../../src/synthetic/modalities.js';
+import { makePair } from '../../src/synthetic/pairs.js';
 import { Rng } from '../../src/synthetic/random.js';
+import { identityMatrix } from '../../src/transform/matrix.js';
 import { fixture } from './helpers.js';
 
 describe('benchmark cases and statistics', () => {
@@ -29,12 +32,35 @@ describe('benchmark cases and statistics', () => {
     }
   });
 
-  it('synthetic cases are reproducible and their truth aligns mono-modal pairs', () => {
-    const a = syntheticCases(new Rng(9), 6, 96, []);
-    const b = syntheticCases(new Rng(9), 6, 96, []);
+  it('synthetic cases are reproducible; X-ray maps come at their own pixel size over the same field', () => {
+    const a = syntheticCases(new Rng(9), 8, 96, []);
+    const b = syntheticCases(new Rng(9), 8, 96, []);
     assert.deepEqual(a.map((c) => c.truth.matrix), b.map((c) => c.truth.matrix));
     assert.deepEqual(a[0].moving.data, b[0].moving.data);
-    assert.ok(a.every((c) => c.fixed.size[0] === 96 && Math.abs(c.scale - 1) <= 1 && Math.abs(c.rotationDeg) <= 180));
+    assert.ok(a.every((c) => Math.abs(Math.log2(c.scale)) <= 1 && Math.abs(c.rotationDeg) <= 180));
+    for (const c of a) {
+      for (const image of [c.fixed, c.moving]) {
+        // Whatever the pixel size, the image covers the 96-pixel field about the same centre.
+        assert.ok(Math.abs(image.size[0] * image.spacing[0] - 96) < 1e-9, `${c.id}: ${image.size[0]} × ${image.spacing[0]}`);
+        assert.deepEqual(gridCenter(gridOf(image)), [47.5, 47.5]);
+      }
+    }
+    assert.ok(a.some((c) => c.fixed.size[0] < 96 || c.moving.size[0] < 96), 'some X-ray maps are coarser than the field');
+  });
+
+  it('an X-ray map image resampled onto the field grid is the map the model sees (pixel centres on their blocks)', () => {
+    const rng = new Rng(3);
+    const options = { size: 96, kinds: { 'xray-em': 1, 'em-xray': 0, 'em-em': 0, 'xray-xray': 0 } };
+    let map;
+    while (!map || map.m === 96) map = makePair(rng, options).xrayMaps.fixed;
+    const field = gridOf(createFloatImage([96, 96], new Float32Array(96 * 96)));
+    const resampled = resampleWithMask(xrayMapImage(map, 96), field, identityMatrix()).image.data as Float32Array;
+    const expected = upsample(map.data, map.m, 96);
+    // Away from the border half-pixel (where upsample clamps and resample leaves the map), they agree.
+    const margin = Math.ceil(96 / map.m);
+    let worst = 0;
+    for (let y = margin; y < 96 - margin; y++) for (let x = margin; x < 96 - margin; x++) worst = Math.max(worst, Math.abs(resampled[y * 96 + x] - expected[y * 96 + x]));
+    assert.ok(worst < 1e-3 * Math.max(...map.data), `largest difference ${worst} (map ${map.m}²)`);
   });
 
   it('summaries: success rate, medians and p95 per method and bin', () => {

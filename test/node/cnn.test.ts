@@ -251,14 +251,17 @@ describe('CNN inference with the shipped model', () => {
     assert.ok(!isSuccess(elastix, gridOf(em)), `elastix from the identity should not capture 96° (${elastix} px)`);
     assert.ok(hybrid < 0.5, `hybrid ${hybrid} px (kept ${results[2].details.kept})`);
     assert.equal(results[2].details.kept, 'elastix');
+    assert.equal(results[2].details.fromIdentity, false, 'no run from the identity unless asked for');
   });
 
-  it('the hybrid does not keep a collapsed candidate, however high its NMI (bundled multi-modal pair)', async () => {
+  it('the hybrid does not keep a collapsed candidate, however high its NMI (bundled multi-modal pair, with the run from the identity)', async () => {
     const { compare } = await import('../../src/compare.js');
     const { nodeElastixRunner } = await import('../../src/node/elastix-runner.js');
     const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
     const fm = prepareImage(await readImageFile(fixture('deepclem_s6_fm_moved.png')), 'fm');
-    const [, hybrid] = await compare(em, fm, ['cnn', 'hybrid'], { elastixRunner: nodeElastixRunner, cnn });
+    const [, hybrid] = await compare(em, fm, ['cnn', 'hybrid'], { elastixRunner: nodeElastixRunner, cnn }, { hybridFallbackBelowConfidence: 1 });
+    assert.equal(hybrid.details.fromIdentity, true);
+    assert.deepEqual(Object.keys(hybrid.details.candidates as object), ['cnn', 'elastix', 'elastix-identity']);
     const scale = Math.sqrt(Math.abs(determinant(hybrid.transform.matrix)));
     assert.ok(scale > 0.4 && scale < 2.5, `kept ${hybrid.details.kept} at scale ${scale} (implausible: ${JSON.stringify(hybrid.details.implausible)})`);
   });

@@ -85,4 +85,15 @@ describe('elastix (Node, wasm)', () => {
       (e: unknown) => e instanceof RegistrationError && /^elastix: /.test(e.message),
     );
   });
+
+  it('runs again on the loaded pipeline, identically, and recovers after a failed run', async () => {
+    // The Node runner keeps one elastix module across calls: runs must not leak state into each other.
+    const truth = similarityAbout(em, { rotationDeg: 4, scale: 1.03, translation: [5, 3] });
+    const moving = warp(em, truth);
+    const first = await registerElastix(em, moving, nodeElastixRunner, { preset: 'refine' });
+    await assert.rejects(registerElastix(em, moving, nodeElastixRunner, { preset: 'refine', parameters: { Transform: 'NoSuchTransform' } }), RegistrationError);
+    const again = await registerElastix(em, moving, nodeElastixRunner, { preset: 'refine' });
+    assert.deepEqual(again.transform.matrix, first.transform.matrix);
+    assert.ok(cornerError(truth, again.transform, gridOf(em)) < 0.5);
+  });
 });
