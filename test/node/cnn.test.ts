@@ -17,6 +17,7 @@ import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
 import { loadCnnModel, shippedModelDir } from '../../src/node/cnn-model.js';
 import { readImageFile } from '../../src/node/image-file.js';
 import { makeBatch } from '../../src/synthetic/batches.js';
+import { MIN_CNR, visibleCounts } from '../../src/synthetic/modalities.js';
 import { FULL_RANGE } from '../../src/synthetic/pairs.js';
 import { resampleWithMask } from '../../src/resample.js';
 import { fixture, similarityAbout, warp } from './helpers.js';
@@ -169,6 +170,17 @@ describe('synthetic pairs', () => {
       assert.ok(Math.abs(t.tx) <= FULL_RANGE.maxShift && Math.abs(t.ty) <= FULL_RANGE.maxShift);
     }
     assert.ok(a.fixed.every((v) => v >= 0 && v <= 1));
+  });
+
+  it('X-ray maps show their structure above the counting noise (MIN_CNR)', () => {
+    // Two phases, 0.2 and 0.3, on a background of 0.1: spread 0.05 at a mean level of 0.35.
+    const map = new Float32Array(100).map((_, i) => (i % 2 ? 0.3 : 0.2));
+    const cnrAt = (counts: number) => (0.05 * Math.sqrt(counts)) / Math.sqrt(0.35);
+    const raised = visibleCounts(map, 0.1, 2, 1.5);
+    assert.ok(Math.abs(cnrAt(raised) - 1.5) < 1e-3, `CNR ${cnrAt(raised)} at ${raised} counts`);
+    assert.equal(visibleCounts(map, 0.1, 5000, 1.5), 5000, 'a dose that already shows the structure is kept');
+    assert.equal(visibleCounts(new Float32Array(100).fill(0.2), 0.1, 7, 1.5), 7, 'a flat map has no structure to show');
+    assert.ok(MIN_CNR >= 1);
   });
 
   it('the corner loss is the mean corner distance', () => {
