@@ -6,7 +6,7 @@
  * - opt-in (`fallbackBelowConfidence`): if the CNN is not confident, elastix also runs from the
  *   identity with the standalone method's preset ('default') and the candidate with the highest
  *   NMI wins. Off by default: it costs elastix's whole time on most pairs and, on the benchmark,
- *   turned 4 of 128 pairs into successes (BENCHMARK.md, 2026-11-24 06:51 run);
+ *   turned 4 of 128 pairs into successes (the benchmark run of 2026-11-24 06:51, commit 284455a);
  * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE).
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
@@ -69,7 +69,9 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   };
   await attempt('elastix', first.transform);
   const confidence = Number(first.details.confidence ?? 1);
-  const fallback = confidence < (options.fallbackBelowConfidence ?? 0);
+  const threshold = options.fallbackBelowConfidence ?? 0;
+  // An unusable (NaN) confidence counts as unsure when the fallback is on.
+  const fallback = threshold > 0 && !(confidence >= threshold);
   if (fallback) await attempt('elastix-identity');
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
