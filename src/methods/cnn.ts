@@ -126,7 +126,7 @@ export const ACCEPT_FIRST_START_INLIERS = 0.08;
  */
 export const CANDIDATES = 1;
 
-/** Confidence from which an estimate counts as likely right: the hybrid skips elastix's run from the identity, eval reports both sides. */
+/** Confidence from which an estimate counts as likely right: eval reports both sides; the panel's hybrid fallback runs elastix from the identity below it. */
 export const CONFIDENT = 0.5;
 
 /**

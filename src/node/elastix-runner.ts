@@ -49,9 +49,15 @@ async function loadElastixModule(): Promise<unknown> {
 let runner: Promise<RunPipelineEmscripten> | null = null;
 let elastixModule: Promise<unknown> | null = null;
 
+/** A cached load that is forgotten when it fails, so that the next call tries again. */
+function forgetOnFailure<T>(load: Promise<T>, forget: () => void): Promise<T> {
+  load.catch(forget);
+  return load;
+}
+
 async function runElastix(parameterObject: ParameterMap[], fixed: Image, moving: Image, initial?: ParameterMap[]): Promise<ParameterMap[]> {
-  runner ??= loadRunner();
-  elastixModule ??= loadElastixModule();
+  runner ??= forgetOnFailure(loadRunner(), () => (runner = null));
+  elastixModule ??= forgetOnFailure(loadElastixModule(), () => (elastixModule = null));
   const [run, module] = await Promise.all([runner, elastixModule]);
   const inputs: { type: string; data: unknown }[] = [
     { type: InterfaceTypes.JsonCompatible, data: parameterObject as unknown as JsonCompatible },
