@@ -84,8 +84,8 @@ export async function compare(
         result = await registerHybrid(fixedGray, movingGray, cnn, env.elastixRunner, {
           cnn: options.cnn,
           elastix: { ...options.hybridElastix, signal: options.signal },
-          // compare-all already ran the CNN on this pair: its estimate seeds the hybrid.
-          cnnResult: results.find((r) => r.method === 'cnn'),
+          // The hybrid runs its own, coarser CNN search (HYBRID_CNN_SEARCH), so the CNN's result
+          // is not reused: each method's time is what it costs alone.
           fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
         });
         break;

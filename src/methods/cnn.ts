@@ -51,6 +51,12 @@ export interface CnnOptions {
    * Default ACCEPT_FIRST_START_INLIERS; Infinity tries every start.
    */
   acceptStartInliers?: number;
+  /**
+   * Input side at which the starts are scored. Default (and at most) the model's side. Smaller
+   * sides are cheaper (64 of 128: the encoders cost a quarter) and rank the starts more coarsely;
+   * the best `candidates` then get their first pass at the model's side. The hybrid uses 64.
+   */
+  searchSize?: number;
 }
 
 /**
@@ -170,9 +176,9 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   let kept: Candidate;
   let startsTried: number;
   try {
-    // Pass 1: the unturned start alone, then (unless it is confident) every other start in one
-    // batch. start(w) = moving(H·w): the network maps fixed u to the started input w, so the
-    // total is H ∘ S.
+    // Pass 1: the unturned start alone, then (unless it is confident) every start scored in one
+    // batch at the search side, and the best at the model's side. start(w) = moving(H·w): the
+    // network maps fixed u to the started input w, so the total is H ∘ S.
     const grid = modelGrid(n);
     const movingCoarse = createFloatImage([n, n], m.data, grid);
     const fixedCoarse = encodeFixed(f.data, n);
@@ -186,23 +192,47 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       agreement[unturned] = alone.inliers[0];
     }
     const others = starts.map((_, i) => i).filter((i) => agreement[i] < 0);
-    if (!(agreement[unturned] >= accept) && others.length > 0) {
-      const inputs = new Float32Array(others.length * n * n);
-      others.forEach((s, i) =>
-        inputs.set(s === unturned ? m.data : (resampleWithMask(movingCoarse, grid, normalisedMatrix(starts[s]), { defaultValue: 0 }).image.data as Float32Array), i * n * n),
-      );
-      const batch = fit(fixedCoarse, inputs, others.length, n);
-      others.forEach((s, i) => {
+    const search = Math.min(n, options.searchSize ?? n);
+    const keep = Math.max(1, options.candidates ?? CANDIDATES);
+    let tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
+    startsTried = tried.length;
+    const turned = (image: ReturnType<typeof createFloatImage>, g: Grid, s: number) =>
+      s === unturned ? (image.data as Float32Array) : (resampleWithMask(image, g, normalisedMatrix(starts[s]), { defaultValue: 0 }).image.data as Float32Array);
+    // Fits at the model's side, in one batch, for the starts given.
+    const firstPass = (which: number[]) => {
+      if (which.length === 0) return;
+      const inputs = new Float32Array(which.length * n * n);
+      which.forEach((s, i) => inputs.set(turned(movingCoarse, grid, s), i * n * n));
+      const batch = fit(fixedCoarse, inputs, which.length, n);
+      which.forEach((s, i) => {
         params.set(batch.params.subarray(4 * i, 4 * i + 4), 4 * s);
         agreement[s] = batch.inliers[i];
       });
+    };
+    if (!(agreement[unturned] >= accept) && others.length > 0) {
+      if (search >= n) {
+        firstPass(others);
+        tried = starts.map((_, i) => i);
+      } else {
+        // Every start scored at the search side (the unturned one again: inlier shares differ
+        // between sides), then the best few get their first pass at the model's side.
+        const fixedSearch = encodeFixed(toModelInput(fixed, search).data, search);
+        const searchGrid = modelGrid(search);
+        const movingSearch = createFloatImage([search, search], toModelInput(moving, search).data, searchGrid);
+        const inputs = new Float32Array(starts.length * search * search);
+        starts.forEach((_, s) => inputs.set(turned(movingSearch, searchGrid, s), s * search * search));
+        const scores = fit(fixedSearch, inputs, starts.length, search).inliers;
+        const best = starts.map((_, i) => i).sort((a, b) => scores[b] - scores[a]).slice(0, keep);
+        firstPass(best.filter((s) => agreement[s] < 0));
+        // The unturned start's fit is there already: it competes too.
+        tried = [...new Set([...best, ...tried])];
+      }
+      startsTried = starts.length;
     }
-    const tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
-    startsTried = tried.length;
     // The most agreeing starts go on to refinement, side by side; the final fits decide.
     let candidates: Candidate[] = tried
       .sort((a, b) => agreement[b] - agreement[a])
-      .slice(0, Math.max(1, options.candidates ?? CANDIDATES))
+      .slice(0, keep)
       .map((s) => {
         const estimate = composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s]));
         return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, history: [matrixToNormalised(estimate)] };

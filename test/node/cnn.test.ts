@@ -226,6 +226,11 @@ describe('CNN inference with the shipped model', () => {
     // More candidates refined side by side: the best start alone is among them, so the kept fit agrees at least as well.
     const wider = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, candidates: 3 });
     assert.ok(Number(wider.details.inliers) >= Number(searched.details.inliers) - 1e-6, `${wider.details.inliers} vs ${searched.details.inliers}`);
+    // The hybrid's coarser search (starts scored at 64 px, the best two refined) finds the same alignment.
+    const coarse = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, searchSize: 64, candidates: 2 });
+    assert.equal(coarse.details.startsTried, 24);
+    const coarseError = cornerError(similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }), coarse.transform, gridOf(em));
+    assert.ok(isSuccess(coarseError, gridOf(em)), `search at 64 px: corner error ${coarseError.toFixed(1)} px`);
   });
 
   it('returns a finite physical similarity and leaks no tensors over 100 registrations', async () => {
