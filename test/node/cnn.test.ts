@@ -11,6 +11,7 @@ import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
 import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
 import { cnnModel, registerCnn } from '../../src/methods/cnn.js';
+import { HYBRID_CNN_SEARCH } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
@@ -227,7 +228,7 @@ describe('CNN inference with the shipped model', () => {
     const wider = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, candidates: 3 });
     assert.ok(Number(wider.details.inliers) >= Number(searched.details.inliers) - 1e-6, `${wider.details.inliers} vs ${searched.details.inliers}`);
     // The hybrid's coarser search (starts scored at 64 px, the best two refined) finds the same alignment.
-    const coarse = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, searchSize: 64, candidates: 2 });
+    const coarse = registerCnn(em, turned, cnn, { ...HYBRID_CNN_SEARCH, acceptStartInliers: Infinity });
     assert.equal(coarse.details.startsTried, 24);
     const coarseError = cornerError(similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }), coarse.transform, gridOf(em));
     assert.ok(isSuccess(coarseError, gridOf(em)), `search at 64 px: corner error ${coarseError.toFixed(1)} px`);
