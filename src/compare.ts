@@ -84,8 +84,7 @@ export async function compare(
         result = await registerHybrid(fixedGray, movingGray, cnn, env.elastixRunner, {
           cnn: options.cnn,
           elastix: { ...options.hybridElastix, signal: options.signal },
-          // The hybrid runs its own, coarser CNN search (HYBRID_CNN_SEARCH), so the CNN's result
-          // is not reused: each method's time is what it costs alone.
+          // Not the CNN's result above: the hybrid runs its own, coarser search (HYBRID_CNN_SEARCH).
           fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
         });
         break;

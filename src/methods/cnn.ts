@@ -196,7 +196,7 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     const keep = Math.max(1, options.candidates ?? CANDIDATES);
     let tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
     startsTried = tried.length;
-    const turned = (image: ReturnType<typeof createFloatImage>, g: Grid, s: number) =>
+    const turned = (image: Image, g: Grid, s: number) =>
       s === unturned ? (image.data as Float32Array) : (resampleWithMask(image, g, normalisedMatrix(starts[s]), { defaultValue: 0 }).image.data as Float32Array);
     // Fits at the model's side, in one batch, for the starts given.
     const firstPass = (which: number[]) => {

@@ -52,8 +52,6 @@ export interface HybridOptions {
   cnn?: CnnOptions;
   /** elastix options for the refinement from the CNN estimate; default preset 'refine'. The run from the identity uses preset 'default'. */
   elastix?: ElastixOptions;
-  /** Reuse a CNN result computed already for this pair (with HYBRID_CNN_SEARCH for the measured behaviour). */
-  cnnResult?: MethodResult;
   /**
    * CNN confidence below which elastix also runs from the identity (preset 'default'). Default 0:
    * never. CONFIDENT (0.5) makes the hybrid find at least what elastix alone finds, at elastix's
@@ -64,8 +62,8 @@ export interface HybridOptions {
 
 export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel, runner: ElastixRunner, options: HybridOptions = {}): Promise<MethodResult> {
   const started = performance.now();
-  const first = options.cnnResult ?? registerCnn(fixed, moving, cnn, { ...HYBRID_CNN_SEARCH, ...options.cnn });
-  const cnnMs = options.cnnResult ? first.registrationMs : performance.now() - started;
+  const first = registerCnn(fixed, moving, cnn, { ...HYBRID_CNN_SEARCH, ...options.cnn });
+  const cnnMs = performance.now() - started;
   const refineStarted = performance.now();
   const elastixOptions = { preset: 'refine' as const, ...options.elastix };
   const candidates: { kept: string; transform: MethodResult['transform']; nmi: number }[] = [
