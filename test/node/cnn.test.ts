@@ -279,7 +279,11 @@ describe('CNN inference with the shipped model', () => {
     const fm = prepareImage(await readImageFile(fixture('deepclem_s6_fm_moved.png')), 'fm');
     const [, hybrid] = await compare(em, fm, ['cnn', 'hybrid'], { elastixRunner: nodeElastixRunner, cnn }, { hybridFallbackBelowConfidence: 1 });
     assert.equal(hybrid.details.fromIdentity, true);
-    assert.deepEqual(Object.keys(hybrid.details.candidates as object), ['cnn', 'elastix', 'elastix-identity']);
+    const keys = Object.keys(hybrid.details.candidates as object);
+    assert.equal(keys[0], 'cnn');
+    assert.equal(keys.at(-1), 'elastix-identity');
+    // The refinement of a collapsed estimate may fail outright (elastix loses the overlap): the result says so.
+    assert.ok(keys.includes('elastix') || typeof hybrid.details.elastixFailure === 'string', JSON.stringify(hybrid.details));
     const scale = Math.sqrt(Math.abs(determinant(hybrid.transform.matrix)));
     assert.ok(scale > 0.4 && scale < 2.5, `kept ${hybrid.details.kept} at scale ${scale} (implausible: ${JSON.stringify(hybrid.details.implausible)})`);
     // Without the option too: when the CNN and its refinement both collapse, elastix from the identity is kept.
