@@ -299,8 +299,9 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
  * Register two prepared (grayscale, validated) images with the CNN.
  *
  * First pass: the moving input as it is and, unless that fit is already confident
- * (`acceptStartInliers`), at every other start (StartGrid: every 45°, two zooms, and a zoom with
- * the images' roles exchanged, by default) in one batch per direction. The start whose fit has
+ * (`acceptStartInliers`), at every other start (DEFAULT_STARTS: every 45°, unzoomed, and with the
+ * images' roles exchanged unzoomed and zoomed by 1/√2) in one batch per direction; the exchanged
+ * direction is skipped when the unturned start was accepted. The start whose fit has
  * the most agreeing cells (inliers) wins (`details.start`, `details.startsTried`; `candidates` > 1
  * refines several and keeps the best final fit), and the network's estimate is composed with it.
  * Further passes warp the moving input by the current estimate and compose the predicted
