@@ -219,17 +219,17 @@ describe('CNN inference with the shipped model', () => {
       const off = Math.abs(((params.rotationDeg - start.rotationDeg + 540) % 360) - 180);
       assert.ok(off <= 22.5 + 1e-9, `start ${start.rotationDeg}° for ${params.rotationDeg}°`);
       // A nearly aligned pair is accepted from the unturned start alone; the others need the search.
-      assert.equal(result.details.startsTried, params.rotationDeg === 8 ? 1 : 24, `starts tried for ${params.rotationDeg}°`);
+      assert.equal(result.details.startsTried, params.rotationDeg === 8 ? 1 : 32, `starts tried for ${params.rotationDeg}°`);
     }
     const turned = warp(em, similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }));
     const searched = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity });
-    assert.equal(searched.details.startsTried, 24);
+    assert.equal(searched.details.startsTried, 32);
     // More candidates refined side by side: the best start alone is among them, so the kept fit agrees at least as well.
     const wider = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, candidates: 3 });
     assert.ok(Number(wider.details.inliers) >= Number(searched.details.inliers) - 1e-6, `${wider.details.inliers} vs ${searched.details.inliers}`);
     // The hybrid's coarser search (starts scored at 64 px, the best two refined) finds the same alignment.
     const coarse = registerCnn(em, turned, cnn, { ...HYBRID_CNN_SEARCH, acceptStartInliers: Infinity });
-    assert.equal(coarse.details.startsTried, 24);
+    assert.equal(coarse.details.startsTried, 32);
     const coarseError = cornerError(similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }), coarse.transform, gridOf(em));
     assert.ok(isSuccess(coarseError, gridOf(em)), `search at 64 px: corner error ${coarseError.toFixed(1)} px`);
   });
