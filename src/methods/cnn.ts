@@ -330,11 +330,13 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   if (!isFiniteMatrix(kept.estimate)) throw new RegistrationError('the network produced a non-finite transform', 'cnn');
   const normalised = oriented(matrixToNormalised(kept.estimate));
   const history = kept.history.map(oriented);
-  const transform = useSwapped ? toPhysical(normalised, way.movingFrame, way.fixedFrame) : toPhysical(normalised, way.fixedFrame, way.movingFrame);
+  const [fixedFrame, movingFrame] = useSwapped ? [way.movingFrame, way.fixedFrame] : [way.fixedFrame, way.movingFrame];
+  const transform = toPhysical(normalised, fixedFrame, movingFrame);
   const registrationMs = performance.now() - started;
   const converged = Number.isFinite(lastStep) ? Math.exp(-Math.max(0, lastStep - NORMALISED_SUCCESS / 2) / NORMALISED_SUCCESS) : 1;
   const confidence = Math.min(1, inliers / CONFIDENT_INLIERS) * converged;
-  const start = way.starts[kept.start];
+  // As a fixed → moving turn and zoom, whichever way it was tried.
+  const start = oriented(way.starts[kept.start]);
   return {
     method: 'cnn',
     backend: tf.getBackend(),
@@ -347,8 +349,7 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       history,
       confidence,
       inliers,
-      // As a fixed → moving zoom and turn, whichever way it was tried.
-      start: useSwapped ? { rotationDeg: -start.rotationDeg, scale: 1 / start.scale, swapped: true } : { rotationDeg: start.rotationDeg, scale: start.scale, swapped: false },
+      start: { rotationDeg: start.rotationDeg, scale: start.scale, swapped: useSwapped },
       startsTried: (direct?.startsTried ?? 0) + (swapped?.startsTried ?? 0),
       lastStepNormalised: lastStep,
     },

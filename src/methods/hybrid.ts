@@ -43,8 +43,9 @@ function plausible(transform: Transform): boolean {
  * 150 ms against 282 ms, the hybrid's median fell from 738 to 604 ms (0.65 → 0.58 of elastix's)
  * and its success went 33 → 37 %. With two-direction starts (24 of them, without the one-way
  * 1/√2 zoom of DEFAULT_STARTS), on the benchmark's 96 synthetic and HXN pairs: 53 successes with
- * two candidates, 50 with one (47 with the one-way starts). The CNN method keeps the full search, which succeeds more often
- * alone (on the 1000 pairs of `npm run eval` with one-way starts: 29.2 % against 25.8 %).
+ * two candidates, 50 with one (47 with the one-way starts). The CNN method keeps the full
+ * search, which succeeds more often alone (on the 1000 pairs of `npm run eval` with one-way
+ * starts: 29.2 % against 25.8 %).
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = { searchSize: 64, candidates: 2 };
 
