@@ -228,7 +228,7 @@ export class XemRegistrationPanel extends LitElement {
         <select id="preset" @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value as ElastixPresetName)}>
           ${Object.keys(ELASTIX_PRESETS).map((p) => html`<option ?selected=${p === this.preset}>${p}</option>`)}
         </select>
-        <label for="passes">CNN passes</label>
+        <label for="passes" title="forward passes of the CNN method; the hybrid runs its own, coarser search">CNN passes</label>
         <input id="passes" type="number" min="1" max="6" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
         <label for="hybrid-fallback" title="when the CNN is unsure, the hybrid also runs elastix from the identity (slower)">hybrid: elastix from identity if unsure</label>
         <input id="hybrid-fallback" type="checkbox" style="justify-self: start" .checked=${this.hybridFallback} @change=${(e: Event) => (this.hybridFallback = (e.target as HTMLInputElement).checked)} />

@@ -22,7 +22,10 @@ export interface CompareEnvironment {
 
 export interface CompareOptions {
   elastix?: ElastixOptions;
+  /** Options of the CNN method (not of the hybrid's CNN search: `hybridCnn`). */
   cnn?: CnnOptions;
+  /** CNN options of the hybrid, over HYBRID_CNN_SEARCH. */
+  hybridCnn?: CnnOptions;
   /** elastix options of the hybrid's refinement (default preset 'refine'). */
   hybridElastix?: ElastixOptions;
   /** The hybrid's run from the identity when the CNN is unsure (HybridOptions; default off). */
@@ -82,9 +85,9 @@ export async function compare(
         break;
       case 'hybrid':
         result = await registerHybrid(fixedGray, movingGray, cnn, env.elastixRunner, {
-          cnn: options.cnn,
-          elastix: { ...options.hybridElastix, signal: options.signal },
           // Not the CNN's result above: the hybrid runs its own, coarser search (HYBRID_CNN_SEARCH).
+          cnn: options.hybridCnn,
+          elastix: { ...options.hybridElastix, signal: options.signal },
           fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
         });
         break;

@@ -20,6 +20,7 @@ import { gridOf } from '../image/image.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
+import { HYBRID_CNN_SEARCH } from '../methods/hybrid.js';
 import { readRealPair, realPairTypes } from '../node/real-pairs.js';
 import { loadRealSources } from '../node/real-sources.js';
 import { Rng } from '../synthetic/random.js';
@@ -185,6 +186,17 @@ async function bench(flags: BenchFlags): Promise<void> {
   await writeReport(flags, records, { model: cnn.name, passes, seconds, browserNote, cases: cases.length });
 }
 
+/** CNN options in a sentence for the report (only those set). */
+function describeCnnOptions(o: typeof HYBRID_CNN_SEARCH): string {
+  const parts = [
+    o.searchSize && `starts scored at ${o.searchSize} px`,
+    o.candidates && `the best ${o.candidates} of each direction refined`,
+    o.passes && `${o.passes} passes`,
+    o.refineSize && `refinement at ${o.refineSize} px`,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { model: string; passes: number; seconds: number; browserNote: string; cases: number }): Promise<void> {
   const outDir = flags.out ?? (flags.quick ? 'bench/quick' : '.');
   const assetDir = flags.out ?? (flags.quick ? 'bench/quick' : 'bench');
@@ -213,7 +225,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${info.seconds.toFixed(0)} s), model \`${info.model}\`, ${info.passes} CNN passes.`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU; Node ${process.version} (cnn: tfjs wasm backend; elastix: itk-wasm in Node); Chromium: ${info.browserNote}.`,
     '',
-    `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, all modality orders, over a ${flags.size}-pixel field: EM images at ${flags.size}², X-ray maps at their own 1–8× coarser pixels and in counts, as a beamline writes them) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md); corner errors are in fixed-image pixels, so X-ray pixels when an X-ray map is fixed. elastix: preset \`default\` from the identity; hybrid: the CNN estimate refined by elastix preset \`refine\` (2 levels), keeping whichever of the two has the higher NMI (no run from the identity: \`--hybrid-fallback\` is off by default). Times are \`registrationMs\` (images loaded, model and pipelines warm).`,
+    `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, all modality orders, over a ${flags.size}-pixel field: EM images at ${flags.size}², X-ray maps at their own 1–8× coarser pixels and in counts, as a beamline writes them) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md); corner errors are in fixed-image pixels, so X-ray pixels when an X-ray map is fixed. elastix: preset \`default\` from the identity; hybrid: its own CNN search (\`HYBRID_CNN_SEARCH\`: ${describeCnnOptions(HYBRID_CNN_SEARCH)}) refined by elastix preset \`refine\` (2 levels), keeping whichever of the two has the higher NMI (no run from the identity: \`--hybrid-fallback\` is off by default). Times are \`registrationMs\` (images loaded, model and pipelines warm).`,
     '',
     '## Speed',
     '',
@@ -248,7 +260,7 @@ await new Command()
   .option('--size <n>', 'side of the synthetic images', '256')
   .option('--seed <n>', 'seed of the pairs and transforms', '7001')
   .option('--model <dir>', 'model folder (default: the shipped model)')
-  .option('--passes <n>', 'CNN passes', '3')
+  .option('--passes <n>', 'passes of the cnn method (the hybrid runs its own search, HYBRID_CNN_SEARCH)', '3')
   .option('--no-browser', 'skip the CNN in headless Chromium')
   .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium', '32')
   .option('--out <dir>', 'output folder (default: BENCHMARK.md at the top level, assets in bench/)')

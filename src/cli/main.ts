@@ -174,7 +174,7 @@ function buildProgram(): Command {
     .option('--fixed-component <n>', 'component of a multi-component fixed image, or "luminance" for RGB (default: luminance for RGB, else 0)')
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
-    .option('--passes <n>', 'CNN forward passes (the first estimates, the others refine)', '3')
+    .option('--passes <n>', 'CNN forward passes of --method cnn (the first estimates, the others refine; the hybrid runs its own search)', '3')
     .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at its cost)', '0')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (fixed: string, moving: string, flags: RegisterFlags) => {

@@ -15,7 +15,7 @@ import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../cnn/wasm-gradient-kernels.js';
-import { buildModel, decodeOutput, DEFAULT_MODEL_CONFIG, predictSimilarity, trainingLoss } from '../cnn/model.js';
+import { buildModel, decodeOutput, DEFAULT_MODEL_CONFIG, MATCHING_WEIGHT, predictSimilarity, trainingLoss } from '../cnn/model.js';
 import { summarise, type ErrorSummary } from '../cnn/evaluate.js';
 import { makeBatch, type PairBatch } from '../synthetic/batches.js';
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
@@ -40,6 +40,7 @@ interface TrainFlags {
   curriculum: string;
   maxRotation: string;
   maxZoom: string;
+  matchingWeight: string;
   resume?: boolean;
 }
 
@@ -49,6 +50,8 @@ interface TrainState {
   seed: number;
   batch: number;
   lr: number;
+  /** Weight of the dense matching loss (absent in states written before it was an option: MATCHING_WEIGHT). */
+  matchingWeight?: number;
   data: string;
   pairOptions: Omit<PairOptions, 'sources'>;
   validation: ErrorSummary | null;
@@ -108,6 +111,10 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
     state.steps = Number(flags.steps);
     // The transform range can be narrowed (or widened) for the rest of a run (reported on stderr).
     const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+    if (given('matchingWeight')) {
+      state.matchingWeight = Number(flags.matchingWeight);
+      process.stderr.write(`matching weight from step ${state.step}: ${state.matchingWeight}\n`);
+    }
     if (given('maxRotation') || given('maxZoom')) {
       state.pairOptions.full = fullRange(flags);
       process.stderr.write(`transform range from step ${state.step}: ${JSON.stringify(state.pairOptions.full)}\n`);
@@ -122,6 +129,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       seed: Number(flags.seed),
       batch: Number(flags.batch),
       lr: Number(flags.lr),
+      matchingWeight: Number(flags.matchingWeight),
       data: flags.data,
       pairOptions: {
         size: n,
@@ -176,7 +184,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       const batch = await pool.next();
       (optimizer as unknown as { learningRate: number }).learningRate = learningRate(state.step, state.steps, state.lr);
       const { fixed, moving, targets } = toTensors(batch, n);
-      const loss = optimizer.minimize(() => trainingLoss(model, fixed, moving, targets), true, variables) as tf.Scalar;
+      const loss = optimizer.minimize(() => trainingLoss(model, fixed, moving, targets, state.matchingWeight ?? MATCHING_WEIGHT), true, variables) as tf.Scalar;
       const value = (await loss.data())[0];
       tf.dispose([fixed, moving, targets, loss]);
       ema = Number.isNaN(ema) ? value : 0.98 * ema + 0.02 * value;
@@ -227,6 +235,7 @@ const program = new Command()
   .option('--curriculum <p>', 'fraction of the run over which the transform range grows from small to the full range', '0.5')
   .option('--max-rotation <deg>', 'largest training rotation: inference starts from rotations every 45°, so a smaller range covers any angle', '50')
   .option('--max-zoom <f>', 'training scales from 1/f to f: inference also starts from zooms of 1/√2 and √2', '2')
+  .option('--matching-weight <w>', 'weight of the dense matching loss beside the corner loss (kept on --resume unless given)', String(MATCHING_WEIGHT))
   .option('--resume', 'continue from the last checkpoint of <name>')
   .action(train);
 

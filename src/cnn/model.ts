@@ -64,14 +64,18 @@ export function predictSimilarity(model: tf.LayersModel, fixed: tf.Tensor4D, mov
   return matchAndFit(ff, fm, modelSize(model));
 }
 
-/** Weight of the dense matching loss beside the corner loss. */
-const MATCHING_WEIGHT = 0.05;
+/** Default weight of the dense matching loss beside the corner loss (xemreg-sim-v2 was trained with it). */
+export const MATCHING_WEIGHT = 0.05;
 
-/** Training objective: corner distance of the fitted similarity plus dense matching cross-entropy. */
-export function trainingLoss(model: tf.LayersModel, fixed: tf.Tensor4D, moving: tf.Tensor4D, targets: tf.Tensor2D): tf.Scalar {
+/**
+ * Training objective: corner distance of the fitted similarity plus dense matching cross-entropy,
+ * weighted by `matchingWeight` (default MATCHING_WEIGHT). The matching term is what teaches the
+ * encoders cell-to-cell correspondence across modalities; the corner term only sees its sum.
+ */
+export function trainingLoss(model: tf.LayersModel, fixed: tf.Tensor4D, moving: tf.Tensor4D, targets: tf.Tensor2D, matchingWeight = MATCHING_WEIGHT): tf.Scalar {
   return tf.tidy(() => {
     const fit = predictSimilarity(model, fixed, moving, true);
-    return tf.add(cornerLoss(targets, fit.params), tf.mul(MATCHING_WEIGHT, matchingLoss(fit.logits, targets, modelSize(model)))) as tf.Scalar;
+    return tf.add(cornerLoss(targets, fit.params), tf.mul(matchingWeight, matchingLoss(fit.logits, targets, modelSize(model)))) as tf.Scalar;
   });
 }
 

@@ -9,7 +9,9 @@
  *   turned 4 of 128 pairs into successes (the benchmark run of 2026-11-24 06:51, commit 284455a);
  * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE);
  *   when neither the CNN's estimate nor its refinement is plausible, elastix runs from the
- *   identity in any case;
+ *   identity in any case; an implausible CNN estimate is not refined at all (elastix from a
+ *   collapsed start stays collapsed or loses the overlap: ~0.5 s for nothing on the benchmark's
+ *   EM vs fluorescence pairs) — elastix runs from the identity straight away;
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
  */
@@ -45,9 +47,13 @@ function plausible(transform: Transform): boolean {
  * 1/√2 zoom of DEFAULT_STARTS), on the benchmark's 96 synthetic and HXN pairs: 53 successes with
  * two candidates, 50 with one (47 with the one-way starts). The CNN method keeps the full
  * search, which succeeds more often alone (on the 1000 pairs of `npm run eval` with one-way
- * starts: 29.2 % against 25.8 %).
+ * starts: 29.2 % against 25.8 %). The refinement passes stay at the model's side (128) instead
+ * of 256: on the benchmark's 128 pairs (2026-12-01, 32 two-direction starts, each variant run
+ * on every pair beside elastix alone) the hybrid kept 53 successes against 54 at 0.73 px median
+ * error on them either way, in 0.52 of elastix's median time against 0.61. Two passes at 128
+ * lost 2 successes, one pass 18.
  */
-export const HYBRID_CNN_SEARCH: CnnOptions = { searchSize: 64, candidates: 2 };
+export const HYBRID_CNN_SEARCH: CnnOptions = { searchSize: 64, candidates: 2, refineSize: 128 };
 
 export interface HybridOptions {
   /** CNN options; HYBRID_CNN_SEARCH unless they say otherwise. */
@@ -81,7 +87,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
       failures.push(`${kept}: ${error.message}`);
     }
   };
-  await attempt('elastix', first.transform);
+  if (plausible(first.transform)) await attempt('elastix', first.transform);
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
   // An unusable (NaN) confidence counts as unsure when the fallback is on.
