@@ -72,11 +72,20 @@ async function runElastix(parameterObject: ParameterMap[], fixed: Image, moving:
   }
   const outputs = [{ type: InterfaceTypes.Image }, { type: InterfaceTypes.TransformList }, { type: InterfaceTypes.JsonCompatible }];
   let result;
+  // itk-wasm reports a pipeline exception with console.log — on stdout, where it would corrupt
+  // `xemreg … --json` — and console.error, with nothing beyond the bare exception pointer that
+  // is thrown anyway (explainElastixFailure words it). The call is synchronous, so the console
+  // is silenced for exactly its duration.
+  const { log, error: logError } = console;
+  console.log = console.error = () => {};
   try {
     result = run(module, args, outputs, inputs);
   } catch (error) {
     elastixModule = null;
     throw error;
+  } finally {
+    console.log = log;
+    console.error = logError;
   }
   if (result.returnValue !== 0) {
     elastixModule = null;

@@ -86,6 +86,29 @@ describe('elastix (Node, wasm)', () => {
     );
   });
 
+  it('a failed run prints nothing (itk-wasm logs pipeline exceptions to stdout, which `--json` output owns)', async () => {
+    const printed: unknown[][] = [];
+    const { log, error } = console;
+    const record = (...parts: unknown[]) => void printed.push(parts);
+    console.log = console.error = record;
+    let failure: unknown;
+    let afterwards: unknown;
+    try {
+      // A start far off the image: elastix finds no overlap and throws inside the module.
+      await registerElastix(em, em, nodeElastixRunner, { preset: 'refine', initialTransform: similarity({ translation: [5000, 0] }) });
+    } catch (e) {
+      failure = e;
+    } finally {
+      afterwards = console.log;
+      console.log = log;
+      console.error = error;
+    }
+    assert.equal(afterwards, record, 'the console is given back');
+    assert.ok(failure instanceof RegistrationError, String(failure));
+    assert.match((failure as Error).message, /internal exception/);
+    assert.deepEqual(printed, []);
+  });
+
   it('runs again on the loaded pipeline, identically, and recovers after a failed run', async () => {
     // The Node runner keeps one elastix module across calls: runs must not leak state into each other.
     const truth = similarityAbout(em, { rotationDeg: 4, scale: 1.03, translation: [5, 3] });
