@@ -50,8 +50,8 @@ interface TrainState {
   seed: number;
   batch: number;
   lr: number;
-  /** Weight of the dense matching loss (absent in states written before it was an option: MATCHING_WEIGHT). */
-  matchingWeight?: number;
+  /** Weight of the dense matching loss. */
+  matchingWeight: number;
   data: string;
   pairOptions: Omit<PairOptions, 'sources'>;
   validation: ErrorSummary | null;
@@ -111,6 +111,8 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
     state.steps = Number(flags.steps);
     // The transform range can be narrowed (or widened) for the rest of a run (reported on stderr).
     const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+    // States written before the weight was an option were trained with the default.
+    state.matchingWeight ??= MATCHING_WEIGHT;
     if (given('matchingWeight')) {
       state.matchingWeight = Number(flags.matchingWeight);
       process.stderr.write(`matching weight from step ${state.step}: ${state.matchingWeight}\n`);
@@ -184,7 +186,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       const batch = await pool.next();
       (optimizer as unknown as { learningRate: number }).learningRate = learningRate(state.step, state.steps, state.lr);
       const { fixed, moving, targets } = toTensors(batch, n);
-      const loss = optimizer.minimize(() => trainingLoss(model, fixed, moving, targets, state.matchingWeight ?? MATCHING_WEIGHT), true, variables) as tf.Scalar;
+      const loss = optimizer.minimize(() => trainingLoss(model, fixed, moving, targets, state.matchingWeight), true, variables) as tf.Scalar;
       const value = (await loss.data())[0];
       tf.dispose([fixed, moving, targets, loss]);
       ema = Number.isNaN(ema) ? value : 0.98 * ema + 0.02 * value;

@@ -158,6 +158,12 @@ interface OneWay {
   movingFrame: ModelFrame;
 }
 
+/** What both directions share: the number of passes and the side of the refinement passes. */
+interface Plan {
+  passes: number;
+  fine: number;
+}
+
 /** Model inputs of an image, once per side (a registration needs up to three sides per image, and both directions share them). */
 type InputCache = (image: Image, size: number) => ReturnType<typeof toModelInput>;
 
@@ -177,12 +183,9 @@ function inputCache(): InputCache {
  * `scales` are the start zooms; the unturned, unzoomed start (when among them) is tried alone
  * first and accepted when its fit is confident.
  */
-function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, scales: readonly number[], input: InputCache): OneWay {
-  const passes = Math.max(1, options.passes ?? 3);
+function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, scales: readonly number[], input: InputCache): OneWay {
+  const { passes, fine } = plan;
   const n = cnn.size;
-  // Refining at 2N only helps when both images have that much detail; smaller ones stay at N.
-  const longer = (image: Image) => Math.max(image.size[0], image.size[1]);
-  const fine = options.refineSize ?? (Math.min(longer(fixed), longer(moving)) >= 2 * n ? 2 * n : n);
   const f = input(fixed, n);
   const m = input(moving, n);
   const rotations = (options.starts ?? DEFAULT_STARTS).rotationsDeg;
@@ -310,6 +313,10 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
  */
 export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions = {}): MethodResult {
   const passes = Math.max(1, options.passes ?? 3);
+  const n = cnn.size;
+  // Refining at 2N only helps when both images have that much detail; smaller ones stay at N.
+  const longer = (image: Image) => Math.max(image.size[0], image.size[1]);
+  const plan: Plan = { passes, fine: options.refineSize ?? (Math.min(longer(fixed), longer(moving)) >= 2 * n ? 2 * n : n) };
   const startGrid = options.starts ?? DEFAULT_STARTS;
   const swappedScales = startGrid.swappedScales ?? [];
   if (startGrid.rotationsDeg.length === 0 || startGrid.scales.length + swappedScales.length === 0) {
@@ -317,10 +324,10 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   }
   const started = performance.now();
   const input = inputCache();
-  const direct = startGrid.scales.length ? searchOneWay(fixed, moving, cnn, options, startGrid.scales, input) : null;
+  const direct = startGrid.scales.length ? searchOneWay(fixed, moving, cnn, options, plan, startGrid.scales, input) : null;
   // The swapped starts answer large zooms into the moving image, which the direct ones miss:
   // skipped when the unturned start was accepted (the pair is roughly aligned already).
-  const swapped = swappedScales.length && !direct?.acceptedEarly ? searchOneWay(moving, fixed, cnn, options, swappedScales, input) : null;
+  const swapped = swappedScales.length && !direct?.acceptedEarly ? searchOneWay(moving, fixed, cnn, options, plan, swappedScales, input) : null;
   const useSwapped = swapped !== null && (direct === null || swapped.kept.inliers > direct.kept.inliers);
   const way = (useSwapped ? swapped : direct) as OneWay;
   const { kept } = way;

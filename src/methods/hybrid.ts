@@ -8,10 +8,9 @@
  *   NMI wins. Off by default: it costs elastix's whole time on most pairs and, on the benchmark,
  *   turned 4 of 128 pairs into successes (the benchmark run of 2026-11-24 06:51, commit 284455a);
  * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE);
- *   when neither the CNN's estimate nor its refinement is plausible, elastix runs from the
- *   identity in any case; an implausible CNN estimate is not refined at all (elastix from a
- *   collapsed start stays collapsed or loses the overlap: ~0.5 s for nothing on the benchmark's
- *   EM vs fluorescence pairs) — elastix runs from the identity straight away;
+ *   an implausible CNN estimate is not refined (elastix from a collapsed start stays collapsed
+ *   or loses the overlap: ~0.5 s for nothing on the benchmark's EM vs fluorescence pairs):
+ *   elastix runs from the identity instead, whatever the option;
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
  */
@@ -87,14 +86,13 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
       failures.push(`${kept}: ${error.message}`);
     }
   };
-  if (plausible(first.transform)) await attempt('elastix', first.transform);
+  const cnnPlausible = plausible(first.transform);
+  if (cnnPlausible) await attempt('elastix', first.transform);
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
-  // An unusable (NaN) confidence counts as unsure when the fallback is on.
-  // Without a plausible candidate there is nothing to keep: elastix from the identity is the
-  // only answer left, whatever the option (the bundled EM vs fluorescence pair: the CNN collapses
-  // to scale 0.07, and its refinement to 0.04).
-  const fallback = (threshold > 0 && !(confidence >= threshold)) || !candidates.some((c) => plausible(c.transform));
+  // An unusable (NaN) confidence counts as unsure when the fallback is on. A collapsed CNN
+  // estimate leaves elastix from the identity as the only answer, whatever the option.
+  const fallback = (threshold > 0 && !(confidence >= threshold)) || !cnnPlausible;
   if (fallback) await attempt('elastix-identity');
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.

@@ -290,7 +290,7 @@ describe('CNN inference with the shipped model', () => {
     assert.equal(keys.includes('elastix') || typeof hybrid.details.elastixFailure === 'string', !cnnImplausible, JSON.stringify(hybrid.details));
     const scale = Math.sqrt(Math.abs(determinant(hybrid.transform.matrix)));
     assert.ok(scale > 0.4 && scale < 2.5, `kept ${hybrid.details.kept} at scale ${scale} (implausible: ${JSON.stringify(hybrid.details.implausible)})`);
-    // Without the option too: when the CNN and its refinement both collapse, elastix from the identity is kept.
+    // Without the option too: when the CNN collapses, elastix from the identity is kept.
     const [, plain] = await compare(em, fm, ['cnn', 'hybrid'], { elastixRunner: nodeElastixRunner, cnn });
     const plainScale = Math.sqrt(Math.abs(determinant(plain.transform.matrix)));
     assert.ok(plainScale > 0.4 && plainScale < 2.5, `kept ${plain.details.kept} at scale ${plainScale} (implausible: ${JSON.stringify(plain.details.implausible)})`);
