@@ -30,6 +30,9 @@ export interface ElastixPreset {
  * - `refine`: the hybrid's finish from the CNN estimate (within a few % of the field), ~0.3 s.
  *   Its step-size estimation uses 2048 exact-gradient samples, not 4096: from perturbed truths on
  *   32 benchmark pairs (2026-12-01) as many succeeded (24 of 32) in 0.86 of the time.
+ *   elastix's cheaper 'DisplacementDistribution' step-size estimation saved 6 % of the hybrid's
+ *   time on the benchmark (2026-12-02) but stalled or drifted from a 7-px start on the 512² EM
+ *   sample (3–14 px, against 0.1 px; the refine test in elastix.test.ts), so it is not used.
  * - `fast`: a quick run from the identity, ~0.7 s.
  * - `default`: captures up to ~15° and ~15 % from identity, ~1.8 s, 0.02 px corner error.
  * - `accurate`: more iterations and samples at up to 1024², for final results.
