@@ -64,7 +64,11 @@ export function predictSimilarity(model: tf.LayersModel, fixed: tf.Tensor4D, mov
   return matchAndFit(ff, fm, modelSize(model));
 }
 
-/** Default weight of the dense matching loss beside the corner loss (xemreg-sim-v2 was trained with it). */
+/**
+ * Default weight of the dense matching loss beside the corner loss: xemreg-sim-v2 was trained
+ * with it; v3 continued v2 at 0.15 (`--matching-weight`), which helped there, but a run from
+ * scratch at 0.15 has not been tried.
+ */
 export const MATCHING_WEIGHT = 0.05;
 
 /**
