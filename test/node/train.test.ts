@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { MATCHING_WEIGHT } from '../../src/cnn/model.js';
 
 const train = fileURLToPath(new URL('../../src/cli/train.js', import.meta.url));
 
@@ -25,7 +26,7 @@ describe('npm run train (a few steps, never a full model)', () => {
     const dir = join(out, 'tiny');
     const state1 = JSON.parse(await readFile(join(dir, 'training', 'state.json'), 'utf8'));
     assert.equal(state1.step, 2);
-    assert.equal(state1.matchingWeight, 0.05);
+    assert.equal(state1.matchingWeight, MATCHING_WEIGHT, 'the default weight is stored');
     const weights1 = await readFile(join(dir, 'weights.bin'));
     const log1 = (await readFile(join(dir, 'training', 'log.csv'), 'utf8')).trim().split('\n');
     assert.equal(log1.length, 3, 'a header and one row per checkpoint');
