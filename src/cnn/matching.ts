@@ -13,6 +13,7 @@
  * this explicit fit makes every cell's match a direct vote for the answer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { correlate } from './correlation.js';
 
 export interface MatchingOptions {
   /** Softmax temperature on cosine similarities. Default 0.05. */
@@ -51,40 +52,56 @@ function unit(x: tf.Tensor): tf.Tensor {
   return tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), EPSILON)));
 }
 
-/** Log-probabilities [B, hw (fixed), hw (moving)] of where each fixed cell lies in the moving map. */
-export function matchLogits(fixed: tf.Tensor4D, moving: tf.Tensor4D, temperature = DEFAULT_MATCHING.temperature): tf.Tensor3D {
+/**
+ * Match scores [B, hw (fixed), hw (moving)]: cosine similarity of the cells' features over the
+ * temperature. A softmax over the last axis gives each fixed cell's match distribution. `fixed`
+ * may hold one image for a whole batch of moving ones (the start search) or one per moving image.
+ */
+export function matchScores(fixed: tf.Tensor4D, moving: tf.Tensor4D, temperature = DEFAULT_MATCHING.temperature): tf.Tensor3D {
   const [b, h, w, c] = fixed.shape;
+  const batch = moving.shape[0];
+  const movingCells = moving.shape[1] * moving.shape[2];
   // Centred per image before normalising: a component shared by every cell would make all cells
   // look alike (cosine near 1 everywhere) and flatten the match distributions.
   const centred = (x: tf.Tensor4D) => tf.sub(x, tf.mean(x, [1, 2], true));
   // 1/temperature folded into the fixed side: one multiply on [B, hw, c] instead of [B, hw, hw].
   const ff = tf.reshape(tf.mul(unit(centred(fixed)), 1 / temperature), [b, h * w, c]);
-  const fm = tf.reshape(unit(centred(moving)), [b, moving.shape[1] * moving.shape[2], c]);
-  return tf.logSoftmax(tf.matMul(ff, fm, false, true)) as tf.Tensor3D;
+  const fm = tf.reshape(unit(centred(moving)), [batch, movingCells, c]);
+  return correlate(ff as tf.Tensor3D, fm as tf.Tensor3D);
 }
 
 /**
  * Sub-cell match position of every fixed cell and its weight (the probability mass inside the
- * window: near 1 for a distinct match, small for flat or repeated structure). Positions [B, hw, 2].
+ * window: near 1 for a distinct match, small for flat or repeated structure). Positions [B, hw, 2]
+ * from the moving grid's cell `centres` [hw, 2].
  */
-export function softMatches(logits: tf.Tensor3D, centres: tf.Tensor2D, cellSize: number, windowCells: number): { positions: tf.Tensor3D; weights: tf.Tensor2D } {
-  const p = tf.exp(logits);
-  // The window follows the best match but is not differentiated (argmax has no gradient).
-  const [batch, fixedCells, cells] = logits.shape;
+export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCells: number): { positions: tf.Tensor3D; weights: tf.Tensor2D } {
+  const p = tf.softmax(scores);
+  const [batch, fixedCells, cells] = scores.shape;
   const h = Math.round(Math.sqrt(cells));
-  const onehot = tf.reshape(tf.oneHot(tf.argMax(logits, 2), cells), [batch * fixedCells, cells]);
-  const best = tf.reshape(tf.matMul(onehot, centres), [batch, fixedCells, 2]); // [B, fixed cells, 2]
-  // |best − c|² = |best|² − 2 best·c + |c|², as one matrix product.
-  const d2 = tf.add(tf.sub(tf.sum(tf.square(best), -1, true), tf.mul(2, tf.matMul(best, centres, false, true))), tf.reshape(tf.sum(tf.square(centres), -1), [1, 1, -1])); // [B, hw, hw]
-  const window = tf.exp(tf.div(d2, -2 * (windowCells * cellSize) ** 2));
+  // The window follows the best match (row, column of the moving grid) but is not differentiated
+  // (argmax has no gradient). A Gaussian in cell units is the product of one along the rows and
+  // one along the columns: 2h exponentials per fixed cell instead of h².
+  const best = tf.argMax(scores, 2); // [B, hw] int32
+  const row = tf.floorDiv(best, h);
+  const col = tf.sub(best, tf.mul(row, h));
+  const cellIndex = tf.range(0, h, 1, 'float32');
+  const along = (i: tf.Tensor) => tf.exp(tf.div(tf.square(tf.sub(cellIndex, tf.expandDims(tf.cast(i, 'float32'), -1))), -2 * windowCells * windowCells)); // [B, hw, h]
+  const window = tf.reshape(tf.mul(tf.expandDims(along(row), 3), tf.expandDims(along(col), 2)), [batch, fixedCells, cells]);
   const local = tf.mul(p, window);
   // A best match on the outer ring of the moving grid is most often a point outside its field,
   // clamped to the edge, and the window there is one-sided: such cells do not vote.
-  const ring = tf.tensor2d(Array.from({ length: cells }, (_, j) => (j < h || j >= cells - h || j % h === 0 || j % h === h - 1 ? 0 : 1)), [cells, 1]);
-  const interior = tf.reshape(tf.matMul(onehot, ring), [batch, fixedCells]);
+  // (Step rather than comparisons: training differentiates the whole graph, and comparisons have no gradient.)
+  const inside = (i: tf.Tensor) => {
+    const f = tf.cast(i, 'float32');
+    return tf.mul(tf.step(tf.sub(f, 0.5)), tf.step(tf.sub(h - 1.5, f)));
+  };
+  const interior = tf.mul(inside(row), inside(col));
   const inWindow = tf.sum(local, -1); // [B, hw]
   const mass = tf.mul(inWindow, interior);
-  const positions = tf.div(tf.matMul(local, tf.tile(tf.expandDims(centres, 0), [p.shape[0], 1, 1])), tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D;
+  // Window-weighted mean position, as one 2-D product (correlation.ts: fast on the wasm backend).
+  const weighted = tf.reshape(tf.matMul(tf.reshape(local, [batch * fixedCells, cells]), centres), [batch, fixedCells, 2]);
+  const positions = tf.div(weighted, tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D;
   return { positions, weights: mass as tf.Tensor2D };
 }
 
@@ -131,20 +148,20 @@ export interface SimilarityFit {
   params: tf.Tensor2D;
   /** [B]: weighted share of cells that agree with the fit (0–1): the method's confidence. */
   inliers: tf.Tensor1D;
-  logits: tf.Tensor3D;
+  /** [B, hw, hw]: match scores (matchScores), for the training's matching loss. */
+  scores: tf.Tensor3D;
 }
 
-/** Feature maps of both images → similarity, by matching and robust fitting. */
+/** Feature maps of both images → similarity, by matching and robust fitting. `fixed` holds one image or one per moving image. */
 export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, options: MatchingOptions = {}): SimilarityFit {
   const o = { ...DEFAULT_MATCHING, ...options };
   const h = fixed.shape[1];
   const centres = cellCentres(n, h);
-  const cellSize = 2 * (n / h) / (n - 1);
   const k = o.fixedStride;
   const sampled = k > 1 ? (tf.stridedSlice(fixed, [0, 0, 0, 0], fixed.shape, [1, k, k, 1]) as tf.Tensor4D) : fixed;
   const points = k > 1 ? cellCentres(n, h, k) : centres;
-  const logits = matchLogits(sampled, moving, o.temperature);
-  const { positions, weights } = softMatches(logits, centres, cellSize, o.windowCells);
+  const scores = matchScores(sampled, moving, o.temperature);
+  const { positions, weights } = softMatches(scores, centres, o.windowCells);
   let params = fitSimilarity(points, positions, weights);
   let agreement = weights;
   for (const scale of o.robustScales) {
@@ -154,16 +171,17 @@ export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, 
     params = fitSimilarity(points, positions, agreement);
   }
   const inliers = tf.div(tf.sum(agreement, 1), points.shape[0]) as tf.Tensor1D;
-  return { params, inliers, logits };
+  return { params, inliers, scores };
 }
 
 /**
  * Dense supervision: cross-entropy between each fixed cell's match distribution and the true
  * position (bilinear weights on the 4 nearest moving cells), over cells whose true position lies
- * inside the moving feature grid. `targets` [B, 4] are the true a, b, tx, ty.
+ * inside the moving feature grid. `scores` [B, hw, hw] from matchScores (fixed and moving at the
+ * same side n), `targets` [B, 4] the true a, b, tx, ty.
  */
-export function matchingLoss(logits: tf.Tensor3D, targets: tf.Tensor2D, n: number): tf.Scalar {
-  const h = Math.round(Math.sqrt(logits.shape[1]));
+export function matchingLoss(scores: tf.Tensor3D, targets: tf.Tensor2D, n: number): tf.Scalar {
+  const h = Math.round(Math.sqrt(scores.shape[1]));
   const centres = cellCentres(n, h);
   const cell = 2 * (n / h) / (n - 1);
   const truth = applySimilarity(targets, centres); // [B, hw, 2]
@@ -173,6 +191,6 @@ export function matchingLoss(logits: tf.Tensor3D, targets: tf.Tensor2D, n: numbe
   const target = tf.mul(tent(tf.sub(cx, tx)), tent(tf.sub(cy, ty))); // [B, hw, hw]
   const inside = tf.sum(target, -1); // ≈1 inside the grid, less at its border, 0 outside
   const valid = tf.cast(tf.greater(inside, 0.99), 'float32');
-  const ce = tf.neg(tf.sum(tf.mul(target, logits), -1));
+  const ce = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(scores)), -1));
   return tf.div(tf.sum(tf.mul(ce, valid)), tf.add(tf.sum(valid), 1)) as tf.Scalar;
 }

@@ -58,7 +58,7 @@ export function modelSize(model: tf.LayersModel): number {
   return Number(model.inputs[0].shape[1]);
 }
 
-/** Forward pass and fit: images [B, N, N, 1] each → similarity rows, confidence and match logits. */
+/** Forward pass and fit: images [B, N, N, 1] each → similarity rows, confidence and match scores. */
 export function predictSimilarity(model: tf.LayersModel, fixed: tf.Tensor4D, moving: tf.Tensor4D, training = false): SimilarityFit {
   const [ff, fm] = (training ? model.apply([fixed, moving], { training: true }) : model.predict([fixed, moving])) as tf.Tensor4D[];
   return matchAndFit(ff, fm, modelSize(model));
@@ -79,7 +79,7 @@ export const MATCHING_WEIGHT = 0.05;
 export function trainingLoss(model: tf.LayersModel, fixed: tf.Tensor4D, moving: tf.Tensor4D, targets: tf.Tensor2D, matchingWeight = MATCHING_WEIGHT): tf.Scalar {
   return tf.tidy(() => {
     const fit = predictSimilarity(model, fixed, moving, true);
-    return tf.add(cornerLoss(targets, fit.params), tf.mul(matchingWeight, matchingLoss(fit.logits, targets, modelSize(model)))) as tf.Scalar;
+    return tf.add(cornerLoss(targets, fit.params), tf.mul(matchingWeight, matchingLoss(fit.scores, targets, modelSize(model)))) as tf.Scalar;
   });
 }
 

@@ -200,7 +200,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number) =>
     tf.tidy(() => {
       const fm = cnn.encoders[1].predict(tf.tensor4d(moving, [count, size, size, 1])) as tf.Tensor4D;
-      const result = matchAndFit(count === 1 ? fixedFeatures : tf.tile(fixedFeatures, [count, 1, 1, 1]), fm, size, { fixedStride: size / n, ...options.matching });
+      const result = matchAndFit(fixedFeatures, fm, size, { fixedStride: size / n, ...options.matching });
       return { params: result.params.dataSync(), inliers: result.inliers.dataSync() };
     });
 

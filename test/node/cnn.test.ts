@@ -5,7 +5,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { NORMALISED_SUCCESS, normalisedCornerError } from '../../src/cnn/evaluate.js';
 import { frameOf, toModelInput, toNormalised, toPhysical } from '../../src/cnn/model-frame.js';
 import { buildModel, cornerLoss, decodeOutput, encodeTarget, trainingLoss } from '../../src/cnn/model.js';
-import { cellCentres, matchAndFit, matchingLoss, matchLogits } from '../../src/cnn/matching.js';
+import { cellCentres, matchAndFit, matchingLoss, matchScores } from '../../src/cnn/matching.js';
+import { correlate } from '../../src/cnn/correlation.js';
 import { Rng } from '../../src/synthetic/random.js';
 import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
@@ -60,6 +61,38 @@ describe('wasm training kernels', () => {
   });
 });
 
+describe('correlation products', () => {
+  it('per-pair and shared-fixed products and their gradients equal batched matMul on the cpu backend', async () => {
+    const seq = (shape: number[], f: number) => tf.tensor3d(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, k) => Math.sin(k * f)), shape as [number, number, number]);
+    // A loss that weighs every output differently, so that a transposed or misplaced entry shows.
+    const loss = (y: tf.Tensor) => tf.sum(tf.mul(tf.square(y), seq(y.shape, 0.013)));
+    const run = (mine: boolean) =>
+      [1, 3].map((b) =>
+        tf.tidy(() => {
+          const fixed = seq([b, 7, 5], 0.37);
+          const moving = seq([3, 6, 5], 0.11);
+          const f = (x: tf.Tensor, y: tf.Tensor) => loss(mine ? correlate(x as tf.Tensor3D, y as tf.Tensor3D) : tf.matMul(tf.tile(x, [3 / b, 1, 1]), y, false, true));
+          const value = f(fixed, moving).dataSync()[0];
+          const [gf, gm] = tf.grads(f)([fixed, moving]);
+          return [[value], Array.from(gf.dataSync()), Array.from(gm.dataSync())];
+        }),
+      );
+    await tf.setBackend('cpu');
+    const reference = run(false);
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const wasm = run(true);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    reference.forEach((parts, b) =>
+      parts.forEach((values, j) => {
+        assert.equal(wasm[b][j].length, values.length);
+        const worst = Math.max(...values.map((v, k) => Math.abs(v - wasm[b][j][k]) / (1 + Math.abs(v))));
+        assert.ok(worst < 1e-5, `fixed batch ${b === 0 ? 1 : 3}, ${['value', 'fixed gradient', 'moving gradient'][j]}: relative error ${worst}`);
+      }),
+    );
+  });
+});
+
 describe('matching and fitting', () => {
   // Features that are a smooth, position-coding function of the specimen: the moving map sees
   // the same function through the inverse transform, so an exact matcher recovers the transform.
@@ -95,13 +128,35 @@ describe('matching and fitting', () => {
     }
   });
 
+  it('one fixed map against a batch of moving maps fits as the same fixed map repeated per pair does', async () => {
+    await tf.setBackend('wasm');
+    const truths = [
+      { rotationDeg: 0, scale: 1, tx: 0, ty: 0 },
+      { rotationDeg: 20, scale: 1.15, tx: 0.2, ty: -0.25 },
+      { rotationDeg: -35, scale: 0.8, tx: -0.3, ty: 0.1 },
+    ];
+    const [shared, repeated] = tf.tidy(() => {
+      const pairs = truths.map((t) => featurePair(t));
+      const moving = tf.concat(pairs.map((p) => p.moving)) as tf.Tensor4D;
+      const fixed = pairs[0].fixed; // the same for every truth: only the moving side is transformed
+      const fits = [matchAndFit(fixed, moving, 128), matchAndFit(tf.tile(fixed, [truths.length, 1, 1, 1]) as tf.Tensor4D, moving, 128)];
+      return fits.map((f) => [...f.params.dataSync(), ...f.inliers.dataSync()]);
+    });
+    assert.equal(shared.length, truths.length * 5);
+    shared.forEach((v, i) => assert.ok(Math.abs(v - repeated[i]) < 1e-5, `value ${i}: ${v} vs ${repeated[i]}`));
+    truths.forEach((truth, i) => {
+      const error = normalisedCornerError(truth, decodeOutput(shared.slice(4 * i, 4 * i + 4)));
+      assert.ok(error < NORMALISED_SUCCESS / 2, `${JSON.stringify(truth)}: ${error}`);
+    });
+  });
+
   it('the dense matching loss is lower for the true transform than for a wrong one', async () => {
     await tf.setBackend('wasm');
     const truth = { rotationDeg: 10, scale: 1.1, tx: 0.1, ty: 0.05 };
     const [right, wrong] = tf.tidy(() => {
       const { fixed, moving } = featurePair(truth);
-      const logits = matchLogits(fixed, moving);
-      return [truth, { ...truth, tx: -0.2 }].map((t) => matchingLoss(logits, tf.tensor2d([encodeTarget(t)]), 128).dataSync()[0]);
+      const scores = matchScores(fixed, moving);
+      return [truth, { ...truth, tx: -0.2 }].map((t) => matchingLoss(scores, tf.tensor2d([encodeTarget(t)]), 128).dataSync()[0]);
     });
     assert.ok(right < wrong / 2, `${right} vs ${wrong}`);
   });
