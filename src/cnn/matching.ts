@@ -152,13 +152,24 @@ export interface SimilarityFit {
   scores: tf.Tensor3D;
 }
 
+/**
+ * Every k-th cell of x [b, h, w, c] in each direction, from cell 0 (h and w multiples of k). Two
+ * contiguous slices of reshaped views: the wasm backend's strided slice costs ~6× as much.
+ */
+function everyKthCell(x: tf.Tensor4D, k: number): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const rows = tf.slice(tf.reshape(x, [b * (h / k), k, w, c]), [0, 0, 0, 0], [b * (h / k), 1, w, c]);
+  const cells = tf.slice(tf.reshape(rows, [b * (h / k), w / k, k, c]), [0, 0, 0, 0], [b * (h / k), w / k, 1, c]);
+  return tf.reshape(cells, [b, h / k, w / k, c]);
+}
+
 /** Feature maps of both images → similarity, by matching and robust fitting. `fixed` holds one image or one per moving image. */
 export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, options: MatchingOptions = {}): SimilarityFit {
   const o = { ...DEFAULT_MATCHING, ...options };
   const h = fixed.shape[1];
   const centres = cellCentres(n, h);
   const k = o.fixedStride;
-  const sampled = k > 1 ? (tf.stridedSlice(fixed, [0, 0, 0, 0], fixed.shape, [1, k, k, 1]) as tf.Tensor4D) : fixed;
+  const sampled = k > 1 ? everyKthCell(fixed, k) : fixed;
   const points = k > 1 ? cellCentres(n, h, k) : centres;
   const scores = matchScores(sampled, moving, o.temperature);
   const { positions, weights } = softMatches(scores, centres, o.windowCells);

@@ -37,7 +37,8 @@ export interface CnnOptions {
    * Input side of the refinement passes. Default twice the model's when both images have at
    * least that many pixels along their longer side (else the model's): the same 8-pixel feature
    * cells then span half as much of the field, and the fit is 3–5× more precise (measured on
-   * shifted EM images), while the first pass keeps the model's size and context.
+   * shifted EM images), while the first pass keeps the model's size and context. At most the
+   * model's side or a multiple of it (the fixed map is then sampled every refineSize / N cells).
    */
   refineSize?: number;
   /** Matching and fitting parameters (defaults: DEFAULT_MATCHING, as in training). */
@@ -317,6 +318,7 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   // Refining at 2N only helps when both images have that much detail; smaller ones stay at N.
   const longer = (image: Image) => Math.max(image.size[0], image.size[1]);
   const plan: Plan = { passes, fine: options.refineSize ?? (Math.min(longer(fixed), longer(moving)) >= 2 * n ? 2 * n : n) };
+  if (plan.fine > n && plan.fine % n !== 0) throw new RegistrationError(`options.refineSize (${plan.fine}) must be at most the model's side ${n} or a multiple of it`, 'cnn');
   const startGrid = options.starts ?? DEFAULT_STARTS;
   const swappedScales = startGrid.swappedScales ?? [];
   if (startGrid.rotationsDeg.length === 0 || startGrid.scales.length + swappedScales.length === 0) {

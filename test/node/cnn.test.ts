@@ -309,6 +309,9 @@ describe('CNN inference with the shipped model', () => {
     const r = registerCnn(em, em, untrained, { passes: 2 });
     assert.ok(r.transform.matrix.flat().every(Number.isFinite));
     assert.equal(tf.memory().numTensors, tensors);
+    // A refinement side the fixed map cannot be sampled to is refused, not silently rounded.
+    assert.throws(() => registerCnn(em, em, untrained, { refineSize: 200 }), /refineSize \(200\).*multiple/);
+    assert.equal(tf.memory().numTensors, tensors);
     untrained.model.dispose();
   });
 
