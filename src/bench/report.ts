@@ -1,6 +1,8 @@
 /** BENCHMARK.md and its success-vs-displacement plot, from benchmark summaries. */
 import { linePlot } from '../report/svg-plot.js';
-import type { BinSummary } from './summary.js';
+import type { BenchRecord, BinSummary } from './summary.js';
+import { median } from '../cnn/evaluate.js';
+import { percentiles } from '../image/statistics.js';
 
 const COLORS: Record<string, string> = { cnn: '#1f77b4', 'cnn (Chromium WebGL)': '#17becf', elastix: '#d62728', hybrid: '#2ca02c' };
 
@@ -40,5 +42,19 @@ export function speedTable(rows: readonly SpeedRatio[]): string {
     '| pairs | cnn median ms | elastix median ms | hybrid median ms | elastix / cnn | hybrid / elastix |',
     '|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.label} | ${num(r.cnnMs)} | ${num(r.elastixMs, 0)} | ${num(r.hybridMs, 0)} | ${num(r.elastixMs / r.cnnMs, 0)}× | ${num(r.hybridMs / r.elastixMs, 2)} |`),
+  ].join('\n');
+}
+
+/** Per set: the reference's median corner error beside the hybrid's on its successes. */
+export function floorTable(sets: readonly { label: string; records: readonly BenchRecord[] }[], reference: string): string {
+  const errors = (records: readonly BenchRecord[], method: string, successesOnly: boolean) =>
+    records.filter((r) => r.method === method && (!successesOnly || r.success) && Number.isFinite(r.cornerErrorPx)).map((r) => r.cornerErrorPx);
+  return [
+    `| pairs | ${reference}: median corner error (px) | its p90 (px) | hybrid: median on successes (px) |`,
+    '|---|---|---|---|',
+    ...sets.map(({ label, records }) => {
+      const floor = errors(records, reference, false);
+      return `| ${label} | ${num(median(floor), 2)} | ${num(percentiles(floor, [90])[0], 2)} | ${num(median(errors(records, 'hybrid', true)), 2)} |`;
+    }),
   ].join('\n');
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { rotationBin, scaleBin, syntheticCases, warpedCases, xrayMapImage } from '../../src/bench/cases.js';
 import { summariseBy, type BenchRecord } from '../../src/bench/summary.js';
 import { percentileOfSorted } from '../../src/image/statistics.js';
-import { binTable } from '../../src/bench/report.js';
+import { binTable, floorTable } from '../../src/bench/report.js';
 import { createFloatImage, gridCenter, gridOf } from '../../src/image/image.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
@@ -80,5 +80,8 @@ describe('benchmark cases and statistics', () => {
     assert.equal(cnn.p95Ms, 29);
     assert.ok(!s.some((x) => x.bin === '≤ 15°'), 'empty bins are left out');
     assert.match(binTable('rotation', s), /\| ≤ 5° \| cnn \| 3 \| 67 % \| 3\.0 \| 2\.00 \| 20\.0 \| 29\.0 \|/);
+    // The precision floor: the reference's median and p90 over all its runs, the hybrid's median on its successes only.
+    const floor = [rec('ref', '≤ 5°', 0.5, 1), rec('ref', '≤ 5°', 1.5, 1), rec('ref', '≤ 5°', 1, 1), rec('hybrid', '≤ 5°', 0.25, 1), rec('hybrid', '≤ 5°', 0.75, 1), rec('hybrid', '≤ 5°', 40, 1)];
+    assert.match(floorTable([{ label: 's', records: floor }], 'ref'), /\| s \| 1\.00 \| 1\.40 \| 0\.50 \|/);
   });
 });
