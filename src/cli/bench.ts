@@ -252,7 +252,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     '',
     '## Precision floor',
     '',
-    `Where elastix's \`refine\` schedule ends when started at the true transform (\`${FROM_TRUTH}\` in results.json): the intensity optimum nearest the truth. On real pairs the truth is the pair's own co-registration and the modalities show different structures, so that optimum may sit off the truth; no intensity-based finish is expected to beat it there.`,
+    `Where elastix's \`refine\` schedule ends when started at the true transform (\`${FROM_TRUTH}\` in results.json): the intensity optimum nearest the truth. On real pairs the truth is the pair's own co-registration and the modalities show different structures, so that optimum may sit off the truth; no intensity-based finish is expected to beat it there. Compare the hybrid with it on the same pairs (the pairs the hybrid aligned).`,
     '',
     floorTable([{ label: 'all pairs', records }, ...sets.map((set) => ({ label: set, records: records.filter((r) => r.set === set) }))], FROM_TRUTH),
     '',
