@@ -2,7 +2,8 @@
  * `npm run bench`: cnn, elastix and hybrid side by side on pairs with known transforms —
  * synthetic correlative pairs (held-out seed) and real co-registered pairs warped by random
  * similarities — binned by rotation and scale; plus the CNN in headless Chromium on WebGL
- * (Playwright) on the same pairs. Writes BENCHMARK.md, bench/results.json (every registration)
+ * (Playwright) on the same pairs, and a precision floor (elastix started at the truth). Writes
+ * BENCHMARK.md, bench/results.json (every registration)
  * and bench/success-vs-rotation.svg.
  *
  *   npm run bench [-- --quick] [--data samples] [--no-browser]

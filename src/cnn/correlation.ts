@@ -19,14 +19,14 @@ function product(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 const perPair = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
   save([a, b]);
-  const bs = tf.unstack(b) as tf.Tensor2D[];
-  const value = tf.stack((tf.unstack(a) as tf.Tensor2D[]).map((ai, i) => product(ai, bs[i]))) as tf.Tensor3D;
+  const bItems = tf.unstack(b) as tf.Tensor2D[];
+  const value = tf.stack((tf.unstack(a) as tf.Tensor2D[]).map((ai, i) => product(ai, bItems[i]))) as tf.Tensor3D;
   return {
     value,
     gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
-      const [as, bs2] = (saved as tf.Tensor3D[]).map((t) => tf.unstack(t) as tf.Tensor2D[]);
-      const dys = tf.unstack(dy) as tf.Tensor2D[];
-      return [tf.stack(dys.map((d, i) => tf.matMul(d, bs2[i]))), tf.stack(dys.map((d, i) => tf.matMul(tf.transpose(d), as[i])))];
+      const [aItems, bItems] = (saved as tf.Tensor3D[]).map((t) => tf.unstack(t) as tf.Tensor2D[]);
+      const dyItems = tf.unstack(dy) as tf.Tensor2D[];
+      return [tf.stack(dyItems.map((d, i) => tf.matMul(d, bItems[i]))), tf.stack(dyItems.map((d, i) => tf.matMul(tf.transpose(d), aItems[i])))];
     },
   };
 });
