@@ -11,7 +11,7 @@ import { Rng } from '../../src/synthetic/random.js';
 import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
 import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
-import { cnnModel, registerCnn } from '../../src/methods/cnn.js';
+import { cnnModel, registerCnn, SKIP_SWAPPED_INLIERS } from '../../src/methods/cnn.js';
 import { HYBRID_CNN_SEARCH } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
@@ -273,14 +273,21 @@ describe('CNN inference with the shipped model', () => {
       const start = result.details.start as { rotationDeg: number };
       const off = Math.abs(((params.rotationDeg - start.rotationDeg + 540) % 360) - 180);
       assert.ok(off <= 22.5 + 1e-9, `start ${start.rotationDeg}° for ${params.rotationDeg}°`);
-      // A nearly aligned pair is accepted from the unturned start alone; the others need the search.
-      assert.equal(result.details.startsTried, params.rotationDeg === 8 ? 1 : 32, `starts tried for ${params.rotationDeg}°`);
+      // A nearly aligned pair is accepted from the unturned start alone; the others need the
+      // search, whose direct half agrees well enough here that the exchanged half is skipped.
+      assert.equal(result.details.startsTried, params.rotationDeg === 8 ? 1 : 16, `starts tried for ${params.rotationDeg}°`);
     }
     const turned = warp(em, similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }));
-    const searched = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity });
+    const searched = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, skipSwappedInliers: Infinity });
     assert.equal(searched.details.startsTried, 32);
+    const skipping = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity });
+    assert.ok(Number(skipping.details.inliers) >= SKIP_SWAPPED_INLIERS);
+    assert.equal(skipping.details.startsTried, 16, 'a confident direct search skips the exchanged one');
+    assert.equal((skipping.details.start as { swapped: boolean }).swapped, false);
+    const turnedTruth = similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] });
+    for (const r of [searched, skipping]) assert.ok(isSuccess(cornerError(turnedTruth, r.transform, gridOf(em)), gridOf(em)), `${r.details.startsTried} starts`);
     // More candidates refined side by side: the best start alone is among them, so the kept fit agrees at least as well.
-    const wider = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, candidates: 3 });
+    const wider = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, skipSwappedInliers: Infinity, candidates: 3 });
     assert.ok(Number(wider.details.inliers) >= Number(searched.details.inliers) - 1e-6, `${wider.details.inliers} vs ${searched.details.inliers}`);
     // The hybrid's coarser search (starts scored at 64 px, the best two refined) finds the same alignment.
     const coarse = registerCnn(em, turned, cnn, { ...HYBRID_CNN_SEARCH, acceptStartInliers: Infinity });
