@@ -40,7 +40,7 @@ export function correlate(fixed: tf.Tensor3D, moving: tf.Tensor3D): tf.Tensor3D 
   const [b, f, c] = fixed.shape;
   const [batch, m] = moving.shape;
   if (b === 1) {
-    const all = tf.matMul(tf.reshape(moving, [batch * m, c]), tf.transpose(tf.reshape(fixed, [f, c]))); // [B·M, F]
+    const all = product(tf.reshape(moving, [batch * m, c]), tf.reshape(fixed, [f, c])); // [B·M, F]
     return tf.transpose(tf.reshape(all, [batch, m, f]), [0, 2, 1]);
   }
   if (b !== batch) throw new Error(`correlate: ${b} fixed maps for ${batch} moving ones`);
