@@ -117,6 +117,11 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       state.matchingWeight = Number(flags.matchingWeight);
       process.stderr.write(`matching weight from step ${state.step}: ${state.matchingWeight}\n`);
     }
+    // A warm restart: the cosine continues from the current step with a new peak.
+    if (given('lr')) {
+      state.lr = Number(flags.lr);
+      process.stderr.write(`peak learning rate from step ${state.step}: ${state.lr} (now ${learningRate(state.step, state.steps, state.lr).toExponential(2)})\n`);
+    }
     if (given('maxRotation') || given('maxZoom')) {
       state.pairOptions.full = fullRange(flags);
       process.stderr.write(`transform range from step ${state.step}: ${JSON.stringify(state.pairOptions.full)}\n`);
@@ -226,7 +231,7 @@ const program = new Command()
   .option('--out <dir>', 'models folder', 'models')
   .option('--steps <n>', 'optimiser steps', '6000')
   .option('--batch <n>', 'pairs per step', '32')
-  .option('--lr <x>', 'peak learning rate (Adam, cosine decay)', '0.001')
+  .option('--lr <x>', 'peak learning rate (Adam, cosine decay; on --resume, given again: a warm restart)', '0.001')
   .option('--seed <n>', 'seed of the synthetic data stream', '1')
   .option('--data <dir>', 'folder of real images used as worlds besides procedural ones ("none" for procedural only)', 'samples')
   .option('--workers <n>', 'data-generating worker threads', '1')

@@ -57,12 +57,29 @@ export function rescaleToUint8(image: Image): Image {
 const EIGHT_BIT_ONLY = new Set(['jpg', 'jpeg', 'bmp']);
 const INTEGER_ONLY = new Set(['png', ...EIGHT_BIT_ONLY]);
 
+function extensionOf(path: string): string {
+  return path.toLowerCase().split('.').pop() ?? '';
+}
+
+/**
+ * Why a file of this extension cannot hold the image's pixels as they are (null when it can):
+ * PNG stores 8- and 16-bit unsigned integers, JPEG and BMP 8-bit ones. Writers given other
+ * pixels fail deep inside itk-wasm with no reason; castForFile converts first.
+ */
+export function unsupportedPixels(image: Image, path: string): string | null {
+  const ext = extensionOf(path);
+  const type = String(image.imageType.componentType);
+  const allowed = EIGHT_BIT_ONLY.has(ext) ? ['uint8'] : INTEGER_ONLY.has(ext) ? ['uint8', 'uint16'] : null;
+  if (!allowed || allowed.includes(type)) return null;
+  return `.${ext} holds ${allowed.join(' or ')} pixels, this image has ${type}: convert it with castForFile, or write .tif, .nrrd or .mha, which keep ${type}`;
+}
+
 /**
  * The float32 result in the pixel type to store in a file: the original component type when the
  * format can hold it, else 8-bit (rescaled from float).
  */
 export function castForFile(image: Image, path: string, originalComponentType: string): Image {
-  const ext = path.toLowerCase().split('.').pop() ?? '';
+  const ext = extensionOf(path);
   const integer = originalComponentType in RANGES;
   if (EIGHT_BIT_ONLY.has(ext)) return originalComponentType === 'uint8' ? castToInteger(image, 'uint8') : rescaleToUint8(image);
   if (INTEGER_ONLY.has(ext)) {

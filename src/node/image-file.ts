@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { InputError } from '../errors.js';
 import { callItk } from './itk-call.js';
+import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
 
 /** Read any format itk-wasm knows. Throws InputError naming `path` and what is wrong. */
@@ -28,8 +29,10 @@ export async function readImageFile(path: string): Promise<Image> {
   return image;
 }
 
-/** Write an image; the format follows the extension. */
+/** Write an image; the format follows the extension, which must hold the image's pixel type (castForFile). */
 export async function writeImageFile(image: Image, path: string): Promise<void> {
+  const unsupported = unsupportedPixels(image, path);
+  if (unsupported) throw new InputError(path, `cannot be written: ${unsupported}`);
   try {
     await callItk(() => writeImageNode(image, path));
   } catch (error) {

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Image, ImageType } from 'itk-wasm';
 import { InputError, RegistrationError } from '../../src/errors.js';
-import { castForFile } from '../../src/image/cast.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { castForFile, castToInteger, unsupportedPixels } from '../../src/image/cast.js';
+import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
 import { downsampleBy, downsampleFactor, downsampleToBudget } from '../../src/image/downsample.js';
 import { toGrayscale } from '../../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysical } from '../../src/image/image.js';
@@ -167,5 +171,29 @@ describe('casting for files', () => {
     const png = castForFile(f, 'a.png', 'float32');
     assert.equal(png.imageType.componentType, 'uint8');
     assert.equal(castForFile(f, 'a.nrrd', 'float32'), f);
+  });
+
+  it('refuses to write pixels the format cannot hold, naming the file, and writes them once cast', async () => {
+    const f = createFloatImage([4, 3], Float32Array.from({ length: 12 }, (_, k) => k * 10.5));
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-write-'));
+    try {
+      for (const name of ['float.png', 'float.JPG']) {
+        const path = join(dir, name);
+        await assert.rejects(writeImageFile(f, path), (e: Error) => e instanceof InputError && e.message.includes(path) && /float32/.test(e.message) && /castForFile/.test(e.message));
+      }
+      assert.match(unsupportedPixels(castToInteger(f, 'uint16'), 'a.jpeg') ?? '', /uint8/);
+      assert.equal(unsupportedPixels(castToInteger(f, 'uint16'), 'a.png'), null);
+      assert.equal(unsupportedPixels(f, 'a.tif'), null);
+      const png = join(dir, 'cast.png');
+      await writeImageFile(castForFile(f, png, 'float32'), png);
+      const back = await readImageFile(png);
+      assert.deepEqual(back.size, [4, 3]);
+      assert.equal(back.imageType.componentType, 'uint8');
+      const tif = join(dir, 'float.tif');
+      await writeImageFile(f, tif);
+      assert.deepEqual(Array.from((await readImageFile(tif)).data as Float32Array), Array.from(f.data as Float32Array));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
