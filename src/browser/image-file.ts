@@ -2,6 +2,7 @@
 import { readImage, writeImage } from '@itk-wasm/image-io';
 import { createWebWorker } from 'itk-wasm';
 import { InputError } from '../errors.js';
+import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
 import { itkWorkerUrl } from './assets.js';
 
@@ -37,8 +38,10 @@ export async function readImageBlob(file: Blob, name = (file as File).name ?? 'i
   }
 }
 
-/** Encode an image in the format of `fileName`'s extension (.tif, .nrrd, .mha, .nii, .png, …). */
+/** Encode an image in the format of `fileName`'s extension (.tif, .nrrd, .mha, .nii, .png, …), which must hold its pixel type (castForFile). */
 export async function writeImageBlob(image: Image, fileName: string): Promise<Blob> {
+  const unsupported = unsupportedPixels(image, fileName);
+  if (unsupported) throw new InputError(fileName, `cannot be written: ${unsupported}`);
   try {
     const { serializedImage } = await withWorker((worker) => writeImage(image, baseName(fileName), { webWorker: worker }));
     return new Blob([serializedImage.data as Uint8Array<ArrayBuffer>]);

@@ -47,6 +47,18 @@ describe('image IO in the browser (itk-wasm worker, local pipelines)', () => {
     }
   });
 
+  it('refuses float pixels for PNG with the file name and what to do', async () => {
+    const image = createFloatImage([4, 3], Float32Array.from({ length: 12 }, (_, k) => k / 3));
+    let error: unknown;
+    try {
+      await writeImageBlob(image, 'registered.png');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as Error).message).to.match(/^registered\.png: cannot be written: \.png holds uint8 or uint16 pixels, this image has float32/);
+  });
+
   it('names the file and the problem for a text file renamed .png', async () => {
     const bad = new File(['not an image'], 'notes.png');
     let error: unknown;
