@@ -9,6 +9,13 @@ export interface CliResultJSON {
   transform: ReturnType<typeof transformToJSON>;
   timings: { totalMs: number; registrationMs: number };
   quality: { nmiBefore: number | null; nmiAfter: number | null; overlapAfter: number };
+  /**
+   * cnn and hybrid: the CNN's confidence (0–1; below CONFIDENT, 0.5, a likely failure: MODEL_CARD.md
+   * measures how well it separates). For a batch, the field to sort or filter on.
+   */
+  confidence?: number | null;
+  /** hybrid: which candidate it returns ('cnn', 'elastix' from the CNN estimate, 'elastix-identity'). */
+  kept?: string;
 }
 
 export interface CliDocument {
@@ -31,7 +38,16 @@ function describe(image: Image) {
   };
 }
 
+/** The CNN's confidence in a cnn result's details, or in a hybrid's CNN stage. */
+function confidenceOf(result: ComparedResult): number | null | undefined {
+  const details = result.details ?? {};
+  const value = result.method === 'cnn' ? details.confidence : result.method === 'hybrid' ? (details.cnn as Record<string, unknown> | undefined)?.confidence : undefined;
+  return value === undefined ? undefined : round(Number(value), 4);
+}
+
 export function resultToJSON(result: ComparedResult, totalMs: number): CliResultJSON {
+  const confidence = confidenceOf(result);
+  const kept = result.method === 'hybrid' ? result.details?.kept : undefined;
   return {
     method: result.method,
     backend: result.backend,
@@ -42,6 +58,8 @@ export function resultToJSON(result: ComparedResult, totalMs: number): CliResult
       nmiAfter: round(result.quality.nmiAfter),
       overlapAfter: round(result.quality.overlapAfter, 4) ?? 0,
     },
+    ...(confidence !== undefined ? { confidence } : {}),
+    ...(typeof kept === 'string' ? { kept } : {}),
   };
 }
 
@@ -60,8 +78,9 @@ export function summary(doc: CliDocument): string {
       t.type === 'similarity'
         ? `rotation ${t.rotationDeg?.toFixed(3)}°, scale ${t.scale?.toFixed(5)}, shift (${t.translation.map((v) => v.toFixed(3)).join(', ')})`
         : `affine matrix ${JSON.stringify(t.matrix.map((row) => row.map((v) => Number(v.toFixed(5)))))}`;
+    const judged = [r.confidence != null ? `confidence ${r.confidence.toFixed(2)}` : '', r.kept ? `kept ${r.kept}` : ''].filter(Boolean).join(', ');
     lines.push(
-      `${r.method.padEnd(8)} ${params}; NMI ${r.quality.nmiBefore?.toFixed(3)} → ${r.quality.nmiAfter?.toFixed(3)}; ` +
+      `${r.method.padEnd(8)} ${params}; NMI ${r.quality.nmiBefore?.toFixed(3)} → ${r.quality.nmiAfter?.toFixed(3)}; ${judged ? judged + '; ' : ''}` +
         `${r.timings.registrationMs.toFixed(0)} ms registration (${r.backend}), ${r.timings.totalMs.toFixed(0)} ms total`,
     );
   }

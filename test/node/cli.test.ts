@@ -136,6 +136,9 @@ describe('xemreg register --method elastix', () => {
     assert.ok(r.quality.nmiAfter > r.quality.nmiBefore);
     const error = cornerError(bigTruth, transformFromJSON(r.transform), gridOf(em));
     assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
+    // A clear mono-modal pair: the network says it is sure.
+    assert.ok(r.confidence >= 0.5 && r.confidence <= 1, `confidence ${r.confidence}`);
+    assert.equal(r.kept, undefined);
   });
 
   it('--method all: cnn, elastix, hybrid in order, each with the contract fields', async () => {
@@ -152,6 +155,11 @@ describe('xemreg register --method elastix', () => {
       assert.ok(isSuccess(error, gridOf(em)), `${r.method}: corner error ${error} px`);
     }
     assert.equal(doc.results[0].backend, 'wasm');
+    const [cnn, elastix, hybrid] = doc.results;
+    assert.ok(cnn.confidence > 0 && cnn.confidence <= 1, `cnn confidence ${cnn.confidence}`);
+    assert.equal(elastix.confidence, undefined, 'elastix has no confidence of its own');
+    assert.ok(hybrid.confidence > 0 && hybrid.confidence <= 1, `hybrid confidence ${hybrid.confidence}`);
+    assert.ok(['cnn', 'elastix', 'elastix-identity'].includes(hybrid.kept), `kept ${hybrid.kept}`);
   });
 
   it('prints a human summary without --json, and help with exit 0', async () => {
