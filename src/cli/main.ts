@@ -3,30 +3,31 @@
  * 2 bad arguments or unreadable input — always with one line on stderr naming the cause.
  * Only the result goes to stdout; logs and progress go to stderr.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { compare, checkMethods, METHOD_ORDER, type ComparedResult } from '../compare.js';
+import { compare, checkMethods, METHOD_ORDER, type CompareOptions, type ComparedResult } from '../compare.js';
 import { CancelledError, InputError, MethodUnavailableError, RegistrationError } from '../errors.js';
 import { castForFile } from '../image/cast.js';
 import { toGrayscale } from '../image/grayscale.js';
 import { gridOf, type Image } from '../image/image.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
+import type { CnnModel } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
 import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
 import { readImageFile, writeImageFile } from '../node/image-file.js';
 import { resample } from '../resample.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
-import { cliDocument, resultToJSON, summary, type CliResultJSON } from './output.js';
+import { cliDocument, resultToJSON, summary, type CliDocument } from './output.js';
+import { parsePairList, type PairEntry } from './pair-list.js';
 
 class UsageError extends Error {}
 
-interface RegisterFlags {
+/** Flags that `register` and `batch` share: the methods and their parameters. */
+interface MethodFlags {
   method: string;
-  json?: boolean;
-  out?: string;
-  transform?: string;
   preset: string;
   transformType: string;
   param: string[];
@@ -36,6 +37,16 @@ interface RegisterFlags {
   model?: string;
   passes: string;
   hybridFallback: string;
+}
+
+interface RegisterFlags extends MethodFlags {
+  json?: boolean;
+  out?: string;
+  transform?: string;
+}
+
+interface BatchFlags extends MethodFlags {
+  outDir?: string;
 }
 
 const OUT_EXTENSIONS = ['tif', 'tiff', 'nrrd', 'nhdr', 'mha', 'mhd', 'nii', 'nii.gz', 'png', 'jpg', 'jpeg', 'vtk', 'hdf5'];
@@ -71,11 +82,17 @@ function checkOutPath(path: string): void {
   }
 }
 
-async function runRegister(fixedPath: string, movingPath: string, flags: RegisterFlags): Promise<void> {
-  const started = performance.now();
+/** The validated method flags: checked once, before any file is read. */
+interface Settings {
+  methods: MethodName[];
+  modelDir: string | null;
+  options: Omit<CompareOptions, 'labels' | 'onMethodStart'>;
+  movingComponent?: number | 'luminance';
+}
+
+function settingsOf(flags: MethodFlags): Settings {
   const methods = methodsOf(flags.method);
   const modelDir = flags.model ?? shippedModelDir();
-  const needsModel = methods.some((m) => m !== 'elastix');
   checkMethods(methods, modelDir !== null);
   const passes = Number(flags.passes);
   if (!Number.isInteger(passes) || passes < 1) throw new UsageError(`--passes: expected an integer ≥ 1, got "${flags.passes}"`);
@@ -85,6 +102,55 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
   if (flags.transformType !== 'similarity' && flags.transformType !== 'affine') {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
   }
+  const movingComponent = parseComponent(flags.movingComponent, '--moving-component');
+  return {
+    methods,
+    modelDir,
+    movingComponent,
+    options: {
+      cnn: { passes },
+      hybridFallbackBelowConfidence: hybridFallback,
+      fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component') },
+      movingInput: { component: movingComponent },
+      elastix: { preset: flags.preset as ElastixPresetName, transform: flags.transformType, parameters: parseParams(flags.param) },
+    },
+  };
+}
+
+/** The model, loaded once per command when a method needs it. */
+async function modelFor(settings: Settings): Promise<CnnModel | undefined> {
+  return settings.methods.some((m) => m !== 'elastix') && settings.modelDir ? loadCnnModel(settings.modelDir) : undefined;
+}
+
+interface Registered {
+  fixed: Image;
+  moving: Image;
+  /** The last method's result: what --out and --transform write. */
+  chosen: ComparedResult;
+  doc: CliDocument;
+}
+
+/**
+ * Read both files and run the methods: the work of one `register`, and of each pair of a `batch`.
+ * `started`: where the results' totalMs count from (register: the command's start, loading included).
+ */
+async function registerFiles(fixedPath: string, movingPath: string, settings: Settings, cnn: CnnModel | undefined, stage: (name: string) => void, started = performance.now()): Promise<Registered> {
+  stage(`reading ${fixedPath}`);
+  const fixed = await readImageFile(fixedPath);
+  stage(`reading ${movingPath}`);
+  const moving = await readImageFile(movingPath);
+  const results = await compare(fixed, moving, settings.methods, { elastixRunner: nodeElastixRunner, cnn }, {
+    ...settings.options,
+    labels: { fixed: fixedPath, moving: movingPath },
+    onMethodStart: (method) => stage(`registering with ${method}`),
+  });
+  const json = results.map((r) => resultToJSON(r, performance.now() - started));
+  return { fixed, moving, chosen: results[results.length - 1], doc: cliDocument(fixedPath, movingPath, fixed, moving, json) };
+}
+
+async function runRegister(fixedPath: string, movingPath: string, flags: RegisterFlags): Promise<void> {
+  const started = performance.now();
+  const settings = settingsOf(flags);
   if (flags.out) checkOutPath(flags.out);
   let transformFormat;
   if (flags.transform) {
@@ -94,16 +160,12 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
       throw new UsageError(`--transform ${(e as Error).message}`);
     }
   }
-  const parameters = parseParams(flags.param);
-  const fixedComponent = parseComponent(flags.fixedComponent, '--fixed-component');
-  const movingComponent = parseComponent(flags.movingComponent, '--moving-component');
-
   const showProgress = flags.progress && process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'xemreg [{bar}] {value}/{total} {stage}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
-  const steps = 2 + methods.length + (flags.out ? 1 : 0) + (flags.transform ? 1 : 0);
+  const steps = 2 + settings.methods.length + (flags.out ? 1 : 0) + (flags.transform ? 1 : 0);
   let step = 0;
   const stage = (name: string) => {
     if (showProgress) bar.update(step++, { stage: name });
@@ -111,27 +173,11 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
   };
   if (showProgress) bar.start(steps, 0, { stage: 'reading' });
   try {
-    stage(`reading ${fixedPath}`);
-    const fixed = await readImageFile(fixedPath);
-    stage(`reading ${movingPath}`);
-    const moving = await readImageFile(movingPath);
-    const cnn = needsModel && modelDir ? await loadCnnModel(modelDir) : undefined;
-    const results: { result: ComparedResult; json: CliResultJSON }[] = [];
-    await compare(fixed, moving, methods, { elastixRunner: nodeElastixRunner, cnn }, {
-      cnn: { passes },
-      hybridFallbackBelowConfidence: hybridFallback,
-      labels: { fixed: fixedPath, moving: movingPath },
-      fixedInput: { component: fixedComponent },
-      movingInput: { component: movingComponent },
-      elastix: { preset: flags.preset as ElastixPresetName, transform: flags.transformType as 'similarity' | 'affine', parameters },
-      onMethodStart: (method) => stage(`registering with ${method}`),
-    }).then((rs) => {
-      for (const r of rs) results.push({ result: r, json: resultToJSON(r, performance.now() - started) });
-    });
-    const chosen = results[results.length - 1].result;
+    const cnn = await modelFor(settings);
+    const { fixed, moving, chosen, doc } = await registerFiles(fixedPath, movingPath, settings, cnn, stage, started);
     if (flags.out) {
       stage(`writing ${flags.out}`);
-      await writeRegistered(moving, fixed, chosen, flags.out, movingComponent);
+      await writeRegistered(moving, fixed, chosen, flags.out, settings.movingComponent);
     }
     if (flags.transform && transformFormat) {
       stage(`writing ${flags.transform}`);
@@ -139,11 +185,90 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     }
     if (showProgress) bar.update(steps, { stage: 'done' });
     bar.stop();
-    const doc = cliDocument(fixedPath, movingPath, fixed, moving, results.map((r) => r.json));
     process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : summary(doc));
   } finally {
     bar.stop();
   }
+}
+
+/** What a failed pair's line says: the exit code `register` would have given, and the message. */
+function failureOf(error: unknown): { code: 1 | 2; message: string } {
+  const message = (error as Error)?.message ?? String(error);
+  if (error instanceof InputError || error instanceof MethodUnavailableError) return { code: 2, message };
+  if (error instanceof RegistrationError || error instanceof CancelledError) return { code: 1, message: `registration failed: ${message}` };
+  return { code: 1, message: `unexpected error: ${message.split('\n')[0]}` };
+}
+
+/** File stem for a pair's outputs: its `name` column, else the pair number and the moving file's name. */
+function outputStem(pair: PairEntry, index: number): string {
+  const raw = pair.columns.name || `${String(index + 1).padStart(4, '0')}-${basename(pair.moving).replace(/\.(nii\.gz|[^.]+)$/i, '')}`;
+  return raw.replace(/[^\w.-]+/g, '_');
+}
+
+/**
+ * Register every pair of a list with the model and pipelines loaded once; one JSON line per pair
+ * on stdout (the `register --json` document plus `line`, or `line` and `error`), progress with
+ * ETA on stderr. A failed pair does not stop the others. Resolves to the number of failures.
+ */
+async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
+  const settings = settingsOf(flags);
+  let text: string;
+  try {
+    text = await readFile(listPath, 'utf8');
+  } catch {
+    throw new InputError(listPath, 'pair list not found or unreadable');
+  }
+  let pairs: PairEntry[];
+  try {
+    pairs = parsePairList(text, dirname(listPath));
+  } catch (e) {
+    throw new InputError(listPath, (e as Error).message);
+  }
+  const stems = pairs.map(outputStem);
+  if (flags.outDir) {
+    const seen = new Map<string, number>();
+    for (const [i, stem] of stems.entries()) {
+      if (seen.has(stem)) throw new InputError(listPath, `lines ${pairs[seen.get(stem)!].line} and ${pairs[i].line} would write the same outputs "${stem}" (give each a unique name column)`);
+      seen.set(stem, i);
+    }
+    await mkdir(flags.outDir, { recursive: true });
+  }
+  const cnn = await modelFor(settings);
+  const showProgress = flags.progress && process.stderr.isTTY;
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'xemreg batch [{bar}] {value}/{total} pairs | {failed} failed | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  if (showProgress) bar.start(pairs.length, 0, { failed: 0 });
+  const failedLines: number[] = [];
+  try {
+    for (const [i, pair] of pairs.entries()) {
+      let line: Record<string, unknown>;
+      try {
+        const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, settings, cnn, () => {});
+        const outputs: Record<string, string> = {};
+        if (flags.outDir) {
+          outputs.transform = join(flags.outDir, `${stems[i]}.transform.json`);
+          await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));
+          // TIFF keeps every pixel type the moving file may have.
+          outputs.registered = join(flags.outDir, `${stems[i]}.registered.tif`);
+          await writeRegistered(moving, fixed, chosen, outputs.registered, settings.movingComponent);
+        }
+        line = { line: pair.line, ...doc, ...(flags.outDir ? { outputs } : {}) };
+      } catch (error) {
+        const failure = failureOf(error);
+        failedLines.push(pair.line);
+        line = { line: pair.line, fixed: pair.fixed, moving: pair.moving, error: failure };
+        if (!showProgress) process.stderr.write(`xemreg batch: line ${pair.line}: ${failure.message}\n`);
+      }
+      process.stdout.write(JSON.stringify(line) + '\n');
+      if (showProgress) bar.update(i + 1, { failed: failedLines.length });
+    }
+  } finally {
+    bar.stop();
+  }
+  process.stderr.write(`xemreg batch: ${pairs.length - failedLines.length} of ${pairs.length} pairs registered${failedLines.length ? `; failed: line${failedLines.length > 1 ? 's' : ''} ${failedLines.join(', ')}` : ''}\n`);
+  return failedLines.length;
 }
 
 /** The moving image on the fixed grid, in the moving file's pixel type where the format allows. */
@@ -153,21 +278,10 @@ async function writeRegistered(moving: Image, fixed: Image, result: ComparedResu
   await writeImageFile(castForFile(registered, path, String(moving.imageType.componentType)), path);
 }
 
-function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('xemreg')
-    .description('Registration of correlative X-ray and electron microscopy images: finds the similarity (rotation, scale, shift) that maps the fixed image onto the moving one.')
-    .exitOverride();
-  program
-    .command('register')
-    .description('register <moving> to <fixed>; the transform maps fixed physical points to moving ones (ITK/elastix convention)')
-    .argument('<fixed>', 'fixed image (PNG, JPEG, TIFF 8/16/32-bit and float, NRRD, MHA/MHD, NIfTI, …); its spacing is honoured')
-    .argument('<moving>', 'moving image, any format the fixed image may have')
+/** The options of the methods and their parameters, the same for `register` and `batch`. */
+function withMethodOptions(command: Command): Command {
+  return command
     .addOption(new Option('--method <name>', 'registration method: cnn, elastix, hybrid or all').default('elastix'))
-    .option('--json', 'print one JSON object on stdout (CONVENTIONS.md); logs go to stderr')
-    .option('--out <file>', 'write the moving image resampled onto the fixed grid (format from the extension)')
-    .option('--transform <file>', 'write the transform: .json, ITK .tfm, or elastix TransformParameters .txt')
     .addOption(new Option('--preset <name>', 'elastix schedule: fast, default or accurate').default('default'))
     .addOption(new Option('--transform-type <type>', 'elastix transform: similarity or affine').default('similarity'))
     .option('--param <Key=value>', 'override an elastix parameter, e.g. --param MaximumNumberOfIterations=500 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -176,10 +290,37 @@ function buildProgram(): Command {
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
     .option('--passes <n>', 'CNN forward passes of --method cnn (the first estimates, the others refine; the hybrid runs its own search)', '3')
     .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at its cost)', '0')
-    .option('--no-progress', 'no progress bar on stderr')
-    .action(async (fixed: string, moving: string, flags: RegisterFlags) => {
-      await runRegister(fixed, moving, flags);
-    });
+    .option('--no-progress', 'no progress bar on stderr');
+}
+
+/** `onExitCode` receives a non-zero exit code from commands that end without throwing (a batch with failed pairs). */
+function buildProgram(onExitCode: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('xemreg')
+    .description('Registration of correlative X-ray and electron microscopy images: finds the similarity (rotation, scale, shift) that maps the fixed image onto the moving one.')
+    .exitOverride();
+  withMethodOptions(
+    program
+      .command('register')
+      .description('register <moving> to <fixed>; the transform maps fixed physical points to moving ones (ITK/elastix convention)')
+      .argument('<fixed>', 'fixed image (PNG, JPEG, TIFF 8/16/32-bit and float, NRRD, MHA/MHD, NIfTI, …); its spacing is honoured')
+      .argument('<moving>', 'moving image, any format the fixed image may have')
+      .option('--json', 'print one JSON object on stdout (CONVENTIONS.md); logs go to stderr')
+      .option('--out <file>', 'write the moving image resampled onto the fixed grid (format from the extension)')
+      .option('--transform <file>', 'write the transform: .json, ITK .tfm, or elastix TransformParameters .txt'),
+  ).action(async (fixed: string, moving: string, flags: RegisterFlags) => {
+    await runRegister(fixed, moving, flags);
+  });
+  withMethodOptions(
+    program
+      .command('batch')
+      .description('register every pair of a CSV list (header with "fixed" and "moving" columns, paths relative to the list; an optional "name" column names the outputs), loading the model and pipelines once; one JSON line per pair on stdout; exit 1 when any pair failed')
+      .argument('<list>', 'CSV pair list')
+      .option('--out-dir <dir>', 'write each pair\'s transform (<name>.transform.json) and registered image (<name>.registered.tif) here'),
+  ).action(async (list: string, flags: BatchFlags) => {
+    if ((await runBatch(list, flags)) > 0) onExitCode(1);
+  });
   return program;
 }
 
@@ -190,11 +331,12 @@ export async function main(argv: string[]): Promise<number> {
   const debug = process.env.XEMREG_DEBUG === '1';
   const toStderr = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
   console.log = console.info = console.warn = console.error = debug ? toStderr : () => {};
-  const program = buildProgram();
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
   program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -238,5 +238,51 @@ describe('xemreg bad input', () => {
     await expectFailure(2, /unknown option '--frobnicate'/, fixedPath(), fixedPath(), '--frobnicate');
     await expectFailure(2, /--hybrid-fallback: expected a confidence between 0 and 1, got "high"/, fixedPath(), fixedPath(), '--method', 'hybrid', '--hybrid-fallback', 'high');
     await expectFailure(2, /--transform "x\.mat": transform files end in \.json, \.tfm or \.txt/, fixedPath(), fixedPath(), '--transform', 'x.mat');
+  });
+});
+
+describe('xemreg batch', () => {
+  it('registers every pair of a list, reports a bad one on its own line, writes outputs, exits 1', async () => {
+    const batchDir = join(dir, 'batch');
+    await mkdir(batchDir, { recursive: true });
+    // Paths relative to the list's folder; a quoted field; a comment line; a missing file.
+    await writeFile(
+      join(batchDir, 'pairs.csv'),
+      ['name,fixed,moving', 'first,../fixed.png,../moving.tif', '# skipped', 'second,"../fixed.png",../moving2.mha', 'third,../fixed.png,../nowhere.png', ''].join('\n'),
+    );
+    const out = join(batchDir, 'out');
+    const run = await xemreg('batch', join(batchDir, 'pairs.csv'), '--preset', 'fast', '--out-dir', out);
+    assert.equal(run.code, 1, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.line), [2, 4, 5]);
+    for (const l of lines.slice(0, 2)) {
+      assert.equal(l.results.length, 1);
+      assert.equal(l.results[0].method, 'elastix');
+      const error = cornerError(truth, transformFromJSON(l.results[0].transform), gridOf(em));
+      assert.ok(isSuccess(error, gridOf(em)), `line ${l.line}: corner error ${error} px`);
+      const written = transformFromJSON(JSON.parse(await readFile(l.outputs.transform, 'utf8')));
+      assert.ok(cornerError(written, transformFromJSON(l.results[0].transform), gridOf(em)) < 1e-9);
+      assert.deepEqual((await readImageFile(l.outputs.registered)).size, [512, 512]);
+    }
+    assert.equal(lines[0].outputs.transform, join(out, 'first.transform.json'));
+    assert.deepEqual(lines[2].error, { code: 2, message: `${join(batchDir, '../nowhere.png')}: file not found` });
+    assert.match(run.stderr, /2 of 3 pairs registered; failed: line 5/);
+  });
+
+  it('refuses an unusable list with exit 2, naming the list and the line', async () => {
+    const bad = async (name: string, text: string, pattern: RegExp, ...extra: string[]) => {
+      await writeFile(join(dir, name), text);
+      const run = await xemreg('batch', join(dir, name), ...extra);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stdout, '');
+      assert.match(run.stderr.trim(), pattern);
+    };
+    await bad('noheader.csv', 'a.png,b.png\n', /noheader\.csv: line 1: the header needs a "fixed" column/);
+    await bad('short.csv', 'fixed,moving\nonly-one.png\n', /short\.csv: line 2: 1 fields, the header has 2/);
+    await bad('empty.csv', '\n# nothing\n', /empty\.csv: is empty/);
+    await bad('twice.csv', 'name,fixed,moving\nsame,a.png,b.png\nsame,c.png,d.png\n', /twice\.csv: lines 2 and 3 would write the same outputs "same"/, '--out-dir', join(dir, 'o'));
+    const missing = await xemreg('batch', join(dir, 'no-list.csv'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no-list\.csv: pair list not found/);
   });
 });
