@@ -1,7 +1,8 @@
 /**
- * The `xemreg` command line (CONVENTIONS.md). Exit codes: 0 success, 1 registration failed,
- * 2 bad arguments or unreadable input — always with one line on stderr naming the cause.
- * Only the result goes to stdout; logs and progress go to stderr.
+ * The `xemreg` command line (CONVENTIONS.md): `register` one pair, `batch` a list of pairs. Exit
+ * codes: 0 success, 1 registration failed (batch: any pair), 2 bad arguments or unreadable input —
+ * always with one line on stderr naming the cause. Only results go to stdout; logs and progress
+ * go to stderr.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
