@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { summarise, type ErrorSummary, angleDifference, median, normalisedCornerError, NORMALISED_SUCCESS } from '../cnn/evaluate.js';
+import { summarise, type ErrorSummary, angleDifference, median, normalisedCornerError, NORMALISED_SUCCESS, overlapShare } from '../cnn/evaluate.js';
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { createFloatImage, gridOf, type Image } from '../image/image.js';
@@ -52,6 +52,26 @@ interface Predictions {
   kinds: PairKind[];
 }
 
+/** Overlap bins of the held-out table: [low, high), shares of the smaller field. */
+const OVERLAP_BINS: [number, number][] = [
+  [0, 0.3],
+  [0.3, 0.45],
+  [0.45, 0.6],
+  [0.6, 1.01],
+];
+
+/** Scale bins of the held-out table: [low, high), log-symmetric about 1. */
+const SCALE_BINS: [number, number][] = [
+  [0.5, 0.625],
+  [0.625, 0.8],
+  [0.8, 1.25],
+  [1.25, 1.6],
+  [1.6, 2.001],
+];
+
+/** A success rate as the tables print it ("—" for an empty bin). */
+const percent = (s: { count: number; successRate: number }) => (s.count ? `${(100 * s.successRate).toFixed(1)} %` : '—');
+
 /** Confidence bands of the calibration table: [low, high). */
 const CONFIDENCE_BANDS: [number, number][] = [
   [0, 0.1],
@@ -67,14 +87,14 @@ function successOf(p: Predictions, keep: (i: number) => boolean): { count: numbe
   return { count: idx.length, successRate: idx.length ? summarise(idx.map((i) => p.truths[i]), idx.map((i) => p.estimates[i])).successRate : NaN };
 }
 
-/** One line per held-out pair, for analyses of one's own (kind, truth, estimate, confidence, error). */
+/** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
 function pairsCsv(p: Predictions): string {
-  const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success'];
+  const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success'];
   p.truths.forEach((t, i) => {
     const e = p.estimates[i];
     const error = normalisedCornerError(t, e);
     lines.push(
-      [p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]]
+      [p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlapShare(t), e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]]
         .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
         .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0])
         .join(','),
@@ -222,6 +242,9 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   };
   const kinds: PairKind[] = ['em-em', 'xray-em', 'em-xray', 'xray-xray'];
   const byKind = kinds.map((kind) => ({ kind, ...successOf(test, (i) => test.kinds[i] === kind) }));
+  const overlaps = test.truths.map(overlapShare);
+  const byOverlap = OVERLAP_BINS.map(([lo, hi]) => ({ lo, hi, ...successOf(test, (i) => overlaps[i] >= lo && overlaps[i] < hi) }));
+  const byScale = SCALE_BINS.map(([lo, hi]) => ({ lo, hi, ...successOf(test, (i) => test.truths[i].scale >= lo && test.truths[i].scale < hi) }));
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),
@@ -230,6 +253,8 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     real,
     confidence,
     byKind,
+    byOverlap,
+    byScale,
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
@@ -250,13 +275,21 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '|---|---|---|',
     ...byKind.map((k) => `| ${k.kind} | ${k.count} | ${(100 * k.successRate).toFixed(1)} % |`),
     '',
+    '| held-out test, by overlap (share of the smaller field that the other one shows) | pairs | success |',
+    '|---|---|---|',
+    ...byOverlap.map((b) => `| ${Math.round(100 * b.lo)}–${Math.round(100 * Math.min(1, b.hi))} % | ${b.count} | ${percent(b)} |`),
+    '',
+    '| held-out test, by scale | pairs | success |',
+    '|---|---|---|',
+    ...byScale.map((b) => `| ${b.lo.toFixed(2)}–${b.hi.toFixed(2)} | ${b.count} | ${percent(b)} |`),
+    '',
     `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ ${CONFIDENT} succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below ${CONFIDENT} at ${(100 * confidence.low.successRate).toFixed(1)} %. By band:`,
     '',
     '| confidence | pairs | success |',
     '|---|---|---|',
-    ...confidence.bands.map((b) => `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${b.count} | ${b.count ? (100 * b.successRate).toFixed(1) + ' %' : '—'} |`),
+    ...confidence.bands.map((b) => `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${b.count} | ${percent(b)} |`),
     '',
-    'Every held-out pair (kind, truth, estimate, confidence, error): `eval/test-pairs.csv`.',
+    'Every held-out pair (kind, truth, overlap, estimate, confidence, error): `eval/test-pairs.csv`.',
     '',
     '| real co-registered pairs, random transforms of the full range (rotations stratified over ≤ 5°, ≤ 15°, ≤ 45°, ≤ 180°) | transforms | success | median corner error (px) | median rotation error |',
     '|---|---|---|---|---|',

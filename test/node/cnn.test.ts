@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { NORMALISED_SUCCESS, normalisedCornerError } from '../../src/cnn/evaluate.js';
+import { NORMALISED_SUCCESS, normalisedCornerError, overlapShare } from '../../src/cnn/evaluate.js';
 import { frameOf, toModelInput, toNormalised, toPhysical } from '../../src/cnn/model-frame.js';
 import { buildModel, cornerLoss, decodeOutput, encodeTarget, trainingLoss } from '../../src/cnn/model.js';
 import { cellCentres, matchAndFit, matchingLoss, matchScores } from '../../src/cnn/matching.js';
@@ -208,6 +208,31 @@ describe('model frames', () => {
     const { image, mask } = resampleWithMask(movingImage, grid, toPhysical(p, { center: [0, 0], halfSide: 1, direction: [1, 0, 0, 1] }, { center: [0, 0], halfSide: 1, direction: [1, 0, 0, 1] }));
     const score = ncc(createFloatImage([n, n], f.data, grid), image, mask);
     assert.ok(score > 0.9, `NCC ${score}`);
+  });
+
+  it('overlapShare: exact for shifts and zooms, and equal to a count of sample points when turned', () => {
+    const near = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+    near(overlapShare({ rotationDeg: 0, scale: 1, tx: 0, ty: 0 }), 1);
+    near(overlapShare({ rotationDeg: 0, scale: 1, tx: 0.5, ty: 0 }), 0.75); // a quarter of the width off
+    near(overlapShare({ rotationDeg: 0, scale: 1, tx: 1, ty: -1 }), 0.25);
+    near(overlapShare({ rotationDeg: 0, scale: 1, tx: 2.5, ty: 0 }), 0); // the fields miss each other
+    // A zoom of 2: the moving field sees the central quarter of the fixed one, all of which it shows.
+    near(overlapShare({ rotationDeg: 0, scale: 2, tx: 0, ty: 0 }), 0.25);
+    near(overlapShare({ rotationDeg: 90, scale: 0.5, tx: 0, ty: 0 }), 0.25);
+    // Turned and shifted: against a dense grid of points of the fixed frame mapped into the moving one.
+    const p = { rotationDeg: 33, scale: 1.3, tx: 0.4, ty: -0.25 };
+    const theta = (p.rotationDeg * Math.PI) / 180;
+    let inside = 0;
+    const k = 400;
+    for (let j = 0; j < k; j++)
+      for (let i = 0; i < k; i++) {
+        const [u, v] = [-1 + (2 * (i + 0.5)) / k, -1 + (2 * (j + 0.5)) / k];
+        const x = p.scale * (Math.cos(theta) * u - Math.sin(theta) * v) + p.tx;
+        const y = p.scale * (Math.sin(theta) * u + Math.cos(theta) * v) + p.ty;
+        if (Math.abs(x) <= 1 && Math.abs(y) <= 1) inside++;
+      }
+    const fixedShare = inside / (k * k);
+    near(overlapShare(p), Math.min(fixedShare, fixedShare * p.scale * p.scale), 2e-3);
   });
 });
 
