@@ -26,7 +26,7 @@ if (dir) {
   const results = [];
   for (const pair of pairs) {
     const r = registerCnn(await load(pair.fixed), await load(pair.moving), cnn, { passes: 3 });
-    results.push({ fixed: pair.fixed, moving: pair.moving, transform: transformToJSON(r.transform) });
+    results.push({ fixed: pair.fixed, moving: pair.moving, transform: transformToJSON(r.transform), confidence: r.details.confidence });
   }
   // Relative to the package root, which the browser tests' server serves.
   references.cnn = { model: relative(process.cwd(), dir), passes: 3, results };

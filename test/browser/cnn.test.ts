@@ -4,7 +4,7 @@ import { configureItkAssets } from '../../src/browser/assets.js';
 import { readImageBlob } from '../../src/browser/image-file.js';
 import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
 import { gridOf } from '../../src/image/image.js';
-import { registerCnn } from '../../src/methods/cnn.js';
+import { CONFIDENT, registerCnn } from '../../src/methods/cnn.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { cornerError } from '../../src/metrics/corner-error.js';
 import { transformFromJSON, type TransformJSON } from '../../src/transform/json.js';
@@ -12,7 +12,7 @@ import { transformFromJSON, type TransformJSON } from '../../src/transform/json.
 configureItkAssets('/dist/assets/itk');
 
 interface Reference {
-  cnn: { model: string; passes: number; results: { fixed: string; moving: string; transform: TransformJSON }[] } | null;
+  cnn: { model: string; passes: number; results: { fixed: string; moving: string; transform: TransformJSON; confidence: number }[] } | null;
 }
 
 async function sample(name: string) {
@@ -32,14 +32,24 @@ describe('CNN in the browser', () => {
     if (!reference) this.skip();
     const cnn = await loadCnnModelFromUrl(`/${reference.model}/model.json`);
     const before = tf.memory().numTensors;
+    let compared = 0;
     for (const r of reference.results) {
       const fixed = await sample(r.fixed);
       const moving = await sample(r.moving);
       const result = registerCnn(fixed, moving, cnn, { passes: reference.passes });
       expect(result.backend).to.equal('webgl');
-      const error = cornerError(transformFromJSON(r.transform), result.transform, gridOf(fixed));
-      expect(error, `${r.fixed} / ${r.moving}: WebGL vs Node corner distance ${error} px`).to.be.lessThan(0.5);
+      const confidence = Number(result.details.confidence);
+      if (r.confidence >= CONFIDENT) {
+        const error = cornerError(transformFromJSON(r.transform), result.transform, gridOf(fixed));
+        expect(error, `${r.fixed} / ${r.moving}: WebGL vs Node corner distance ${error} px`).to.be.lessThan(0.5);
+        compared++;
+      } else {
+        // Where the model is unsure (a pair it fails on), the search has no well-defined answer:
+        // float differences between backends may pick another start. Both must say they are unsure.
+        expect(confidence, `${r.fixed} / ${r.moving}: Node confidence ${r.confidence}, WebGL ${confidence}`).to.be.lessThan(CONFIDENT);
+      }
     }
+    expect(compared, 'pairs the model is confident on, compared between backends').to.be.at.least(2);
     expect(tf.memory().numTensors).to.equal(before);
   });
 });
