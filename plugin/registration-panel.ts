@@ -12,7 +12,7 @@ import { gridOf, type Image } from '../src/image/image.js';
 import { CONFIDENT, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
-import type { MethodName } from '../src/methods/result.js';
+import { cnnConfidence, type MethodName } from '../src/methods/result.js';
 import { cornerError } from '../src/metrics/corner-error.js';
 import { resample } from '../src/resample.js';
 import { formatTransform, type TransformFormat } from '../src/transform/formats.js';
@@ -34,7 +34,7 @@ function resultRows(reference: ComparedResult, grid: ReturnType<typeof gridOf> |
     ['ms', (r) => fmt(r.registrationMs, 0)],
     ['backend', (r) => r.backend],
     ['NMI before → after', (r) => `${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}`],
-    ['confidence', (r) => fmt(Number(r.details.confidence ?? NaN), 2)],
+    ['confidence', (r) => fmt(cnnConfidence(r) ?? NaN, 2)],
     [`Δ to ${reference.method} (px)`, (r) => (grid ? fmt(cornerError(reference.transform, r.transform, grid), 2) : '—')],
   ];
 }

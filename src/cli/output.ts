@@ -1,5 +1,6 @@
 /** The CLI's JSON document (CONVENTIONS.md) and its human-readable summary. */
 import type { ComparedResult } from '../compare.js';
+import { cnnConfidence } from '../methods/result.js';
 import { gridOf, type Image } from '../image/image.js';
 import { transformToJSON } from '../transform/json.js';
 
@@ -38,15 +39,9 @@ function describe(image: Image) {
   };
 }
 
-/** The CNN's confidence in a cnn result's details, or in a hybrid's CNN stage. */
-function confidenceOf(result: ComparedResult): number | null | undefined {
-  const details = result.details ?? {};
-  const value = result.method === 'cnn' ? details.confidence : result.method === 'hybrid' ? (details.cnn as Record<string, unknown> | undefined)?.confidence : undefined;
-  return value === undefined ? undefined : round(Number(value), 4);
-}
-
 export function resultToJSON(result: ComparedResult, totalMs: number): CliResultJSON {
-  const confidence = confidenceOf(result);
+  const raw = cnnConfidence(result);
+  const confidence = raw === undefined ? undefined : round(raw, 4);
   const kept = result.method === 'hybrid' ? result.details?.kept : undefined;
   return {
     method: result.method,

@@ -52,6 +52,10 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     const rotationCells = Array.from(panel.shadowRoot?.querySelectorAll('tbody tr')[0].querySelectorAll('td') ?? []);
     expect(rotationCells.map((c) => c.textContent)).to.have.length(3);
     for (const cell of rotationCells) expect(cell.textContent).to.match(/-?\d+\.\d+/);
+    // Confidence: the CNN's, for cnn and for the hybrid's CNN stage; elastix has none.
+    const confidenceRow = Array.from(panel.shadowRoot?.querySelectorAll('tbody tr') ?? []).find((row) => row.querySelector('th, td')?.textContent?.trim() === 'confidence');
+    const confidenceCells = Array.from(confidenceRow?.querySelectorAll('td') ?? []).map((c) => c.textContent?.trim());
+    expect(confidenceCells.slice(-3).map((t) => /^\d\.\d\d$/.test(t ?? ''))).to.deep.equal([true, false, true]);
     // No GPU here: WebGL is software-rendered, so the panel's CNN runs on wasm (the faster one) and says so.
     expect(results[0].backend).to.equal(tf.getBackend());
     // The hybrid's run from the identity is opt-in (checkbox, unchecked by default).
