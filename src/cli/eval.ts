@@ -88,13 +88,13 @@ function successOf(p: Predictions, keep: (i: number) => boolean): { count: numbe
 }
 
 /** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
-function pairsCsv(p: Predictions): string {
+function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
   const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success'];
   p.truths.forEach((t, i) => {
     const e = p.estimates[i];
     const error = normalisedCornerError(t, e);
     lines.push(
-      [p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlapShare(t), e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]]
+      [p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlaps[i], e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]]
         .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
         .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0])
         .join(','),
@@ -258,7 +258,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
-  await writeFile(join(outDir, 'test-pairs.csv'), pairsCsv(test));
+  await writeFile(join(outDir, 'test-pairs.csv'), pairsCsv(test, overlaps));
   for (const [name, svg] of Object.entries(plots(train, test))) await writeFile(join(outDir, name), svg);
   const curve = await lossCurve(flags.model);
   if (curve) await writeFile(join(outDir, 'training.svg'), curve);

@@ -192,10 +192,13 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
   }
 }
 
-/** What a failed pair's line says: the exit code `register` would have given, and the message. */
+/**
+ * An error as the CLI reports it: the exit code (2 unusable input or arguments, 1 registration
+ * failed or unexpected) and its one-line message. `main` prints it; a batch puts it on the pair's line.
+ */
 function failureOf(error: unknown): { code: 1 | 2; message: string } {
   const message = (error as Error)?.message ?? String(error);
-  if (error instanceof InputError || error instanceof MethodUnavailableError) return { code: 2, message };
+  if (error instanceof UsageError || error instanceof InputError || error instanceof MethodUnavailableError) return { code: 2, message };
   if (error instanceof RegistrationError || error instanceof CancelledError) return { code: 1, message: `registration failed: ${message}` };
   return { code: 1, message: `unexpected error: ${message.split('\n')[0]}` };
 }
@@ -343,16 +346,8 @@ export async function main(argv: string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2; // commander already printed its one-line message
     }
-    const line = (error as Error)?.message ?? String(error);
-    if (error instanceof UsageError || error instanceof InputError || error instanceof MethodUnavailableError) {
-      process.stderr.write(`xemreg: ${line}\n`);
-      return 2;
-    }
-    if (error instanceof RegistrationError || error instanceof CancelledError) {
-      process.stderr.write(`xemreg: registration failed: ${line}\n`);
-      return 1;
-    }
-    process.stderr.write(`xemreg: unexpected error: ${line.split('\n')[0]}\n`);
-    return 1;
+    const failure = failureOf(error);
+    process.stderr.write(`xemreg: ${failure.message}\n`);
+    return failure.code;
   }
 }

@@ -64,7 +64,6 @@ export function summarise(truths: NormalisedSimilarity[], estimates: NormalisedS
   };
 }
 
-
 /** The part of a convex polygon inside the square [−1, 1]² (Sutherland–Hodgman, one edge at a time). */
 function clipToFrame(polygon: Point[]): Point[] {
   let out: Point[] = polygon;
