@@ -142,7 +142,11 @@ export class XemRegistrationPanel extends LitElement {
         signal: this.controller.signal,
         onMethodStart: (m, i, n) => (this.status = `Running ${m} (${i + 1}/${n})…`),
       });
-      this.status = `Done: ${this.results.length} result${this.results.length === 1 ? '' : 's'}. Choose one to show it as the registered layer.`;
+      // The same rule as the CLI's warning: below CONFIDENT the CNN's estimate is usually wrong.
+      const unsure = this.results.filter((r) => (cnnConfidence(r) ?? 1) < CONFIDENT).map((r) => r.method);
+      this.status =
+        `Done: ${this.results.length} result${this.results.length === 1 ? '' : 's'}. Choose one to show it as the registered layer.` +
+        (unsure.length ? ` The CNN is unsure for ${unsure.join(' and ')} (confidence below ${CONFIDENT}): that estimate is likely wrong; check it against the overlay.` : '');
       this.dispatchEvent(new CustomEvent('registration-done', { detail: { results: this.results }, bubbles: true, composed: true }));
       return this.results;
     } catch (error) {

@@ -21,7 +21,7 @@ import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
 import { readImageFile, writeImageFile } from '../node/image-file.js';
 import { resample } from '../resample.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
-import { cliDocument, resultToJSON, summary, type CliDocument } from './output.js';
+import { cliDocument, lowConfidenceWarnings, resultToJSON, summary, type CliDocument } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
 
 class UsageError extends Error {}
@@ -186,6 +186,7 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     }
     if (showProgress) bar.update(steps, { stage: 'done' });
     bar.stop();
+    for (const warning of lowConfidenceWarnings(doc)) process.stderr.write(`xemreg: ${warning}\n`);
     process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : summary(doc));
   } finally {
     bar.stop();

@@ -1,5 +1,6 @@
 /** The CLI's JSON document (CONVENTIONS.md) and its human-readable summary. */
 import type { ComparedResult } from '../compare.js';
+import { CONFIDENT } from '../methods/cnn.js';
 import { cnnConfidence } from '../methods/result.js';
 import { gridOf, type Image } from '../image/image.js';
 import { transformToJSON } from '../transform/json.js';
@@ -80,4 +81,21 @@ export function summary(doc: CliDocument): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * One line per result whose CNN confidence is below CONFIDENT: such estimates are usually wrong
+ * (MODEL_CARD.md), and a scripted run that reads only the transform would not know.
+ */
+export function lowConfidenceWarnings(doc: CliDocument): string[] {
+  return doc.results.flatMap((r) => {
+    if (r.confidence == null || r.confidence >= CONFIDENT) return [];
+    const advice =
+      r.method === 'cnn'
+        ? 'check it, or use --method hybrid'
+        : r.kept === 'elastix-identity'
+          ? 'the result is elastix from the identity'
+          : 'its start may be wrong; --hybrid-fallback 0.5 also tries elastix from the identity';
+    return [`warning: ${r.method}: CNN confidence ${r.confidence.toFixed(2)} (below ${CONFIDENT}): the estimate is likely wrong; ${advice}`];
+  });
 }

@@ -3,7 +3,8 @@ import { configureItkAssets } from '../../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../../src/browser/elastix-runner.js';
 import { readImageBlob } from '../../src/browser/image-file.js';
 import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
-import { gridOf } from '../../src/image/image.js';
+import { createFloatImage, gridOf, type Image } from '../../src/image/image.js';
+import { Rng } from '../../src/synthetic/random.js';
 import * as tf from '@tensorflow/tfjs';
 import { cornerError } from '../../src/metrics/corner-error.js';
 import { parseTransform } from '../../src/transform/formats.js';
@@ -20,13 +21,13 @@ async function sample(name: string) {
   return readImageBlob(new File([await response.blob()], name));
 }
 
-async function setup(withModel: boolean): Promise<{ viewer: XemViewer; panel: XemRegistrationPanel }> {
+async function setup(withModel: boolean, moving?: Image): Promise<{ viewer: XemViewer; panel: XemRegistrationPanel }> {
   const viewer = document.createElement('xem-viewer');
   viewer.style.height = '300px';
   document.body.append(viewer);
   await viewer.updateComplete;
   viewer.addLayer(await sample('deepclem_s6_em_crop512.png'), { role: 'fixed', name: 'fixed' });
-  viewer.addLayer(await sample('deepclem_s6_em_moved.png'), { role: 'moving', name: 'moving' });
+  viewer.addLayer(moving ?? (await sample('deepclem_s6_em_moved.png')), { role: 'moving', name: 'moving' });
   await chooseTfBackend();
   // The shipped model, as the app loads it.
   const shipped = withModel ? ((await (await fetch('/models/index.json')).json()) as { default: string }).default : null;
@@ -40,6 +41,19 @@ async function setup(withModel: boolean): Promise<{ viewer: XemViewer; panel: Xe
 }
 
 describe('<xem-registration-panel> (built-in plugin)', () => {
+  it('says when the CNN is unsure: a moving image of pure noise', async () => {
+    const rng = new Rng(5);
+    const { viewer, panel } = await setup(true, createFloatImage([200, 200], new Float32Array(200 * 200).map(() => rng.next()), { name: 'noise' }));
+    (panel.shadowRoot?.querySelector('#method') as HTMLSelectElement).value = 'cnn';
+    panel.shadowRoot?.querySelector('#method')?.dispatchEvent(new Event('change'));
+    const [result] = await panel.run();
+    await panel.updateComplete;
+    expect(Number(result.details.confidence)).to.be.lessThan(0.5);
+    expect(panel.shadowRoot?.querySelector('.status')?.textContent).to.match(/The CNN is unsure for cnn \(confidence below 0\.5\): that estimate is likely wrong/);
+    panel.remove();
+    viewer.remove();
+  });
+
   it('compare-all gives three rows; choosing a row changes the registered layer; the export matches the CLI', async () => {
     const { viewer, panel } = await setup(true);
     (panel.shadowRoot?.querySelector('#method') as HTMLSelectElement).value = 'all';
@@ -56,6 +70,7 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     const confidenceRow = Array.from(panel.shadowRoot?.querySelectorAll('tbody tr') ?? []).find((row) => row.querySelector('th, td')?.textContent?.trim() === 'confidence');
     const confidenceCells = Array.from(confidenceRow?.querySelectorAll('td') ?? []).map((c) => c.textContent?.trim());
     expect(confidenceCells.slice(-3).map((t) => /^\d\.\d\d$/.test(t ?? ''))).to.deep.equal([true, false, true]);
+    expect(panel.shadowRoot?.querySelector('.status')?.textContent).not.to.contain('unsure');
     // No GPU here: WebGL is software-rendered, so the panel's CNN runs on wasm (the faster one) and says so.
     expect(results[0].backend).to.equal(tf.getBackend());
     // The hybrid's run from the identity is opt-in (checkbox, unchecked by default).

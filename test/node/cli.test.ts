@@ -12,6 +12,7 @@ import { prepareImage } from '../../src/methods/prepare.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
 import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
 import { parseTransform } from '../../src/transform/formats.js';
+import { Rng } from '../../src/synthetic/random.js';
 import { transformFromJSON } from '../../src/transform/json.js';
 import { fixture, similarityAbout, warp } from './helpers.js';
 
@@ -139,6 +140,19 @@ describe('xemreg register --method elastix', () => {
     // A clear mono-modal pair: the network says it is sure.
     assert.ok(r.confidence >= 0.5 && r.confidence <= 1, `confidence ${r.confidence}`);
     assert.equal(r.kept, undefined);
+    assert.doesNotMatch(run.stderr, /warning/, 'no warning for a confident estimate');
+  });
+
+  it('warns on stderr when the CNN is unsure, and still prints the contract JSON', async () => {
+    // Pure noise shares nothing with the EM image: no estimate can be right.
+    const rng = new Rng(11);
+    const noise = createFloatImage([300, 300], new Float32Array(300 * 300).map(() => 255 * rng.next()));
+    await writeImageFile(castToInteger(noise, 'uint8'), join(dir, 'noise.png'));
+    const run = await xemreg('register', fixedPath(), join(dir, 'noise.png'), '--method', 'cnn', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const r = JSON.parse(run.stdout).results[0];
+    assert.ok(r.confidence < 0.5, `confidence ${r.confidence}`);
+    assert.match(run.stderr, /warning: cnn: CNN confidence \d\.\d\d \(below 0\.5\): the estimate is likely wrong/);
   });
 
   it('--method all: cnn, elastix, hybrid in order, each with the contract fields', async () => {
