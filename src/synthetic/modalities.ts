@@ -2,6 +2,9 @@
  * Imaging a world as an X-ray map or an EM image. Both start from per-phase intensities (chosen
  * independently, so contrast between the two is neither shared nor monotonic) plus some of the
  * world's fine texture, then add each instrument's degradations:
+ * An X-ray map is often sparse (SPARSE_XRAY_SHARE): the element or stain sits in one or two
+ * phases and the rest of the field is dark — chromatin fluorescence inside nuclei, a dopant in
+ * some particles, one mineral in a matrix.
  *   X-ray (XRF/EDS/STXM): point-spread blur, coarse pixels (1–8× binning), Poisson counting noise
  *     at low counts (never so low that the structure drowns: MIN_CNR), background and its
  *     gradient, hot pixels.
@@ -14,8 +17,51 @@ import type { World } from './world.js';
 
 export type Modality = 'xray' | 'em';
 
+/**
+ * Share of X-ray maps whose signal sits in one or two phases only. Real element maps and
+ * fluorescence stains look like this far more often than a map with an intensity for every phase.
+ */
+export const SPARSE_XRAY_SHARE = 0.35;
+
+/** Phases covering between 1 % and 50 % of the world: carriers whose map has structure, not a flat field. */
+function carrierCandidates(world: World): number[] {
+  const counts = new Array<number>(world.phases).fill(0);
+  for (const label of world.labels) counts[label]++;
+  return counts.flatMap((c, p) => (c >= 0.01 * world.labels.length && c <= 0.5 * world.labels.length ? [p] : []));
+}
+
+/**
+ * A sparse map: bright in the carrier phases, near zero elsewhere, and modulated inside the
+ * carriers by the world's texture (or its negative) — chromatin is dark in EM, bright in FM.
+ */
+function sparseField(world: World, carriers: number[], rng: Rng): Float32Array {
+  const values = new Float32Array(world.phases).map(() => rng.uniform(0, 0.05));
+  const carries = new Uint8Array(world.phases);
+  for (const p of carriers) {
+    values[p] = rng.uniform(0.4, 1);
+    carries[p] = 1;
+  }
+  const modulation = rng.uniform(0, 0.9);
+  const inverse = rng.chance(0.5);
+  const out = new Float32Array(world.labels.length);
+  for (let k = 0; k < out.length; k++) {
+    const label = world.labels[k];
+    const t = Math.min(1, Math.max(0, inverse ? 1 - world.texture[k] : world.texture[k]));
+    out[k] = carries[label] ? values[label] * (1 - modulation + modulation * t) : values[label];
+  }
+  return out;
+}
+
 /** The world seen through one modality's contrast, at world resolution. */
 export function renderField(world: World, modality: Modality, rng: Rng): Float32Array {
+  if (modality === 'xray' && rng.chance(SPARSE_XRAY_SHARE)) {
+    const candidates = carrierCandidates(world);
+    if (candidates.length > 0) {
+      const first = rng.pick(candidates);
+      const second = rng.pick(candidates);
+      return sparseField(world, rng.chance(0.6) ? [first] : [first, second], rng);
+    }
+  }
   const values = new Float32Array(world.phases);
   for (let p = 0; p < world.phases; p++) values[p] = rng.next();
   if (modality === 'xray' && rng.chance(0.7)) values[0] = rng.uniform(0, 0.1); // element absent from the matrix

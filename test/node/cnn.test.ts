@@ -19,7 +19,8 @@ import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
 import { loadCnnModel, shippedModelDir } from '../../src/node/cnn-model.js';
 import { readImageFile } from '../../src/node/image-file.js';
 import { makeBatch } from '../../src/synthetic/batches.js';
-import { MIN_CNR, visibleCounts } from '../../src/synthetic/modalities.js';
+import { MIN_CNR, renderField, SPARSE_XRAY_SHARE, visibleCounts } from '../../src/synthetic/modalities.js';
+import { proceduralWorld } from '../../src/synthetic/world.js';
 import { FULL_RANGE } from '../../src/synthetic/pairs.js';
 import { resampleWithMask } from '../../src/resample.js';
 import { fixture, similarityAbout, warp } from './helpers.js';
@@ -262,6 +263,34 @@ describe('synthetic pairs', () => {
     assert.equal(visibleCounts(map, 0.1, 5000, 1.5), 5000, 'a dose that already shows the structure is kept');
     assert.equal(visibleCounts(new Float32Array(100).fill(0.2), 0.1, 7, 1.5), 7, 'a flat map has no structure to show');
     assert.ok(MIN_CNR >= 1);
+  });
+
+  it('a documented share of X-ray maps carry their signal in one or two phases only', () => {
+    const rng = new Rng(21);
+    const world = proceduralWorld(rng, 96, 1.2, 'cells');
+    // A map is sparse when one or two phases are lit (some pixel above 0.05) and the others dark.
+    const isSparse = (field: Float32Array) => {
+      const max = new Float32Array(world.phases);
+      const sum = new Float64Array(world.phases);
+      const count = new Float64Array(world.phases);
+      field.forEach((v, k) => {
+        const p = world.labels[k];
+        max[p] = Math.max(max[p], v);
+        sum[p] += v;
+        count[p]++;
+      });
+      const present = Array.from(max.keys()).filter((p) => count[p] > 0);
+      const lit = present.filter((p) => max[p] > 0.05);
+      if (lit.length < 1 || lit.length > 2 || lit.length >= present.length - 1) return false;
+      for (const p of lit) assert.ok(sum[p] / count[p] > 0.04, `carrier mean ${sum[p] / count[p]}`);
+      return true;
+    };
+    const draws = 400;
+    const share = Array.from({ length: draws }, () => renderField(world, 'xray', rng)).filter(isSparse).length / draws;
+    // Binomial spread at 400 draws: ±0.024; dense maps rarely have all but two phases dark.
+    assert.ok(Math.abs(share - SPARSE_XRAY_SHARE) < 0.08, `sparse share ${share}`);
+    // The EM side never: its contrast comes from every phase and the texture.
+    assert.equal(Array.from({ length: 50 }, () => renderField(world, 'em', rng)).filter(isSparse).length, 0);
   });
 
   it('the corner loss is the mean corner distance', () => {
