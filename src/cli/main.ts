@@ -5,26 +5,21 @@
  * go to stderr.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { compare, checkMethods, METHOD_ORDER, type CompareOptions, type ComparedResult } from '../compare.js';
-import { CancelledError, InputError, MethodUnavailableError, RegistrationError } from '../errors.js';
-import { castForFile } from '../image/cast.js';
-import { toGrayscale } from '../image/grayscale.js';
-import { gridOf, type Image } from '../image/image.js';
+import { checkMethods, METHOD_ORDER } from '../compare.js';
+import { InputError } from '../errors.js';
+import { gridOf } from '../image/image.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
-import type { CnnModel } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
-import { nodeElastixRunner } from '../node/elastix-runner.js';
-import { loadCnnModel, shippedModelDir } from '../node/cnn-model.js';
-import { readImageFile, writeImageFile } from '../node/image-file.js';
-import { resample } from '../resample.js';
+import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
-import { cliDocument, lowConfidenceWarnings, resultToJSON, summary, type CliDocument } from './output.js';
+import { lowConfidenceWarnings, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
-
-class UsageError extends Error {}
+import { runInWorkers, type PairTask } from './pair-workers.js';
+import { failureOf, modelFor, registerFiles, registerListedPair, UsageError, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
 
 /** Flags that `register` and `batch` share: the methods and their parameters. */
 interface MethodFlags {
@@ -48,6 +43,7 @@ interface RegisterFlags extends MethodFlags {
 
 interface BatchFlags extends MethodFlags {
   outDir?: string;
+  jobs: string;
 }
 
 const OUT_EXTENSIONS = ['tif', 'tiff', 'nrrd', 'nhdr', 'mha', 'mhd', 'nii', 'nii.gz', 'png', 'jpg', 'jpeg', 'vtk', 'hdf5'];
@@ -83,18 +79,12 @@ function checkOutPath(path: string): void {
   }
 }
 
-/** The validated method flags: checked once, before any file is read. */
-interface Settings {
-  methods: MethodName[];
-  modelDir: string | null;
-  options: Omit<CompareOptions, 'labels' | 'onMethodStart'>;
-  movingComponent?: number | 'luminance';
-}
 
 function settingsOf(flags: MethodFlags): Settings {
   const methods = methodsOf(flags.method);
   const modelDir = flags.model ?? shippedModelDir();
   checkMethods(methods, modelDir !== null);
+  if (modelDir && methods.some((m) => m !== 'elastix')) checkModelDir(modelDir);
   const passes = Number(flags.passes);
   if (!Number.isInteger(passes) || passes < 1) throw new UsageError(`--passes: expected an integer ≥ 1, got "${flags.passes}"`);
   const hybridFallback = Number(flags.hybridFallback);
@@ -118,36 +108,6 @@ function settingsOf(flags: MethodFlags): Settings {
   };
 }
 
-/** The model, loaded once per command when a method needs it. */
-async function modelFor(settings: Settings): Promise<CnnModel | undefined> {
-  return settings.methods.some((m) => m !== 'elastix') && settings.modelDir ? loadCnnModel(settings.modelDir) : undefined;
-}
-
-interface Registered {
-  fixed: Image;
-  moving: Image;
-  /** The last method's result: what --out and --transform write. */
-  chosen: ComparedResult;
-  doc: CliDocument;
-}
-
-/**
- * Read both files and run the methods: the work of one `register`, and of each pair of a `batch`.
- * `started`: where the results' totalMs count from (register: the command's start, loading included).
- */
-async function registerFiles(fixedPath: string, movingPath: string, settings: Settings, cnn: CnnModel | undefined, stage: (name: string) => void, started = performance.now()): Promise<Registered> {
-  stage(`reading ${fixedPath}`);
-  const fixed = await readImageFile(fixedPath);
-  stage(`reading ${movingPath}`);
-  const moving = await readImageFile(movingPath);
-  const results = await compare(fixed, moving, settings.methods, { elastixRunner: nodeElastixRunner, cnn }, {
-    ...settings.options,
-    labels: { fixed: fixedPath, moving: movingPath },
-    onMethodStart: (method) => stage(`registering with ${method}`),
-  });
-  const json = results.map((r) => resultToJSON(r, performance.now() - started));
-  return { fixed, moving, chosen: results[results.length - 1], doc: cliDocument(fixedPath, movingPath, fixed, moving, json) };
-}
 
 async function runRegister(fixedPath: string, movingPath: string, flags: RegisterFlags): Promise<void> {
   const started = performance.now();
@@ -193,17 +153,6 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
   }
 }
 
-/**
- * An error as the CLI reports it: the exit code (2 unusable input or arguments, 1 registration
- * failed or unexpected) and its one-line message. `main` prints it; a batch puts it on the pair's line.
- */
-function failureOf(error: unknown): { code: 1 | 2; message: string } {
-  const message = (error as Error)?.message ?? String(error);
-  if (error instanceof UsageError || error instanceof InputError || error instanceof MethodUnavailableError) return { code: 2, message };
-  if (error instanceof RegistrationError || error instanceof CancelledError) return { code: 1, message: `registration failed: ${message}` };
-  return { code: 1, message: `unexpected error: ${message.split('\n')[0]}` };
-}
-
 /** File stem for a pair's outputs: its `name` column, else the pair number and the moving file's name. */
 function outputStem(pair: PairEntry, index: number): string {
   const raw = pair.columns.name || `${String(index + 1).padStart(4, '0')}-${basename(pair.moving).replace(/\.(nii\.gz|[^.]+)$/i, '')}`;
@@ -211,12 +160,15 @@ function outputStem(pair: PairEntry, index: number): string {
 }
 
 /**
- * Register every pair of a list with the model and pipelines loaded once; one JSON line per pair
- * on stdout (the `register --json` document plus `line`, or `line` and `error`), progress with
- * ETA on stderr. A failed pair does not stop the others. Resolves to the number of failures.
+ * Register every pair of a list with the model and pipelines loaded once (per job); one JSON line
+ * per pair on stdout, in list order (the `register --json` document plus `line`, or `line` and
+ * `error`), progress with ETA on stderr. A failed pair does not stop the others. Resolves to the
+ * number of failures.
  */
 async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
   const settings = settingsOf(flags);
+  const jobs = flags.jobs === 'auto' ? availableParallelism() : Number(flags.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs: expected an integer ≥ 1 or "auto", got "${flags.jobs}"`);
   let text: string;
   try {
     text = await readFile(listPath, 'utf8');
@@ -238,49 +190,35 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
     }
     await mkdir(flags.outDir, { recursive: true });
   }
-  const cnn = await modelFor(settings);
+  const tasks: PairTask[] = pairs.map((pair, index) => ({ index, pair, stem: stems[index], outDir: flags.outDir }));
   const showProgress = flags.progress && process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'xemreg batch [{bar}] {value}/{total} pairs | {failed} failed | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
-  if (showProgress) bar.start(pairs.length, 0, { failed: 0 });
   const failedLines: number[] = [];
+  const report = (task: PairTask, outcome: PairOutcome) => {
+    if (outcome.failure) {
+      failedLines.push(task.pair.line);
+      if (!showProgress) process.stderr.write(`xemreg batch: line ${task.pair.line}: ${outcome.failure.message}\n`);
+    }
+    process.stdout.write(JSON.stringify(outcome.line) + '\n');
+    if (showProgress) bar.update(task.index + 1, { failed: failedLines.length });
+  };
   try {
-    for (const [i, pair] of pairs.entries()) {
-      let line: Record<string, unknown>;
-      try {
-        const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, settings, cnn, () => {});
-        const outputs: Record<string, string> = {};
-        if (flags.outDir) {
-          outputs.transform = join(flags.outDir, `${stems[i]}.transform.json`);
-          await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));
-          // TIFF keeps every pixel type the moving file may have.
-          outputs.registered = join(flags.outDir, `${stems[i]}.registered.tif`);
-          await writeRegistered(moving, fixed, chosen, outputs.registered, settings.movingComponent);
-        }
-        line = { line: pair.line, ...doc, ...(flags.outDir ? { outputs } : {}) };
-      } catch (error) {
-        const failure = failureOf(error);
-        failedLines.push(pair.line);
-        line = { line: pair.line, fixed: pair.fixed, moving: pair.moving, error: failure };
-        if (!showProgress) process.stderr.write(`xemreg batch: line ${pair.line}: ${failure.message}\n`);
-      }
-      process.stdout.write(JSON.stringify(line) + '\n');
-      if (showProgress) bar.update(i + 1, { failed: failedLines.length });
+    if (jobs > 1 && tasks.length > 1) {
+      if (showProgress) bar.start(pairs.length, 0, { failed: 0 });
+      await runInWorkers(tasks, jobs, settings, report);
+    } else {
+      const cnn = await modelFor(settings);
+      if (showProgress) bar.start(pairs.length, 0, { failed: 0 });
+      for (const task of tasks) report(task, await registerListedPair(task.pair, task.stem, settings, cnn, task.outDir));
     }
   } finally {
     bar.stop();
   }
   process.stderr.write(`xemreg batch: ${pairs.length - failedLines.length} of ${pairs.length} pairs registered${failedLines.length ? `; failed: line${failedLines.length > 1 ? 's' : ''} ${failedLines.join(', ')}` : ''}\n`);
   return failedLines.length;
-}
-
-/** The moving image on the fixed grid, in the moving file's pixel type where the format allows. */
-async function writeRegistered(moving: Image, fixed: Image, result: ComparedResult, path: string, component?: number | 'luminance'): Promise<void> {
-  const gray = toGrayscale(moving, { component, label: moving.name });
-  const registered = resample(gray, fixed, result.transform);
-  await writeImageFile(castForFile(registered, path, String(moving.imageType.componentType)), path);
 }
 
 /** The options of the methods and their parameters, the same for `register` and `batch`. */
@@ -322,7 +260,8 @@ function buildProgram(onExitCode: (code: number) => void): Command {
       .command('batch')
       .description('register every pair of a CSV list (header with "fixed" and "moving" columns, paths relative to the list; an optional "name" column names the outputs), loading the model and pipelines once; one JSON line per pair on stdout; exit 1 when any pair failed')
       .argument('<list>', 'CSV pair list')
-      .option('--out-dir <dir>', 'write each pair\'s transform (<name>.transform.json) and registered image (<name>.registered.tif) here'),
+      .option('--out-dir <dir>', 'write each pair\'s transform (<name>.transform.json) and registered image (<name>.registered.tif) here')
+      .option('--jobs <n>', 'pairs registered at once, each in a worker thread with its own model and pipeline (one core each; "auto": one per core)', '1'),
   ).action(async (list: string, flags: BatchFlags) => {
     if ((await runBatch(list, flags)) > 0) onExitCode(1);
   });

@@ -37,9 +37,14 @@ export function useWasmBackend(): Promise<void> {
   return backendReady;
 }
 
+/** A model folder must hold model.json: checked before any work (a batch's workers load it later). */
+export function checkModelDir(dir: string): void {
+  if (!existsSync(join(dir, 'model.json'))) throw new InputError(dir, 'holds no model.json');
+}
+
 /** Load a model folder (model.json + weights) on the wasm backend. */
 export async function loadCnnModel(dir: string): Promise<CnnModel> {
-  if (!existsSync(join(dir, 'model.json'))) throw new InputError(dir, 'holds no model.json');
+  checkModelDir(dir);
   await useWasmBackend();
   return cnnModel(await loadModel(dir), basename(dir));
 }

@@ -283,6 +283,32 @@ describe('xemreg batch', () => {
     assert.match(run.stderr, /2 of 3 pairs registered; failed: line 5/);
   });
 
+  it('--jobs 2: worker threads give the same lines, in list order, as one job', async () => {
+    const list = join(dir, 'jobs.csv');
+    // Four pairs, one bad, cnn + elastix (the workers load the model and the pipeline themselves).
+    await writeFile(list, ['fixed,moving', 'fixed.png,moving.tif', 'fixed.png,nowhere.png', 'fixed.png,moving2.mha', 'fixed.png,moving.tif', ''].join('\n'));
+    const one = await xemreg('batch', list, '--method', 'cnn', '--passes', '1');
+    const two = await xemreg('batch', list, '--method', 'cnn', '--passes', '1', '--jobs', '2');
+    assert.equal(two.code, 1, two.stderr);
+    const parse = (run: Run) => run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [a, b] = [parse(one), parse(two)];
+    assert.deepEqual(b.map((l) => l.line), [2, 3, 4, 5]);
+    assert.equal(b[1].error.code, 2);
+    for (const i of [0, 2, 3]) {
+      assert.equal(b[i].results[0].backend, 'wasm');
+      // The same model on the same backend: the same transform.
+      assert.deepEqual(b[i].results[0].transform, a[i].results[0].transform);
+    }
+    assert.match(two.stderr, /3 of 4 pairs registered; failed: line 3/);
+    const bad = await xemreg('batch', list, '--jobs', 'many');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--jobs: expected an integer ≥ 1 or "auto", got "many"/);
+    // Checked before any worker starts, as with one job.
+    const noModel = await xemreg('batch', list, '--method', 'cnn', '--jobs', '2', '--model', join(dir, 'nowhere-model'));
+    assert.equal(noModel.code, 2);
+    assert.match(noModel.stderr, /nowhere-model: holds no model\.json/);
+  });
+
   it('refuses an unusable list with exit 2, naming the list and the line', async () => {
     const bad = async (name: string, text: string, pattern: RegExp, ...extra: string[]) => {
       await writeFile(join(dir, name), text);

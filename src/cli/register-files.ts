@@ -1,0 +1,106 @@
+/**
+ * One pair's work for the CLI: read both files, run the methods, write the outputs. Shared by
+ * `register`, by `batch` in the main thread and by its worker threads (`--jobs`), so that every
+ * pair is registered and reported the same way wherever it runs.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compare, type CompareOptions, type ComparedResult } from '../compare.js';
+import { CancelledError, InputError, MethodUnavailableError, RegistrationError } from '../errors.js';
+import { castForFile } from '../image/cast.js';
+import { toGrayscale } from '../image/grayscale.js';
+import { gridOf, type Image } from '../image/image.js';
+import type { CnnModel } from '../methods/cnn.js';
+import type { MethodName } from '../methods/result.js';
+import { loadCnnModel } from '../node/cnn-model.js';
+import { nodeElastixRunner } from '../node/elastix-runner.js';
+import { readImageFile, writeImageFile } from '../node/image-file.js';
+import { resample } from '../resample.js';
+import { formatTransform } from '../transform/formats.js';
+import { cliDocument, resultToJSON, type CliDocument } from './output.js';
+import type { PairEntry } from './pair-list.js';
+
+/** A bad flag or argument: exit code 2. */
+export class UsageError extends Error {}
+
+/** The validated method flags: checked once, before any file is read. Plain data: it is posted to worker threads. */
+export interface Settings {
+  methods: MethodName[];
+  modelDir: string | null;
+  options: Omit<CompareOptions, 'labels' | 'onMethodStart' | 'signal'>;
+  movingComponent?: number | 'luminance';
+}
+
+/** The model, loaded once per command (or worker) when a method needs it. */
+export async function modelFor(settings: Settings): Promise<CnnModel | undefined> {
+  return settings.methods.some((m) => m !== 'elastix') && settings.modelDir ? loadCnnModel(settings.modelDir) : undefined;
+}
+
+export interface Registered {
+  fixed: Image;
+  moving: Image;
+  /** The last method's result: what --out and --transform write. */
+  chosen: ComparedResult;
+  doc: CliDocument;
+}
+
+/**
+ * Read both files and run the methods: the work of one `register`, and of each pair of a `batch`.
+ * `started`: where the results' totalMs count from (register: the command's start, loading included).
+ */
+export async function registerFiles(fixedPath: string, movingPath: string, settings: Settings, cnn: CnnModel | undefined, stage: (name: string) => void, started = performance.now()): Promise<Registered> {
+  stage(`reading ${fixedPath}`);
+  const fixed = await readImageFile(fixedPath);
+  stage(`reading ${movingPath}`);
+  const moving = await readImageFile(movingPath);
+  const results = await compare(fixed, moving, settings.methods, { elastixRunner: nodeElastixRunner, cnn }, {
+    ...settings.options,
+    labels: { fixed: fixedPath, moving: movingPath },
+    onMethodStart: (method) => stage(`registering with ${method}`),
+  });
+  const json = results.map((r) => resultToJSON(r, performance.now() - started));
+  return { fixed, moving, chosen: results[results.length - 1], doc: cliDocument(fixedPath, movingPath, fixed, moving, json) };
+}
+
+/**
+ * An error as the CLI reports it: the exit code (2 unusable input or arguments, 1 registration
+ * failed or unexpected) and its one-line message. `main` prints it; a batch puts it on the pair's line.
+ */
+export function failureOf(error: unknown): { code: 1 | 2; message: string } {
+  const message = (error as Error)?.message ?? String(error);
+  if (error instanceof UsageError || error instanceof InputError || error instanceof MethodUnavailableError) return { code: 2, message };
+  if (error instanceof RegistrationError || error instanceof CancelledError) return { code: 1, message: `registration failed: ${message}` };
+  return { code: 1, message: `unexpected error: ${message.split('\n')[0]}` };
+}
+
+/** The moving image on the fixed grid, in the moving file's pixel type where the format allows. */
+export async function writeRegistered(moving: Image, fixed: Image, result: ComparedResult, path: string, component?: number | 'luminance'): Promise<void> {
+  const gray = toGrayscale(moving, { component, label: moving.name });
+  const registered = resample(gray, fixed, result.transform);
+  await writeImageFile(castForFile(registered, path, String(moving.imageType.componentType)), path);
+}
+
+/** One line of a batch's output, and the failure behind it if any. */
+export interface PairOutcome {
+  line: Record<string, unknown>;
+  failure?: { code: 1 | 2; message: string };
+}
+
+/**
+ * A listed pair registered, its outputs written to `outDir` as `<stem>.transform.json` and
+ * `<stem>.registered.tif` when given; a failure becomes the line's `error` and does not throw.
+ */
+export async function registerListedPair(pair: PairEntry, stem: string, settings: Settings, cnn: CnnModel | undefined, outDir?: string): Promise<PairOutcome> {
+  try {
+    const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, settings, cnn, () => {});
+    if (!outDir) return { line: { line: pair.line, ...doc } };
+    const outputs = { transform: join(outDir, `${stem}.transform.json`), registered: join(outDir, `${stem}.registered.tif`) };
+    await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));
+    // TIFF keeps every pixel type the moving file may have.
+    await writeRegistered(moving, fixed, chosen, outputs.registered, settings.movingComponent);
+    return { line: { line: pair.line, ...doc, outputs } };
+  } catch (error) {
+    const failure = failureOf(error);
+    return { line: { line: pair.line, fixed: pair.fixed, moving: pair.moving, error: failure }, failure };
+  }
+}
