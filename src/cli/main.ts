@@ -13,6 +13,7 @@ import { checkMethods, METHOD_ORDER } from '../compare.js';
 import { InputError } from '../errors.js';
 import { gridOf } from '../image/image.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
+import { CONFIDENT } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
@@ -197,11 +198,12 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
     cliProgress.Presets.shades_classic,
   );
   const failedLines: number[] = [];
+  const unsureLines: number[] = [];
   const report = (task: PairTask, outcome: PairOutcome) => {
     if (outcome.failure) {
       failedLines.push(task.pair.line);
       if (!showProgress) process.stderr.write(`xemreg batch: line ${task.pair.line}: ${outcome.failure.message}\n`);
-    }
+    } else if (outcome.doc && lowConfidenceWarnings(outcome.doc).length > 0) unsureLines.push(task.pair.line);
     process.stdout.write(JSON.stringify(outcome.line) + '\n');
     if (showProgress) bar.update(task.index + 1, { failed: failedLines.length });
   };
@@ -217,7 +219,13 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
   } finally {
     bar.stop();
   }
-  process.stderr.write(`xemreg batch: ${pairs.length - failedLines.length} of ${pairs.length} pairs registered${failedLines.length ? `; failed: line${failedLines.length > 1 ? 's' : ''} ${failedLines.join(', ')}` : ''}\n`);
+  const lines = (list: number[]) => `line${list.length > 1 ? 's' : ''} ${list.join(', ')}`;
+  process.stderr.write(
+    `xemreg batch: ${pairs.length - failedLines.length} of ${pairs.length} pairs registered` +
+      (failedLines.length ? `; failed: ${lines(failedLines)}` : '') +
+      (unsureLines.length ? `; CNN confidence below ${CONFIDENT} (likely wrong): ${lines(unsureLines)}` : '') +
+      '\n',
+  );
   return failedLines.length;
 }
 

@@ -83,6 +83,8 @@ export async function writeRegistered(moving: Image, fixed: Image, result: Compa
 /** One line of a batch's output, and the failure behind it if any. */
 export interface PairOutcome {
   line: Record<string, unknown>;
+  /** The pair's results, when it registered. */
+  doc?: CliDocument;
   failure?: { code: 1 | 2; message: string };
 }
 
@@ -93,12 +95,12 @@ export interface PairOutcome {
 export async function registerListedPair(pair: PairEntry, stem: string, settings: Settings, cnn: CnnModel | undefined, outDir?: string): Promise<PairOutcome> {
   try {
     const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, settings, cnn, () => {});
-    if (!outDir) return { line: { line: pair.line, ...doc } };
+    if (!outDir) return { line: { line: pair.line, ...doc }, doc };
     const outputs = { transform: join(outDir, `${stem}.transform.json`), registered: join(outDir, `${stem}.registered.tif`) };
     await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));
     // TIFF keeps every pixel type the moving file may have.
     await writeRegistered(moving, fixed, chosen, outputs.registered, settings.movingComponent);
-    return { line: { line: pair.line, ...doc, outputs } };
+    return { line: { line: pair.line, ...doc, outputs }, doc };
   } catch (error) {
     const failure = failureOf(error);
     return { line: { line: pair.line, fixed: pair.fixed, moving: pair.moving, error: failure }, failure };

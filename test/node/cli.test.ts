@@ -37,6 +37,13 @@ const fixedPath = () => join(dir, 'fixed.png');
 const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
 const truth = similarityAbout(em, { rotationDeg: 7, scale: 1.06, translation: [8, -5] });
 
+/** Pure noise shares nothing with the EM image: no estimate can be right. */
+async function writeNoise(path: string): Promise<void> {
+  const rng = new Rng(11);
+  const noise = createFloatImage([300, 300], new Float32Array(300 * 300).map(() => 255 * rng.next()));
+  await writeImageFile(castToInteger(noise, 'uint8'), path);
+}
+
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'xemreg-cli-'));
   await copyFile(fixture('deepclem_s6_em_crop512.png'), fixedPath());
@@ -144,10 +151,7 @@ describe('xemreg register --method elastix', () => {
   });
 
   it('warns on stderr when the CNN is unsure, and still prints the contract JSON', async () => {
-    // Pure noise shares nothing with the EM image: no estimate can be right.
-    const rng = new Rng(11);
-    const noise = createFloatImage([300, 300], new Float32Array(300 * 300).map(() => 255 * rng.next()));
-    await writeImageFile(castToInteger(noise, 'uint8'), join(dir, 'noise.png'));
+    await writeNoise(join(dir, 'noise.png'));
     const run = await xemreg('register', fixedPath(), join(dir, 'noise.png'), '--method', 'cnn', '--json');
     assert.equal(run.code, 0, run.stderr);
     const r = JSON.parse(run.stdout).results[0];
@@ -285,8 +289,9 @@ describe('xemreg batch', () => {
 
   it('--jobs 2: worker threads give the same lines, in list order, as one job', async () => {
     const list = join(dir, 'jobs.csv');
-    // Four pairs, one bad, cnn + elastix (the workers load the model and the pipeline themselves).
-    await writeFile(list, ['fixed,moving', 'fixed.png,moving.tif', 'fixed.png,nowhere.png', 'fixed.png,moving2.mha', 'fixed.png,moving.tif', ''].join('\n'));
+    // Four pairs: one unreadable, one the CNN cannot register (noise).
+    await writeNoise(join(dir, 'noise-batch.png'));
+    await writeFile(list, ['fixed,moving', 'fixed.png,moving.tif', 'fixed.png,nowhere.png', 'fixed.png,moving2.mha', 'fixed.png,noise-batch.png', ''].join('\n'));
     const one = await xemreg('batch', list, '--method', 'cnn', '--passes', '1');
     const two = await xemreg('batch', list, '--method', 'cnn', '--passes', '1', '--jobs', '2');
     assert.equal(two.code, 1, two.stderr);
@@ -299,7 +304,7 @@ describe('xemreg batch', () => {
       // The same model on the same backend: the same transform.
       assert.deepEqual(b[i].results[0].transform, a[i].results[0].transform);
     }
-    assert.match(two.stderr, /3 of 4 pairs registered; failed: line 3/);
+    assert.match(two.stderr, /3 of 4 pairs registered; failed: line 3; CNN confidence below 0\.5 \(likely wrong\): line 5\n/);
     const bad = await xemreg('batch', list, '--jobs', 'many');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--jobs: expected an integer ≥ 1 or "auto", got "many"/);
