@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { PairEntry } from './pair-list.js';
-import type { PairOutcome, Settings } from './register-files.js';
+import { failedPair, type PairOutcome, type Settings } from './register-files.js';
 
 export interface PairTask {
   index: number;
@@ -19,8 +19,7 @@ export interface PairTask {
 type Message = { ready: true } | { index: number; outcome: PairOutcome };
 
 function workerFailure(task: PairTask, error: Error): PairOutcome {
-  const failure = { code: 1 as const, message: `unexpected error: worker stopped: ${error.message.split('\n')[0]}` };
-  return { line: { line: task.pair.line, fixed: task.pair.fixed, moving: task.pair.moving, error: failure }, failure };
+  return failedPair(task.pair, { code: 1, message: `unexpected error: worker stopped: ${error.message.split('\n')[0]}` });
 }
 
 /** Run every task on `jobs` workers; `onOutcome` is called in task order. */

@@ -102,7 +102,11 @@ export async function registerListedPair(pair: PairEntry, stem: string, settings
     await writeRegistered(moving, fixed, chosen, outputs.registered, settings.movingComponent);
     return { line: { line: pair.line, ...doc, outputs }, doc };
   } catch (error) {
-    const failure = failureOf(error);
-    return { line: { line: pair.line, fixed: pair.fixed, moving: pair.moving, error: failure }, failure };
+    return failedPair(pair, failureOf(error));
   }
+}
+
+/** A batch line for a pair that could not be registered. */
+export function failedPair(pair: PairEntry, failure: { code: 1 | 2; message: string }): PairOutcome {
+  return { line: { line: pair.line, fixed: pair.fixed, moving: pair.moving, error: failure }, failure };
 }
