@@ -9,7 +9,7 @@ import { writeImageBlob } from '../src/browser/image-file.js';
 import { compare, availableMethods, METHOD_ORDER, type ComparedResult } from '../src/compare.js';
 import { CancelledError } from '../src/errors.js';
 import { gridOf, type Image } from '../src/image/image.js';
-import { CONFIDENT, type CnnModel } from '../src/methods/cnn.js';
+import { CONFIDENT, isUnsure, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
 import { cnnConfidence, type MethodName } from '../src/methods/result.js';
@@ -142,8 +142,8 @@ export class XemRegistrationPanel extends LitElement {
         signal: this.controller.signal,
         onMethodStart: (m, i, n) => (this.status = `Running ${m} (${i + 1}/${n})…`),
       });
-      // The same rule as the CLI's warning: below CONFIDENT the CNN's estimate is usually wrong.
-      const unsure = this.results.filter((r) => (cnnConfidence(r) ?? 1) < CONFIDENT).map((r) => r.method);
+      // The CLI's warning rule: below CONFIDENT the CNN's estimate is usually wrong.
+      const unsure = this.results.filter((r) => isUnsure(cnnConfidence(r))).map((r) => r.method);
       this.status =
         `Done: ${this.results.length} result${this.results.length === 1 ? '' : 's'}. Choose one to show it as the registered layer.` +
         (unsure.length ? ` The CNN is unsure for ${unsure.join(' and ')} (confidence below ${CONFIDENT}): that estimate is likely wrong; check it against the overlay.` : '');

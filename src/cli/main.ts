@@ -13,7 +13,7 @@ import { checkMethods, METHOD_ORDER } from '../compare.js';
 import { InputError } from '../errors.js';
 import { gridOf } from '../image/image.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
-import { CONFIDENT } from '../methods/cnn.js';
+import { CONFIDENT, isUnsure } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
@@ -203,7 +203,7 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
     if (outcome.failure) {
       failedLines.push(task.pair.line);
       if (!showProgress) process.stderr.write(`xemreg batch: line ${task.pair.line}: ${outcome.failure.message}\n`);
-    } else if (outcome.doc && lowConfidenceWarnings(outcome.doc).length > 0) unsureLines.push(task.pair.line);
+    } else if (outcome.doc?.results.some((r) => isUnsure(r.confidence))) unsureLines.push(task.pair.line);
     process.stdout.write(JSON.stringify(outcome.line) + '\n');
     if (showProgress) bar.update(task.index + 1, { failed: failedLines.length });
   };

@@ -1,6 +1,6 @@
 /** The CLI's JSON document (CONVENTIONS.md) and its human-readable summary. */
 import type { ComparedResult } from '../compare.js';
-import { CONFIDENT } from '../methods/cnn.js';
+import { CONFIDENT, isUnsure } from '../methods/cnn.js';
 import { cnnConfidence } from '../methods/result.js';
 import { gridOf, type Image } from '../image/image.js';
 import { transformToJSON } from '../transform/json.js';
@@ -89,7 +89,7 @@ export function summary(doc: CliDocument): string {
  */
 export function lowConfidenceWarnings(doc: CliDocument): string[] {
   return doc.results.flatMap((r) => {
-    if (r.confidence == null || r.confidence >= CONFIDENT) return [];
+    if (r.confidence == null || !isUnsure(r.confidence)) return [];
     const advice =
       r.method === 'cnn'
         ? 'check it, or use --method hybrid'

@@ -162,6 +162,11 @@ export const SKIP_SWAPPED_INLIERS = 0.25;
 /** Confidence from which an estimate counts as likely right: eval reports both sides; the panel's hybrid fallback runs elastix from the identity below it. */
 export const CONFIDENT = 0.5;
 
+/** The one rule for "likely wrong": a CNN confidence below CONFIDENT (none: not a CNN result). */
+export function isUnsure(confidence: number | null | undefined): boolean {
+  return confidence != null && confidence < CONFIDENT;
+}
+
 /** One direction's search and refinement: the kept candidate in that direction's normalised frames. */
 interface OneWay {
   kept: Candidate;
