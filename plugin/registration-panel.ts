@@ -9,7 +9,7 @@ import { writeImageBlob } from '../src/browser/image-file.js';
 import { compare, availableMethods, METHOD_ORDER, type ComparedResult } from '../src/compare.js';
 import { CancelledError } from '../src/errors.js';
 import { gridOf, type Image } from '../src/image/image.js';
-import { CONFIDENT, isUnsure, type CnnModel } from '../src/methods/cnn.js';
+import { CONFIDENT, DEFAULT_PASSES, isUnsure, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
 import { cnnConfidence, type MethodName } from '../src/methods/result.js';
@@ -77,7 +77,7 @@ export class XemRegistrationPanel extends LitElement {
   backendNote = '';
   protected method: MethodChoice = 'elastix';
   protected preset: ElastixPresetName = 'default';
-  protected passes = 3;
+  protected passes = DEFAULT_PASSES;
   /** The hybrid also runs elastix from the identity when the CNN's confidence is below CONFIDENT (off: the fast path). */
   protected hybridFallback = false;
   protected fixedId = '';
@@ -232,8 +232,8 @@ export class XemRegistrationPanel extends LitElement {
         <select id="preset" @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value as ElastixPresetName)}>
           ${Object.keys(ELASTIX_PRESETS).map((p) => html`<option ?selected=${p === this.preset}>${p}</option>`)}
         </select>
-        <label for="passes" title="forward passes of the CNN method; the hybrid runs its own, coarser search">CNN passes</label>
-        <input id="passes" type="number" min="1" max="6" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
+        <label for="passes" title="forward passes of the CNN method at most (it stops when a pass changes little); the hybrid runs its own, coarser search">CNN passes</label>
+        <input id="passes" type="number" min="1" max="10" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
         <label for="hybrid-fallback" title="when the CNN is unsure, the hybrid also runs elastix from the identity (slower)">hybrid: elastix from identity if unsure</label>
         <input id="hybrid-fallback" type="checkbox" style="justify-self: start" .checked=${this.hybridFallback} @change=${(e: Event) => (this.hybridFallback = (e.target as HTMLInputElement).checked)} />
       </fieldset>

@@ -8,7 +8,7 @@ import { loadCnnModel, shippedModelDir } from '../dist/src/node/cnn-model.js';
 import { nodeElastixRunner } from '../dist/src/node/elastix-runner.js';
 import { readImageFile } from '../dist/src/node/image-file.js';
 import { prepareImage } from '../dist/src/methods/prepare.js';
-import { registerCnn } from '../dist/src/methods/cnn.js';
+import { DEFAULT_PASSES, registerCnn } from '../dist/src/methods/cnn.js';
 import { compare } from '../dist/src/compare.js';
 import { transformToJSON } from '../dist/src/transform/json.js';
 
@@ -25,11 +25,11 @@ if (dir) {
   const cnn = await loadCnnModel(dir);
   const results = [];
   for (const pair of pairs) {
-    const r = registerCnn(await load(pair.fixed), await load(pair.moving), cnn, { passes: 3 });
+    const r = registerCnn(await load(pair.fixed), await load(pair.moving), cnn, { passes: DEFAULT_PASSES });
     results.push({ fixed: pair.fixed, moving: pair.moving, transform: transformToJSON(r.transform), confidence: r.details.confidence });
   }
   // Relative to the package root, which the browser tests' server serves.
-  references.cnn = { model: relative(process.cwd(), dir), passes: 3, results };
+  references.cnn = { model: relative(process.cwd(), dir), passes: DEFAULT_PASSES, results };
 }
 writeFileSync('dist/node-references.json', JSON.stringify(references, null, 2));
 console.log(`node-references: elastix${dir ? ` and CNN (${dir})` : ''} results in dist/node-references.json`);

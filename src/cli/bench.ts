@@ -22,6 +22,7 @@ import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
 import { registerElastix } from '../methods/elastix.js';
+import { DEFAULT_PASSES } from '../methods/cnn.js';
 import { HYBRID_CNN_SEARCH } from '../methods/hybrid.js';
 import { readRealPair, realPairTypes } from '../node/real-pairs.js';
 import { loadRealSources } from '../node/real-sources.js';
@@ -284,7 +285,7 @@ await new Command()
   .option('--size <n>', 'side of the synthetic images', '256')
   .option('--seed <n>', 'seed of the pairs and transforms', '7001')
   .option('--model <dir>', 'model folder (default: the shipped model)')
-  .option('--passes <n>', 'passes of the cnn method (the hybrid runs its own search, HYBRID_CNN_SEARCH)', '3')
+  .option('--passes <n>', 'passes of the cnn method at most (the hybrid runs its own search, HYBRID_CNN_SEARCH)', String(DEFAULT_PASSES))
   .option('--no-browser', 'skip the CNN in headless Chromium')
   .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium', '32')
   .option('--out <dir>', 'output folder (default: BENCHMARK.md at the top level, assets in bench/)')

@@ -17,7 +17,7 @@ import { summarise, type ErrorSummary, angleDifference, median, normalisedCorner
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { createFloatImage, gridOf, type Image } from '../image/image.js';
-import { CONFIDENT, registerCnn, type CnnModel } from '../methods/cnn.js';
+import { CONFIDENT, DEFAULT_PASSES, registerCnn, type CnnModel } from '../methods/cnn.js';
 import { prepareImage } from '../methods/prepare.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
@@ -323,7 +323,7 @@ await new Command()
   .option('--data <dir>', 'real images used as worlds for synthetic pairs ("none": procedural only)', 'samples')
   .option('--real-data <dir>', 'folder with co-registered real pairs (shared layout or samples/)', existsSync('../shared/data') ? '../shared/data' : 'samples')
   .option('--transforms <n>', 'random transforms per real pair type', '52')
-  .option('--passes <n>', 'CNN passes', '3')
+  .option('--passes <n>', 'CNN passes at most', String(DEFAULT_PASSES))
   .option('--size <n>', 'side of the synthetic test images', '256')
   .action(evaluate)
   .parseAsync(process.argv);

@@ -13,7 +13,7 @@ import { checkMethods, METHOD_ORDER } from '../compare.js';
 import { InputError } from '../errors.js';
 import { gridOf } from '../image/image.js';
 import { ELASTIX_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
-import { CONFIDENT, isUnsure } from '../methods/cnn.js';
+import { CONFIDENT, DEFAULT_PASSES, isUnsure } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
@@ -239,7 +239,7 @@ function withMethodOptions(command: Command): Command {
     .option('--fixed-component <n>', 'component of a multi-component fixed image, or "luminance" for RGB (default: luminance for RGB, else 0)')
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
-    .option('--passes <n>', 'CNN forward passes of --method cnn (the first estimates, the others refine; the hybrid runs its own search)', '3')
+    .option('--passes <n>', 'CNN forward passes of --method cnn, at most (the first estimates, the others refine until a pass changes little; the hybrid runs its own search)', String(DEFAULT_PASSES))
     .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at its cost)', '0')
     .option('--no-progress', 'no progress bar on stderr');
 }

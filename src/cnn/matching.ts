@@ -28,9 +28,14 @@ export interface MatchingOptions {
    * each located on the finer moving grid.
    */
   fixedStride?: number;
+  /**
+   * How a match is located inside its cell: 'window' (the soft-argmax, differentiable: training)
+   * or 'peak' (a parabola through the best score and its four neighbours along each axis).
+   */
+  subcell?: 'window' | 'peak';
 }
 
-export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1 };
+export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1, subcell: 'window' };
 
 const EPSILON = 1e-12;
 
@@ -73,9 +78,10 @@ export function matchScores(fixed: tf.Tensor4D, moving: tf.Tensor4D, temperature
 /**
  * Sub-cell match position of every fixed cell and its weight (the probability mass inside the
  * window: near 1 for a distinct match, small for flat or repeated structure). Positions [B, hw, 2]
- * from the moving grid's cell `centres` [hw, 2].
+ * from the moving grid's cell `centres` [hw, 2], by the soft-argmax ('window') or, for inference,
+ * a parabola through the best score ('peak'); the weights are the same either way.
  */
-export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCells: number): { positions: tf.Tensor3D; weights: tf.Tensor2D } {
+export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCells: number, subcell: 'window' | 'peak' = 'window'): { positions: tf.Tensor3D; weights: tf.Tensor2D } {
   const p = tf.softmax(scores);
   const [batch, fixedCells, cells] = scores.shape;
   const h = Math.round(Math.sqrt(cells));
@@ -101,8 +107,35 @@ export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCel
   const mass = tf.mul(inWindow, interior);
   // Window-weighted mean position, as one 2-D product (correlation.ts: fast on the wasm backend).
   const weighted = tf.reshape(tf.matMul(tf.reshape(local, [batch * fixedCells, cells]), centres), [batch, fixedCells, 2]);
-  const positions = tf.div(weighted, tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D;
+  const positions = subcell === 'peak' ? peakPositions(scores, best, centres) : (tf.div(weighted, tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D);
   return { positions, weights: mass as tf.Tensor2D };
+}
+
+/**
+ * Sub-cell position of each best match from a parabola through its score and its neighbours' along
+ * each axis (scores are log-probabilities up to a constant, so this fits a Gaussian to the match
+ * distribution). Border cells keep the cell centre: they do not vote (softMatches).
+ */
+function peakPositions(scores: tf.Tensor3D, best: tf.Tensor, centres: tf.Tensor2D): tf.Tensor3D {
+  const [batch, fixedCells, cells] = scores.shape;
+  const h = Math.round(Math.sqrt(cells));
+  const index = tf.reshape(best, [batch * fixedCells, 1]);
+  // Flat indices into all scores (a batched gather is broken on the wasm backend).
+  const int = (v: number) => tf.scalar(v, 'int32');
+  const rowStart = tf.reshape(tf.mul(tf.range(0, batch * fixedCells, 1, 'int32'), int(cells)), [-1, 1]);
+  // (minimum/maximum: the wasm backend's clipByValue does not clip int32 tensors.)
+  const at = (d: number) => tf.add(rowStart, tf.maximum(tf.minimum(tf.add(index, int(d)), int(cells - 1)), int(0)));
+  const around = tf.reshape(tf.gather(tf.reshape(scores, [-1]), tf.concat([at(0), at(-1), at(1), at(-h), at(h)], 1)), [batch * fixedCells, 5]);
+  const [s0, left, right, up, down] = tf.split(around, 5, 1);
+  const offset = (minus: tf.Tensor, plus: tf.Tensor) => {
+    const curvature = tf.minimum(tf.sub(tf.add(minus, plus), tf.mul(s0, 2)), -EPSILON); // < 0 at a maximum
+    return tf.clipByValue(tf.div(tf.sub(minus, plus), tf.mul(curvature, 2)), -0.5, 0.5);
+  };
+  // Cell spacing in normalised units, from two neighbouring centres.
+  const step = tf.sub(tf.slice(centres, [1, 0], [1, 1]), tf.slice(centres, [0, 0], [1, 1]));
+  const centre = tf.gather(centres, tf.reshape(best, [-1]));
+  const shift = tf.mul(tf.concat([offset(left, right), offset(up, down)], 1), step);
+  return tf.reshape(tf.add(centre, shift), [batch, fixedCells, 2]) as tf.Tensor3D;
 }
 
 /** (x, y) → (−y, x) as a right-multiplied matrix: p·K is p turned by +90°. */
@@ -172,7 +205,7 @@ export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, 
   const sampled = k > 1 ? everyKthCell(fixed, k) : fixed;
   const points = k > 1 ? cellCentres(n, h, k) : centres;
   const scores = matchScores(sampled, moving, o.temperature);
-  const { positions, weights } = softMatches(scores, centres, o.windowCells);
+  const { positions, weights } = softMatches(scores, centres, o.windowCells, o.subcell);
   let params = fitSimilarity(points, positions, weights);
   let agreement = weights;
   for (const scale of o.robustScales) {

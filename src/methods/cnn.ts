@@ -31,8 +31,13 @@ export interface CnnModel {
 }
 
 export interface CnnOptions {
-  /** Forward passes: 1 = single estimate; each further pass refines. Default 3. */
+  /**
+   * Forward passes at most: 1 = single estimate; each further pass refines, until a pass moves
+   * the frame corners by less than `stopStep`. Default DEFAULT_PASSES.
+   */
   passes?: number;
+  /** Corner movement (normalised units) of a refinement pass below which no more passes run. Default STOP_STEP. */
+  stopStep?: number;
   /**
    * Input side of the refinement passes. Default twice the model's when both images have at
    * least that many pixels along their longer side (else the model's): the same 8-pixel feature
@@ -41,7 +46,7 @@ export interface CnnOptions {
    * model's side or a multiple of it (the fixed map is then sampled every refineSize / N cells).
    */
   refineSize?: number;
-  /** Matching and fitting parameters (defaults: DEFAULT_MATCHING, as in training). */
+  /** Matching and fitting parameters (defaults: DEFAULT_MATCHING, as in training, with INFERENCE_MATCHING over it). */
   matching?: MatchingOptions;
   /** Starting points of the first pass (default DEFAULT_STARTS). */
   starts?: StartGrid;
@@ -130,6 +135,27 @@ interface Candidate {
 }
 
 const IDENTITY: NormalisedSimilarity = { rotationDeg: 0, scale: 1, tx: 0, ty: 0 };
+
+/**
+ * Inference locates each match with a parabola through the best score and its neighbours
+ * ('peak') instead of training's soft-argmax: the soft-argmax is differentiable but pulls towards
+ * the best cell's centre (the match distributions of trained features are peaked), so near
+ * convergence every cell votes for "no residual" and the estimate stops up to half a cell short.
+ * Measured with xemreg-sim-v4, 3 passes, on 150 eval-generator pairs of a seed other than the
+ * test set's: success 44.7 → 47.3 %, median scale error 2.4 → 2.1 %.
+ */
+export const INFERENCE_MATCHING: MatchingOptions = { subcell: 'peak' };
+
+/**
+ * Passes at most. With peak matching the estimate keeps approaching the truth for a few more
+ * passes on pairs that start far from it (same 150 pairs: 47.3 % with 3 passes, 50.7 % with 4,
+ * 52.0 % with 5; on 80 pairs, no gain after the fifth), while most pairs have converged after
+ * three: STOP_STEP ends the loop there.
+ */
+export const DEFAULT_PASSES = 6;
+
+/** A refinement pass that moves the frame corners by less than this (a tenth of the success tolerance) ends the passes. */
+export const STOP_STEP = NORMALISED_SUCCESS / 10;
 
 /** Inlier share below which an estimate is a likely failure (calibrated on held-out pairs, MODEL_CARD.md). */
 export const CONFIDENT_INLIERS = 0.15;
@@ -220,7 +246,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number) =>
     tf.tidy(() => {
       const fm = cnn.encoders[1].predict(tf.tensor4d(moving, [count, size, size, 1])) as tf.Tensor4D;
-      const result = matchAndFit(fixedFeatures, fm, size, { fixedStride: size / n, ...options.matching });
+      const result = matchAndFit(fixedFeatures, fm, size, { fixedStride: size / n, ...INFERENCE_MATCHING, ...options.matching });
       return { params: result.params.dataSync(), inliers: result.inliers.dataSync() };
     });
 
@@ -297,7 +323,8 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       const fineGrid = modelGrid(fine);
       const movingImage = createFloatImage([fine, fine], movingFine.data, fineGrid);
       const fixedFeatures = fine === n ? features[0] : encodeFixed(fixedFine.data, fine);
-      for (let pass = 1; pass < passes; pass++) {
+      const stopStep = options.stopStep ?? STOP_STEP;
+      for (let pass = 1; pass < passes && candidates.some((c) => !(c.lastStep < stopStep)); pass++) {
         const inputs = new Float32Array(candidates.length * fine * fine);
         candidates.forEach((c, i) => inputs.set(resampleWithMask(movingImage, fineGrid, c.estimate, { defaultValue: 0 }).image.data as Float32Array, i * fine * fine));
         const out = fit(fixedFeatures, inputs, candidates.length, fine);
@@ -327,13 +354,14 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
  * is confident (`skipSwappedInliers`). The start whose fit has
  * the most agreeing cells (inliers) wins (`details.start`, `details.startsTried`; `candidates` > 1
  * refines several and keeps the best final fit), and the network's estimate is composed with it.
- * Further passes warp the moving input by the current estimate and compose the predicted
+ * Further passes (up to `passes`, until one moves the estimate by less than `stopStep`:
+ * `details.passesRun`) warp the moving input by the current estimate and compose the predicted
  * residual; a swapped winner's estimate is inverted. `details.confidence` (0–1) is the final
  * fit's inlier share relative to CONFIDENT_INLIERS, reduced when the last pass still moved the
  * estimate by more than the success tolerance: low values flag likely failures.
  */
 export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions = {}): MethodResult {
-  const passes = Math.max(1, options.passes ?? 3);
+  const passes = Math.max(1, options.passes ?? DEFAULT_PASSES);
   const n = cnn.size;
   // Refining at 2N only helps when both images have that much detail; smaller ones stay at N.
   const longer = (image: Image) => Math.max(image.size[0], image.size[1]);
@@ -376,6 +404,8 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     details: {
       model: cnn.name,
       passes,
+      /** Passes the kept estimate went through (fewer than \`passes\` when it converged). */
+      passesRun: history.length,
       normalised,
       history,
       confidence,

@@ -51,9 +51,10 @@ function plausible(transform: Transform): boolean {
  * on every pair beside elastix alone) the hybrid kept 53 successes against 54 at 0.73 px median
  * error on them either way, in 0.52 of elastix's median time against 0.61. Two passes at 128
  * lost 2 successes, one pass 18. Both directions are always searched: SKIP_SWAPPED_INLIERS was
- * calibrated for the CNN method's own search, not this coarser one.
+ * calibrated for the CNN method's own search, not this coarser one. Three passes, as calibrated
+ * (the CNN method's longer DEFAULT_PASSES polish what elastix polishes here).
  */
-export const HYBRID_CNN_SEARCH: CnnOptions = { searchSize: 64, candidates: 2, refineSize: 128, skipSwappedInliers: Infinity };
+export const HYBRID_CNN_SEARCH: CnnOptions = { searchSize: 64, candidates: 2, refineSize: 128, skipSwappedInliers: Infinity, passes: 3 };
 
 export interface HybridOptions {
   /** CNN options; HYBRID_CNN_SEARCH unless they say otherwise. */

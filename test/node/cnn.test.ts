@@ -11,7 +11,7 @@ import { Rng } from '../../src/synthetic/random.js';
 import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
 import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
-import { cnnModel, registerCnn, SKIP_SWAPPED_INLIERS } from '../../src/methods/cnn.js';
+import { cnnModel, registerCnn, SKIP_SWAPPED_INLIERS, STOP_STEP } from '../../src/methods/cnn.js';
 import { HYBRID_CNN_SEARCH } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
@@ -350,6 +350,32 @@ describe('CNN inference with the shipped model', () => {
     assert.ok(isSuccess(coarseError, gridOf(em)), `search at 64 px: corner error ${coarseError.toFixed(1)} px`);
   });
 
+  it('peak matching locates sub-cell shifts that the soft-argmax pulls towards the cell centres', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const cellPx = em.size[0] / 16; // one feature cell of the 128-px first pass, in image pixels
+    for (const fraction of [0.2, 0.35, 0.5]) {
+      const truth = similarityAbout(em, { rotationDeg: 0, scale: 1, translation: [fraction * cellPx, -0.6 * fraction * cellPx] });
+      const [peak, window] = (['peak', 'window'] as const).map((subcell) => {
+        const r = registerCnn(em, warp(em, truth), cnn, { passes: 1, matching: { subcell } });
+        return cornerError(truth, r.transform, gridOf(em)) / cellPx;
+      });
+      assert.ok(peak < 0.6 * window, `shift of ${fraction} cell: peak ${peak.toFixed(3)}, window ${window.toFixed(3)} cell off`);
+    }
+  });
+
+  it('refinement stops once a pass changes the estimate by less than stopStep', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const truth = similarityAbout(em, { rotationDeg: 6, scale: 1.03, translation: [9, -5] });
+    const moving = warp(em, truth);
+    const stopping = registerCnn(em, moving, cnn, { passes: 10 });
+    const all = registerCnn(em, moving, cnn, { passes: 10, stopStep: 0 });
+    assert.equal(all.details.passesRun, 10);
+    assert.ok(Number(stopping.details.passesRun) < 10, `${stopping.details.passesRun} passes`);
+    assert.ok(Number(stopping.details.lastStepNormalised) < STOP_STEP, `last step ${stopping.details.lastStepNormalised}`);
+    assert.equal((stopping.details.history as unknown[]).length, stopping.details.passesRun);
+    for (const r of [stopping, all]) assert.ok(isSuccess(cornerError(truth, r.transform, gridOf(em)), gridOf(em)));
+  });
+
   it('returns a finite physical similarity and leaks no tensors over 100 registrations', async () => {
     const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
     const xrf = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'xrf');
@@ -385,7 +411,7 @@ describe('CNN inference with the shipped model', () => {
     const results = await compare(em, warp(em, truth), ['hybrid', 'cnn', 'elastix'], { elastixRunner: nodeElastixRunner, cnn }, { cnn: { passes: 4 } });
     assert.deepEqual(results.map((r) => r.method), ['cnn', 'elastix', 'hybrid']);
     assert.equal(results[0].details.passes, 4);
-    assert.equal((results[2].details.cnn as { passes: number }).passes, HYBRID_CNN_SEARCH.passes ?? 3);
+    assert.equal((results[2].details.cnn as { passes: number }).passes, HYBRID_CNN_SEARCH.passes);
     const [cnnResult, elastix, hybrid] = results.map((r) => cornerError(truth, r.transform, gridOf(em)));
     assert.ok(isSuccess(cnnResult, gridOf(em)), `cnn ${cnnResult}`);
     assert.ok(!isSuccess(elastix, gridOf(em)), `elastix from the identity should not capture 96° (${elastix} px)`);
