@@ -212,6 +212,8 @@ function describeCnnOptions(o: typeof HYBRID_CNN_SEARCH): string {
     o.candidates && `the best ${o.candidates} of each direction refined`,
     o.passes && `${o.passes} passes`,
     o.refineSize && `refinement at ${o.refineSize} px`,
+    o.matching?.subcell === 'window' && 'soft-argmax matches',
+    o.keepBestPass === false && 'the last pass kept',
   ];
   return parts.filter(Boolean).join(', ');
 }

@@ -38,6 +38,8 @@ export interface CnnOptions {
   passes?: number;
   /** Corner movement (normalised units) of a refinement pass below which no more passes run. Default STOP_STEP. */
   stopStep?: number;
+  /** Return each candidate's best-agreeing refinement pass (true, the default) or its last one. */
+  keepBestPass?: boolean;
   /**
    * Input side of the refinement passes. Default twice the model's when both images have at
    * least that many pixels along their longer side (else the model's): the same 8-pixel feature
@@ -345,7 +347,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
         });
       }
       // Passes can drift where the network misreads a pair: keep each candidate's best-agreeing pass.
-      candidates = candidates.map((c) => (c.best ? { ...c, estimate: c.best.estimate, inliers: c.best.inliers } : c));
+      if (options.keepBestPass ?? true) candidates = candidates.map((c) => (c.best ? { ...c, estimate: c.best.estimate, inliers: c.best.inliers } : c));
     }
   } finally {
     tf.dispose(features);
@@ -417,7 +419,7 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       /** Passes run (fewer than \`passes\` when the estimate converged); \`history\` has one estimate per pass. */
       passesRun: history.length,
       /** The pass whose estimate is returned (1-based): the refinement pass whose fit agreed best. */
-      passKept: (kept.best?.pass ?? 0) + 1,
+      passKept: options.keepBestPass ?? true ? (kept.best?.pass ?? 0) + 1 : history.length,
       normalised,
       history,
       confidence,

@@ -373,7 +373,13 @@ describe('CNN inference with the shipped model', () => {
     assert.ok(Number(stopping.details.passesRun) < 10, `${stopping.details.passesRun} passes`);
     assert.ok(Number(stopping.details.lastStepNormalised) < STOP_STEP, `last step ${stopping.details.lastStepNormalised}`);
     assert.equal((stopping.details.history as unknown[]).length, stopping.details.passesRun);
-    for (const r of [stopping, all]) assert.ok(isSuccess(cornerError(truth, r.transform, gridOf(em)), gridOf(em)));
+    for (const r of [stopping, all]) {
+      assert.ok(isSuccess(cornerError(truth, r.transform, gridOf(em)), gridOf(em)));
+      // The estimate returned is the one of the best-agreeing refinement pass, from the history.
+      const kept = Number(r.details.passKept);
+      assert.ok(kept >= 2 && kept <= Number(r.details.passesRun), `pass kept ${kept} of ${r.details.passesRun}`);
+      assert.deepEqual(r.details.normalised, (r.details.history as unknown[])[kept - 1]);
+    }
   });
 
   it('returns a finite physical similarity and leaks no tensors over 100 registrations', async () => {
