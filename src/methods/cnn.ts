@@ -233,7 +233,67 @@ function inputCache(): InputCache {
 }
 
 /**
- * First pass over the starts, then the refinement passes, with `fixed` on the fixed encoder.
+ * Passes every direction searched gets before the better one is chosen; only the winner goes on
+ * to DEFAULT_PASSES. A pass costs ~25 ms per direction at 256 px, and the exchanged direction is
+ * searched for most pairs that need the start search.
+ */
+export const BOTH_WAYS_PASSES = 3;
+
+/** Fixed-encoder features of one model input [1, h, h, c]. */
+function encodeFixed(cnn: CnnModel, data: Float32Array, size: number): tf.Tensor4D {
+  return tf.tidy(() => cnn.encoders[0].predict(tf.tensor4d(data, [1, size, size, 1])) as tf.Tensor4D);
+}
+
+/** `count` moving inputs of side `size` encoded and matched against the fixed features: fit rows [a, b, tx, ty] and inlier shares. */
+function fitInputs(cnn: CnnModel, options: CnnOptions, fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number) {
+  return tf.tidy(() => {
+    const fm = cnn.encoders[1].predict(tf.tensor4d(moving, [count, size, size, 1])) as tf.Tensor4D;
+    const result = matchAndFit(fixedFeatures, fm, size, { fixedStride: size / cnn.size, ...INFERENCE_MATCHING, ...options.matching });
+    return { params: result.params.dataSync(), inliers: result.inliers.dataSync() };
+  });
+}
+
+/** How well a candidate's fit agrees: that of its best refinement pass when that pass is what it returns. */
+function agreementOf(c: Candidate, options: CnnOptions): number {
+  return (options.keepBestPass ?? true) && c.best ? c.best.inliers : c.inliers;
+}
+
+/**
+ * Refinement passes at side `fine` (the same normalised frames, more pixels) until the candidates
+ * have `toPass` passes or have all converged (a step below `stopStep`), with `fixed` on the
+ * fixed encoder: the moving input is warped by each estimate and the predicted residual composed in.
+ */
+function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, fine: number, candidates: Candidate[], toPass: number, input: InputCache): Candidate[] {
+  const stopStep = options.stopStep ?? STOP_STEP;
+  const pending = () => candidates.some((c) => !(c.lastStep < stopStep));
+  if (candidates[0].history.length >= toPass || !pending()) return candidates;
+  const fineGrid = modelGrid(fine);
+  const movingImage = createFloatImage([fine, fine], input(moving, fine).data, fineGrid);
+  const fixedFeatures = encodeFixed(cnn, input(fixed, fine).data, fine);
+  try {
+    // history holds one estimate per pass so far: the next pass's index.
+    for (let pass = candidates[0].history.length; pass < toPass && pending(); pass++) {
+      const inputs = new Float32Array(candidates.length * fine * fine);
+      candidates.forEach((c, i) => inputs.set(resampleWithMask(movingImage, fineGrid, c.estimate, { defaultValue: 0 }).image.data as Float32Array, i * fine * fine));
+      const out = fitInputs(cnn, options, fixedFeatures, inputs, candidates.length, fine);
+      candidates = candidates.map((c, i) => {
+        const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
+        // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
+        const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
+        const inliers = out.inliers[i];
+        const best = c.best && c.best.inliers > inliers ? c.best : { estimate, inliers, pass };
+        // lastStep: how far the step moves the frame corners (normalised units).
+        return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(estimate)], best };
+      });
+    }
+  } finally {
+    fixedFeatures.dispose();
+  }
+  return candidates;
+}
+
+/**
+ * First pass over the starts, then BOTH_WAYS_PASSES refinement passes at most, with `fixed` on the fixed encoder.
  * `scales` are the start zooms; the unturned, unzoomed start (when among them) is tried alone
  * first and accepted when its fit is confident.
  */
@@ -245,18 +305,13 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const rotations = (options.starts ?? DEFAULT_STARTS).rotationsDeg;
   const starts: NormalisedSimilarity[] = rotations.flatMap((rotationDeg) => scales.map((scale) => ({ rotationDeg, scale, tx: 0, ty: 0 })));
   const features: tf.Tensor4D[] = [];
-  // Fixed features once per resolution; the moving ones per pass.
-  const encodeFixed = (data: Float32Array, size: number) => {
-    const t = tf.tidy(() => cnn.encoders[0].predict(tf.tensor4d(data, [1, size, size, 1])) as tf.Tensor4D);
+  // Fixed features once per search side; the moving ones per start.
+  const encode = (data: Float32Array, size: number) => {
+    const t = encodeFixed(cnn, data, size);
     features.push(t);
     return t;
   };
-  const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number) =>
-    tf.tidy(() => {
-      const fm = cnn.encoders[1].predict(tf.tensor4d(moving, [count, size, size, 1])) as tf.Tensor4D;
-      const result = matchAndFit(fixedFeatures, fm, size, { fixedStride: size / n, ...INFERENCE_MATCHING, ...options.matching });
-      return { params: result.params.dataSync(), inliers: result.inliers.dataSync() };
-    });
+  const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number) => fitInputs(cnn, options, fixedFeatures, moving, count, size);
 
   let candidates: Candidate[];
   let startsTried: number;
@@ -267,7 +322,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
     // network maps fixed u to the started input w, so the total is H ∘ S.
     const grid = modelGrid(n);
     const movingCoarse = createFloatImage([n, n], m.data, grid);
-    const fixedCoarse = encodeFixed(f.data, n);
+    const fixedCoarse = encode(f.data, n);
     const unturned = starts.findIndex((h) => h.rotationDeg === 0 && h.scale === 1);
     const params = new Float32Array(4 * starts.length);
     const agreement = new Float32Array(starts.length).fill(-1);
@@ -303,7 +358,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       } else {
         // Every start scored at the search side (the unturned one again: inlier shares differ
         // between sides), then the best few get their first pass at the model's side.
-        const fixedSearch = encodeFixed(input(fixed, search).data, search);
+        const fixedSearch = encode(input(fixed, search).data, search);
         const searchGrid = modelGrid(search);
         const movingSearch = createFloatImage([search, search], input(moving, search).data, searchGrid);
         const inputs = new Float32Array(starts.length * search * search);
@@ -324,35 +379,11 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
         const estimate = composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s]));
         return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, history: [matrixToNormalised(estimate)], best: null };
       });
-    if (passes > 1) {
-      // Refinement at the finer size: the same normalised frames, more pixels.
-      const fixedFine = input(fixed, fine);
-      const movingFine = input(moving, fine);
-      const fineGrid = modelGrid(fine);
-      const movingImage = createFloatImage([fine, fine], movingFine.data, fineGrid);
-      const fixedFeatures = fine === n ? features[0] : encodeFixed(fixedFine.data, fine);
-      const stopStep = options.stopStep ?? STOP_STEP;
-      for (let pass = 1; pass < passes && candidates.some((c) => !(c.lastStep < stopStep)); pass++) {
-        const inputs = new Float32Array(candidates.length * fine * fine);
-        candidates.forEach((c, i) => inputs.set(resampleWithMask(movingImage, fineGrid, c.estimate, { defaultValue: 0 }).image.data as Float32Array, i * fine * fine));
-        const out = fit(fixedFeatures, inputs, candidates.length, fine);
-        candidates = candidates.map((c, i) => {
-          const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
-          // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
-          const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
-          // lastStep: how far the step moves the frame corners (normalised units).
-          const inliers = out.inliers[i];
-          const best = c.best && c.best.inliers > inliers ? c.best : { estimate, inliers, pass };
-          return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(estimate)], best };
-        });
-      }
-      // Passes can drift where the network misreads a pair: keep each candidate's best-agreeing pass.
-      if (options.keepBestPass ?? true) candidates = candidates.map((c) => (c.best ? { ...c, estimate: c.best.estimate, inliers: c.best.inliers } : c));
-    }
   } finally {
     tf.dispose(features);
   }
-  const kept = candidates.reduce((b, c) => (c.inliers > b.inliers ? c : b));
+  candidates = refine(fixed, moving, cnn, options, fine, candidates, Math.min(passes, BOTH_WAYS_PASSES), input);
+  const kept = candidates.reduce((b, c) => (agreementOf(c, options) > agreementOf(b, options) ? c : b));
   return { kept, starts, startsTried, acceptedEarly, fixedFrame: f.frame, movingFrame: m.frame };
 }
 
@@ -390,11 +421,15 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   // The swapped starts answer large zooms into the moving image, which the direct ones miss:
   // skipped when the unturned start was accepted (the pair is roughly aligned already) or the
   // direct search's final fit is confident.
-  const directConfident = direct !== null && (direct.acceptedEarly || direct.kept.inliers >= (options.skipSwappedInliers ?? SKIP_SWAPPED_INLIERS));
+  const directConfident = direct !== null && (direct.acceptedEarly || agreementOf(direct.kept, options) >= (options.skipSwappedInliers ?? SKIP_SWAPPED_INLIERS));
   const swapped = swappedScales.length && !directConfident ? searchOneWay(moving, fixed, cnn, options, plan, swappedScales, input) : null;
-  const useSwapped = swapped !== null && (direct === null || swapped.kept.inliers > direct.kept.inliers);
+  const useSwapped = swapped !== null && (direct === null || agreementOf(swapped.kept, options) > agreementOf(direct.kept, options));
   const way = (useSwapped ? swapped : direct) as OneWay;
-  const { kept } = way;
+  // Only the winning direction's candidate goes on to the remaining passes.
+  const [last] = useSwapped ? refine(moving, fixed, cnn, options, plan.fine, [way.kept], passes, input) : refine(fixed, moving, cnn, options, plan.fine, [way.kept], passes, input);
+  // Passes can drift where the network misreads a pair: the best-agreeing one is returned.
+  const keepBest = (options.keepBestPass ?? true) && last.best !== null;
+  const kept = keepBest && last.best ? { ...last, estimate: last.best.estimate, inliers: last.best.inliers } : last;
   const { inliers, lastStep } = kept;
   // Swapped: the estimate maps the moving frame onto the fixed one; its inverse is ours.
   const oriented = (p: NormalisedSimilarity) => (useSwapped ? matrixToNormalised(invertMatrix(normalisedMatrix(p))) : p);
@@ -419,7 +454,7 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       /** Passes run (fewer than \`passes\` when the estimate converged); \`history\` has one estimate per pass. */
       passesRun: history.length,
       /** The pass whose estimate is returned (1-based): the refinement pass whose fit agreed best. */
-      passKept: options.keepBestPass ?? true ? (kept.best?.pass ?? 0) + 1 : history.length,
+      passKept: keepBest && kept.best ? kept.best.pass + 1 : history.length,
       normalised,
       history,
       confidence,
