@@ -426,10 +426,11 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   const useSwapped = swapped !== null && (direct === null || agreementOf(swapped.kept, options) > agreementOf(direct.kept, options));
   const way = (useSwapped ? swapped : direct) as OneWay;
   // Only the winning direction's candidate goes on to the remaining passes.
-  const [last] = useSwapped ? refine(moving, fixed, cnn, options, plan.fine, [way.kept], passes, input) : refine(fixed, moving, cnn, options, plan.fine, [way.kept], passes, input);
+  const [onFixed, onMoving] = useSwapped ? [moving, fixed] : [fixed, moving];
+  const [last] = refine(onFixed, onMoving, cnn, options, plan.fine, [way.kept], passes, input);
   // Passes can drift where the network misreads a pair: the best-agreeing one is returned.
-  const keepBest = (options.keepBestPass ?? true) && last.best !== null;
-  const kept = keepBest && last.best ? { ...last, estimate: last.best.estimate, inliers: last.best.inliers } : last;
+  const best = (options.keepBestPass ?? true) ? last.best : null;
+  const kept = best ? { ...last, estimate: best.estimate, inliers: best.inliers } : last;
   const { inliers, lastStep } = kept;
   // Swapped: the estimate maps the moving frame onto the fixed one; its inverse is ours.
   const oriented = (p: NormalisedSimilarity) => (useSwapped ? matrixToNormalised(invertMatrix(normalisedMatrix(p))) : p);
@@ -451,10 +452,10 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     details: {
       model: cnn.name,
       passes,
-      /** Passes run (fewer than \`passes\` when the estimate converged); \`history\` has one estimate per pass. */
+      /** Passes run (fewer than `passes` when the estimate converged); `history` has one estimate per pass. */
       passesRun: history.length,
       /** The pass whose estimate is returned (1-based): the refinement pass whose fit agreed best. */
-      passKept: keepBest && kept.best ? kept.best.pass + 1 : history.length,
+      passKept: best ? best.pass + 1 : history.length,
       normalised,
       history,
       confidence,
