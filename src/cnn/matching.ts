@@ -105,9 +105,10 @@ export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCel
   const interior = tf.mul(inside(row), inside(col));
   const inWindow = tf.sum(local, -1); // [B, hw]
   const mass = tf.mul(inWindow, interior);
+  if (subcell === 'peak') return { positions: peakPositions(scores, best, centres), weights: mass as tf.Tensor2D };
   // Window-weighted mean position, as one 2-D product (correlation.ts: fast on the wasm backend).
   const weighted = tf.reshape(tf.matMul(tf.reshape(local, [batch * fixedCells, cells]), centres), [batch, fixedCells, 2]);
-  const positions = subcell === 'peak' ? peakPositions(scores, best, centres) : (tf.div(weighted, tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D);
+  const positions = tf.div(weighted, tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D;
   return { positions, weights: mass as tf.Tensor2D };
 }
 

@@ -218,18 +218,33 @@ interface Plan {
   fine: number;
 }
 
-/** Model inputs of an image, once per side (a registration needs up to three sides per image, and both directions share them). */
-type InputCache = (image: Image, size: number) => ReturnType<typeof toModelInput>;
+/**
+ * What a registration computes once per image and side: model inputs (up to three sides per
+ * image, shared by both directions) and fixed-encoder features (shared by the search, the
+ * refinement of both directions and the winner's further passes). `dispose` frees the features.
+ */
+interface RegistrationCache {
+  input: (image: Image, size: number) => ReturnType<typeof toModelInput>;
+  fixedFeatures: (image: Image, size: number) => tf.Tensor4D;
+  dispose: () => void;
+}
 
-function inputCache(): InputCache {
-  const cache = new Map<Image, Map<number, ReturnType<typeof toModelInput>>>();
-  return (image, size) => {
+/** `make(image, size)` computed once per pair of arguments. */
+function memoised<V>(make: (image: Image, size: number) => V): { get: (image: Image, size: number) => V; values: () => V[] } {
+  const cache = new Map<Image, Map<number, V>>();
+  const get = (image: Image, size: number) => {
     let bySize = cache.get(image);
     if (!bySize) cache.set(image, (bySize = new Map()));
-    let input = bySize.get(size);
-    if (!input) bySize.set(size, (input = toModelInput(image, size)));
-    return input;
+    if (!bySize.has(size)) bySize.set(size, make(image, size));
+    return bySize.get(size) as V;
   };
+  return { get, values: () => [...cache.values()].flatMap((bySize) => [...bySize.values()]) };
+}
+
+function registrationCache(cnn: CnnModel): RegistrationCache {
+  const inputs = memoised(toModelInput);
+  const features = memoised((image, size) => encodeFixed(cnn, inputs.get(image, size).data, size));
+  return { input: inputs.get, fixedFeatures: features.get, dispose: () => tf.dispose(features.values()) };
 }
 
 /**
@@ -263,31 +278,27 @@ function agreementOf(c: Candidate, options: CnnOptions): number {
  * have `toPass` passes or have all converged (a step below `stopStep`), with `fixed` on the
  * fixed encoder: the moving input is warped by each estimate and the predicted residual composed in.
  */
-function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, fine: number, candidates: Candidate[], toPass: number, input: InputCache): Candidate[] {
+function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, fine: number, candidates: Candidate[], toPass: number, cache: RegistrationCache): Candidate[] {
   const stopStep = options.stopStep ?? STOP_STEP;
   const pending = () => candidates.some((c) => !(c.lastStep < stopStep));
   if (candidates[0].history.length >= toPass || !pending()) return candidates;
   const fineGrid = modelGrid(fine);
-  const movingImage = createFloatImage([fine, fine], input(moving, fine).data, fineGrid);
-  const fixedFeatures = encodeFixed(cnn, input(fixed, fine).data, fine);
-  try {
-    // history holds one estimate per pass so far: the next pass's index.
-    for (let pass = candidates[0].history.length; pass < toPass && pending(); pass++) {
-      const inputs = new Float32Array(candidates.length * fine * fine);
-      candidates.forEach((c, i) => inputs.set(resampleWithMask(movingImage, fineGrid, c.estimate, { defaultValue: 0 }).image.data as Float32Array, i * fine * fine));
-      const out = fitInputs(cnn, options, fixedFeatures, inputs, candidates.length, fine);
-      candidates = candidates.map((c, i) => {
-        const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
-        // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
-        const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
-        const inliers = out.inliers[i];
-        const best = c.best && c.best.inliers > inliers ? c.best : { estimate, inliers, pass };
-        // lastStep: how far the step moves the frame corners (normalised units).
-        return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(estimate)], best };
-      });
-    }
-  } finally {
-    fixedFeatures.dispose();
+  const movingImage = createFloatImage([fine, fine], cache.input(moving, fine).data, fineGrid);
+  const fixedFeatures = cache.fixedFeatures(fixed, fine);
+  // history holds one estimate per pass so far: the next pass's index.
+  for (let pass = candidates[0].history.length; pass < toPass && pending(); pass++) {
+    const inputs = new Float32Array(candidates.length * fine * fine);
+    candidates.forEach((c, i) => inputs.set(resampleWithMask(movingImage, fineGrid, c.estimate, { defaultValue: 0 }).image.data as Float32Array, i * fine * fine));
+    const out = fitInputs(cnn, options, fixedFeatures, inputs, candidates.length, fine);
+    candidates = candidates.map((c, i) => {
+      const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
+      // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
+      const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
+      const inliers = out.inliers[i];
+      const best = c.best && c.best.inliers > inliers ? c.best : { estimate, inliers, pass };
+      // lastStep: how far the step moves the frame corners (normalised units).
+      return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(estimate)], best };
+    });
   }
   return candidates;
 }
@@ -297,94 +308,105 @@ function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions,
  * `scales` are the start zooms; the unturned, unzoomed start (when among them) is tried alone
  * first and accepted when its fit is confident.
  */
-function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, scales: readonly number[], input: InputCache): OneWay {
+function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, scales: readonly number[], cache: RegistrationCache): OneWay {
   const { passes, fine } = plan;
   const n = cnn.size;
+  const { input } = cache;
   const f = input(fixed, n);
   const m = input(moving, n);
   const rotations = (options.starts ?? DEFAULT_STARTS).rotationsDeg;
   const starts: NormalisedSimilarity[] = rotations.flatMap((rotationDeg) => scales.map((scale) => ({ rotationDeg, scale, tx: 0, ty: 0 })));
-  const features: tf.Tensor4D[] = [];
-  // Fixed features once per search side; the moving ones per start.
-  const encode = (data: Float32Array, size: number) => {
-    const t = encodeFixed(cnn, data, size);
-    features.push(t);
-    return t;
-  };
   const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number) => fitInputs(cnn, options, fixedFeatures, moving, count, size);
 
   let candidates: Candidate[];
   let startsTried: number;
   let acceptedEarly = false;
-  try {
-    // Pass 1: the unturned start alone, then (unless it is confident) every start scored in one
-    // batch at the search side, and the best at the model's side. start(w) = moving(H·w): the
-    // network maps fixed u to the started input w, so the total is H ∘ S.
-    const grid = modelGrid(n);
-    const movingCoarse = createFloatImage([n, n], m.data, grid);
-    const fixedCoarse = encode(f.data, n);
-    const unturned = starts.findIndex((h) => h.rotationDeg === 0 && h.scale === 1);
-    const params = new Float32Array(4 * starts.length);
-    const agreement = new Float32Array(starts.length).fill(-1);
-    const accept = options.acceptStartInliers ?? ACCEPT_FIRST_START_INLIERS;
-    if (unturned >= 0 && Number.isFinite(accept)) {
-      const alone = fit(fixedCoarse, m.data, 1, n);
-      params.set(alone.params, 4 * unturned);
-      agreement[unturned] = alone.inliers[0];
-    }
-    const others = starts.map((_, i) => i).filter((i) => agreement[i] < 0);
-    const search = Math.min(n, options.searchSize ?? n);
-    const keep = Math.max(1, options.candidates ?? CANDIDATES);
-    let tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
-    startsTried = tried.length;
-    const turned = (image: Image, g: Grid, s: number) =>
-      s === unturned ? (image.data as Float32Array) : (resampleWithMask(image, g, normalisedMatrix(starts[s]), { defaultValue: 0 }).image.data as Float32Array);
-    // Fits at the model's side, in one batch, for the starts given.
-    const firstPass = (which: number[]) => {
-      if (which.length === 0) return;
-      const inputs = new Float32Array(which.length * n * n);
-      which.forEach((s, i) => inputs.set(turned(movingCoarse, grid, s), i * n * n));
-      const batch = fit(fixedCoarse, inputs, which.length, n);
-      which.forEach((s, i) => {
-        params.set(batch.params.subarray(4 * i, 4 * i + 4), 4 * s);
-        agreement[s] = batch.inliers[i];
-      });
-    };
-    acceptedEarly = unturned >= 0 && agreement[unturned] >= accept;
-    if (!acceptedEarly && others.length > 0) {
-      if (search >= n) {
-        firstPass(others);
-        tried = starts.map((_, i) => i);
-      } else {
-        // Every start scored at the search side (the unturned one again: inlier shares differ
-        // between sides), then the best few get their first pass at the model's side.
-        const fixedSearch = encode(input(fixed, search).data, search);
-        const searchGrid = modelGrid(search);
-        const movingSearch = createFloatImage([search, search], input(moving, search).data, searchGrid);
-        const inputs = new Float32Array(starts.length * search * search);
-        starts.forEach((_, s) => inputs.set(turned(movingSearch, searchGrid, s), s * search * search));
-        const scores = fit(fixedSearch, inputs, starts.length, search).inliers;
-        const best = starts.map((_, i) => i).sort((a, b) => scores[b] - scores[a]).slice(0, keep);
-        firstPass(best.filter((s) => agreement[s] < 0));
-        // The unturned start's fit is there already: it competes too.
-        tried = [...new Set([...best, ...tried])];
-      }
-      startsTried = starts.length;
-    }
-    // The most agreeing starts go on to refinement, side by side; the final fits decide.
-    candidates = tried
-      .sort((a, b) => agreement[b] - agreement[a])
-      .slice(0, keep)
-      .map((s) => {
-        const estimate = composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s]));
-        return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, history: [matrixToNormalised(estimate)], best: null };
-      });
-  } finally {
-    tf.dispose(features);
+  // Pass 1: the unturned start alone, then (unless it is confident) every start scored in one
+  // batch at the search side, and the best at the model's side. start(w) = moving(H·w): the
+  // network maps fixed u to the started input w, so the total is H ∘ S.
+  const grid = modelGrid(n);
+  const movingCoarse = createFloatImage([n, n], m.data, grid);
+  const fixedCoarse = cache.fixedFeatures(fixed, n);
+  const unturned = starts.findIndex((h) => h.rotationDeg === 0 && h.scale === 1);
+  const params = new Float32Array(4 * starts.length);
+  const agreement = new Float32Array(starts.length).fill(-1);
+  const accept = options.acceptStartInliers ?? ACCEPT_FIRST_START_INLIERS;
+  if (unturned >= 0 && Number.isFinite(accept)) {
+    const alone = fit(fixedCoarse, m.data, 1, n);
+    params.set(alone.params, 4 * unturned);
+    agreement[unturned] = alone.inliers[0];
   }
-  candidates = refine(fixed, moving, cnn, options, fine, candidates, Math.min(passes, BOTH_WAYS_PASSES), input);
+  const others = starts.map((_, i) => i).filter((i) => agreement[i] < 0);
+  const search = Math.min(n, options.searchSize ?? n);
+  const keep = Math.max(1, options.candidates ?? CANDIDATES);
+  let tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
+  startsTried = tried.length;
+  const turned = (image: Image, g: Grid, s: number) =>
+    s === unturned ? (image.data as Float32Array) : (resampleWithMask(image, g, normalisedMatrix(starts[s]), { defaultValue: 0 }).image.data as Float32Array);
+  // Fits at the model's side, in one batch, for the starts given.
+  const firstPass = (which: number[]) => {
+    if (which.length === 0) return;
+    const inputs = new Float32Array(which.length * n * n);
+    which.forEach((s, i) => inputs.set(turned(movingCoarse, grid, s), i * n * n));
+    const batch = fit(fixedCoarse, inputs, which.length, n);
+    which.forEach((s, i) => {
+      params.set(batch.params.subarray(4 * i, 4 * i + 4), 4 * s);
+      agreement[s] = batch.inliers[i];
+    });
+  };
+  acceptedEarly = unturned >= 0 && agreement[unturned] >= accept;
+  if (!acceptedEarly && others.length > 0) {
+    if (search >= n) {
+      firstPass(others);
+      tried = starts.map((_, i) => i);
+    } else {
+      // Every start scored at the search side (the unturned one again: inlier shares differ
+      // between sides), then the best few get their first pass at the model's side.
+      const fixedSearch = cache.fixedFeatures(fixed, search);
+      const searchGrid = modelGrid(search);
+      const movingSearch = createFloatImage([search, search], input(moving, search).data, searchGrid);
+      const inputs = new Float32Array(starts.length * search * search);
+      starts.forEach((_, s) => inputs.set(turned(movingSearch, searchGrid, s), s * search * search));
+      const scores = fit(fixedSearch, inputs, starts.length, search).inliers;
+      const best = starts.map((_, i) => i).sort((a, b) => scores[b] - scores[a]).slice(0, keep);
+      firstPass(best.filter((s) => agreement[s] < 0));
+      // The unturned start's fit is there already: it competes too.
+      tried = [...new Set([...best, ...tried])];
+    }
+    startsTried = starts.length;
+  }
+  // The most agreeing starts go on to refinement, side by side; the final fits decide.
+  candidates = tried
+    .sort((a, b) => agreement[b] - agreement[a])
+    .slice(0, keep)
+    .map((s) => {
+      const estimate = composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s]));
+      return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, history: [matrixToNormalised(estimate)], best: null };
+    });
+  candidates = refine(fixed, moving, cnn, options, fine, candidates, Math.min(passes, BOTH_WAYS_PASSES), cache);
   const kept = candidates.reduce((b, c) => (agreementOf(c, options) > agreementOf(b, options) ? c : b));
   return { kept, starts, startsTried, acceptedEarly, fixedFrame: f.frame, movingFrame: m.frame };
+}
+
+/**
+ * The direct search and, unless it is confident, the exchanged one (each with BOTH_WAYS_PASSES),
+ * then the remaining passes for the winner's candidate.
+ */
+function searchBothWays(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, startGrid: StartGrid, cache: RegistrationCache) {
+  const { passes } = plan;
+  const swappedScales = startGrid.swappedScales ?? [];
+  const direct = startGrid.scales.length ? searchOneWay(fixed, moving, cnn, options, plan, startGrid.scales, cache) : null;
+  // The swapped starts answer large zooms into the moving image, which the direct ones miss:
+  // skipped when the unturned start was accepted (the pair is roughly aligned already) or the
+  // direct search's final fit is confident.
+  const directConfident = direct !== null && (direct.acceptedEarly || agreementOf(direct.kept, options) >= (options.skipSwappedInliers ?? SKIP_SWAPPED_INLIERS));
+  const swapped = swappedScales.length && !directConfident ? searchOneWay(moving, fixed, cnn, options, plan, swappedScales, cache) : null;
+  const useSwapped = swapped !== null && (direct === null || agreementOf(swapped.kept, options) > agreementOf(direct.kept, options));
+  const way = (useSwapped ? swapped : direct) as OneWay;
+  // Only the winning direction's candidate goes on to the remaining passes.
+  const [onFixed, onMoving] = useSwapped ? [moving, fixed] : [fixed, moving];
+  const [last] = refine(onFixed, onMoving, cnn, options, plan.fine, [way.kept], passes, cache);
+  return { direct, swapped, useSwapped, way, last };
 }
 
 /**
@@ -416,18 +438,14 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     throw new RegistrationError('options.starts needs at least one rotation and one scale', 'cnn');
   }
   const started = performance.now();
-  const input = inputCache();
-  const direct = startGrid.scales.length ? searchOneWay(fixed, moving, cnn, options, plan, startGrid.scales, input) : null;
-  // The swapped starts answer large zooms into the moving image, which the direct ones miss:
-  // skipped when the unturned start was accepted (the pair is roughly aligned already) or the
-  // direct search's final fit is confident.
-  const directConfident = direct !== null && (direct.acceptedEarly || agreementOf(direct.kept, options) >= (options.skipSwappedInliers ?? SKIP_SWAPPED_INLIERS));
-  const swapped = swappedScales.length && !directConfident ? searchOneWay(moving, fixed, cnn, options, plan, swappedScales, input) : null;
-  const useSwapped = swapped !== null && (direct === null || agreementOf(swapped.kept, options) > agreementOf(direct.kept, options));
-  const way = (useSwapped ? swapped : direct) as OneWay;
-  // Only the winning direction's candidate goes on to the remaining passes.
-  const [onFixed, onMoving] = useSwapped ? [moving, fixed] : [fixed, moving];
-  const [last] = refine(onFixed, onMoving, cnn, options, plan.fine, [way.kept], passes, input);
+  const cache = registrationCache(cnn);
+  let search: ReturnType<typeof searchBothWays>;
+  try {
+    search = searchBothWays(fixed, moving, cnn, options, plan, startGrid, cache);
+  } finally {
+    cache.dispose();
+  }
+  const { direct, swapped, useSwapped, way, last } = search;
   // Passes can drift where the network misreads a pair: the best-agreeing one is returned.
   const best = (options.keepBestPass ?? true) ? last.best : null;
   const kept = best ? { ...last, estimate: best.estimate, inliers: best.inliers } : last;
