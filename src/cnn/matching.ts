@@ -33,9 +33,14 @@ export interface MatchingOptions {
    * or 'peak' (a parabola through the best score and its four neighbours along each axis).
    */
   subcell?: 'window' | 'peak';
+  /**
+   * Keep only mutual matches (inference): a fixed cell votes only when its best moving cell's own
+   * best fixed cell lies within one cell of it. Default false (training).
+   */
+  mutual?: boolean;
 }
 
-export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1, subcell: 'window' };
+export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1, subcell: 'window', mutual: false };
 
 const EPSILON = 1e-12;
 
@@ -81,7 +86,7 @@ export function matchScores(fixed: tf.Tensor4D, moving: tf.Tensor4D, temperature
  * from the moving grid's cell `centres` [hw, 2], by the soft-argmax ('window') or, for inference,
  * a parabola through the best score ('peak'); the weights are the same either way.
  */
-export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCells: number, subcell: 'window' | 'peak' = 'window'): { positions: tf.Tensor3D; weights: tf.Tensor2D } {
+export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCells: number, subcell: 'window' | 'peak' = 'window', mutual = false): { positions: tf.Tensor3D; weights: tf.Tensor2D } {
   const p = tf.softmax(scores);
   const [batch, fixedCells, cells] = scores.shape;
   const h = Math.round(Math.sqrt(cells));
@@ -104,7 +109,7 @@ export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCel
   };
   const interior = tf.mul(inside(row), inside(col));
   const inWindow = tf.sum(local, -1); // [B, hw]
-  const mass = tf.mul(inWindow, interior);
+  const mass = mutual ? tf.mul(tf.mul(inWindow, interior), mutualMatches(scores, best)) : tf.mul(inWindow, interior);
   if (subcell === 'peak') return { positions: peakPositions(scores, best, centres), weights: mass as tf.Tensor2D };
   // Window-weighted mean position, as one 2-D product (correlation.ts: fast on the wasm backend).
   const weighted = tf.reshape(tf.matMul(tf.reshape(local, [batch * fixedCells, cells]), centres), [batch, fixedCells, 2]);
@@ -137,6 +142,25 @@ function peakPositions(scores: tf.Tensor3D, best: tf.Tensor, centres: tf.Tensor2
   const centre = tf.gather(centres, tf.reshape(best, [-1]));
   const shift = tf.mul(tf.concat([offset(left, right), offset(up, down)], 1), step);
   return tf.reshape(tf.add(centre, shift), [batch, fixedCells, 2]) as tf.Tensor3D;
+}
+
+/**
+ * 1 where a fixed cell's best moving cell `best` [B, hw] has, as its own best fixed cell, that cell
+ * or one of its eight neighbours; else 0. [B, hw] float.
+ */
+function mutualMatches(scores: tf.Tensor3D, best: tf.Tensor): tf.Tensor {
+  const [batch, fixedCells, cells] = scores.shape;
+  const hf = Math.round(Math.sqrt(fixedCells));
+  const back = tf.argMax(scores, 1); // [B, moving cells]: the best fixed cell of each moving cell
+  const int = (v: number) => tf.scalar(v, 'int32');
+  // Flat indices (a batched gather is broken on the wasm backend).
+  const rowStart = tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), int(cells)), [batch, 1]);
+  const returned = tf.reshape(tf.gather(tf.reshape(back, [-1]), tf.reshape(tf.add(rowStart, best), [-1])), [batch, fixedCells]);
+  const own = tf.range(0, fixedCells, 1, 'int32');
+  const rowOf = (i: tf.Tensor) => tf.floorDiv(i, int(hf));
+  const colOf = (i: tf.Tensor) => tf.sub(i, tf.mul(rowOf(i), int(hf)));
+  const near = (a: tf.Tensor, b: tf.Tensor) => tf.lessEqual(tf.abs(tf.sub(a, b)), int(1));
+  return tf.cast(tf.logicalAnd(near(rowOf(returned), rowOf(own)), near(colOf(returned), colOf(own))), 'float32');
 }
 
 /** (x, y) → (−y, x) as a right-multiplied matrix: p·K is p turned by +90°. */
@@ -206,7 +230,7 @@ export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, 
   const sampled = k > 1 ? everyKthCell(fixed, k) : fixed;
   const points = k > 1 ? cellCentres(n, h, k) : centres;
   const scores = matchScores(sampled, moving, o.temperature);
-  const { positions, weights } = softMatches(scores, centres, o.windowCells, o.subcell);
+  const { positions, weights } = softMatches(scores, centres, o.windowCells, o.subcell, o.mutual);
   let params = fitSimilarity(points, positions, weights);
   let agreement = weights;
   for (const scale of o.robustScales) {
