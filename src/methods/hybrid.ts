@@ -52,10 +52,12 @@ function plausible(transform: Transform): boolean {
  * error on them either way, in 0.52 of elastix's median time against 0.61. Two passes at 128
  * lost 2 successes, one pass 18. Both directions are always searched: SKIP_SWAPPED_INLIERS was
  * calibrated for the CNN method's own search, not this coarser one. The CNN stage keeps the
- * refinement it was calibrated with — three passes, soft-argmax matches, the last pass returned —
- * since the precision devices of the CNN method (INFERENCE_MATCHING, DEFAULT_PASSES, the
- * best-agreeing pass) polish what elastix polishes here: on the benchmark's generator at another
- * seed (8101, 128 pairs) peak matching gave the same 62 hybrid successes as the soft-argmax.
+ * refinement it was calibrated with — three passes, soft-argmax matches over every cell, the last
+ * pass returned — since the precision devices of the CNN method (INFERENCE_MATCHING, DEFAULT_PASSES,
+ * the best-agreeing pass) polish what elastix polishes here: on the benchmark's generator at another
+ * seed (8101, 128 pairs) peak matching gave the same 62 hybrid successes as the soft-argmax, and
+ * with INFERENCE_MATCHING's mutual-match check (benchmark of 2026-12-03) the hybrid had 56
+ * successes of 128 against 57 without it, and fell below elastix alone in one small HXN bin.
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,
@@ -63,7 +65,7 @@ export const HYBRID_CNN_SEARCH: CnnOptions = {
   refineSize: 128,
   skipSwappedInliers: Infinity,
   passes: 3,
-  matching: { subcell: 'window' },
+  matching: { subcell: 'window', mutual: false },
   keepBestPass: false,
 };
 
