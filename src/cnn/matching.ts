@@ -38,9 +38,15 @@ export interface MatchingOptions {
    * best fixed cell lies within one cell of it. Default false (training).
    */
   mutual?: boolean;
+  /**
+   * Inference: leave out the votes of fixed cells and the matches onto moving cells that show the
+   * padding of a warped input (the CellValidity given to matchAndFit). Default false: training
+   * inputs have no padding.
+   */
+  maskPadding?: boolean;
 }
 
-export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1, subcell: 'window', mutual: false };
+export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1, subcell: 'window', mutual: false, maskPadding: false };
 
 const EPSILON = 1e-12;
 
@@ -86,7 +92,7 @@ export function matchScores(fixed: tf.Tensor4D, moving: tf.Tensor4D, temperature
  * from the moving grid's cell `centres` [hw, 2], by the soft-argmax ('window') or, for inference,
  * a parabola through the best score ('peak'); the weights are the same either way.
  */
-export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCells: number, subcell: 'window' | 'peak' = 'window', mutual = false): { positions: tf.Tensor3D; weights: tf.Tensor2D } {
+export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCells: number, subcell: 'window' | 'peak' = 'window', mutual = false): { positions: tf.Tensor3D; weights: tf.Tensor2D; best: tf.Tensor } {
   const p = tf.softmax(scores);
   const [batch, fixedCells, cells] = scores.shape;
   const h = Math.round(Math.sqrt(cells));
@@ -110,11 +116,11 @@ export function softMatches(scores: tf.Tensor3D, centres: tf.Tensor2D, windowCel
   const interior = tf.mul(inside(row), inside(col));
   const inWindow = tf.sum(local, -1); // [B, hw]
   const mass = mutual ? tf.mul(tf.mul(inWindow, interior), mutualMatches(scores, best)) : tf.mul(inWindow, interior);
-  if (subcell === 'peak') return { positions: peakPositions(scores, best, centres), weights: mass as tf.Tensor2D };
+  if (subcell === 'peak') return { positions: peakPositions(scores, best, centres), weights: mass as tf.Tensor2D, best };
   // Window-weighted mean position, as one 2-D product (correlation.ts: fast on the wasm backend).
   const weighted = tf.reshape(tf.matMul(tf.reshape(local, [batch * fixedCells, cells]), centres), [batch, fixedCells, 2]);
   const positions = tf.div(weighted, tf.expandDims(tf.add(inWindow, EPSILON), -1)) as tf.Tensor3D;
-  return { positions, weights: mass as tf.Tensor2D };
+  return { positions, weights: mass as tf.Tensor2D, best };
 }
 
 /**
@@ -221,8 +227,32 @@ function everyKthCell(x: tf.Tensor4D, k: number): tf.Tensor4D {
   return tf.reshape(cells, [b, h / k, w / k, c]);
 }
 
+/**
+ * Which feature cells show image content (1) rather than the padding of a warped or framed input
+ * (0). Inference only: training inputs have none.
+ */
+export interface CellValidity {
+  /** [B or 1, sampled fixed cells] (after `fixedStride`): cells that may vote. */
+  fixed?: tf.Tensor2D;
+  /** [B, moving cells]: cells a vote may land on. */
+  moving?: tf.Tensor2D;
+}
+
+/** The match weights [B, hw] with the votes of invalid fixed cells, and of matches on invalid moving cells, removed. */
+function validVotes(weights: tf.Tensor2D, best: tf.Tensor, valid: CellValidity): tf.Tensor2D {
+  let w: tf.Tensor = weights;
+  if (valid.fixed) w = tf.mul(w, valid.fixed);
+  if (valid.moving) {
+    const [batch, cells] = valid.moving.shape;
+    // Flat indices (a batched gather is broken on the wasm backend).
+    const rowStart = tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), tf.scalar(cells, 'int32')), [batch, 1]);
+    w = tf.mul(w, tf.reshape(tf.gather(tf.reshape(valid.moving, [-1]), tf.reshape(tf.add(rowStart, best), [-1])), weights.shape));
+  }
+  return w as tf.Tensor2D;
+}
+
 /** Feature maps of both images → similarity, by matching and robust fitting. `fixed` holds one image or one per moving image. */
-export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, options: MatchingOptions = {}): SimilarityFit {
+export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, options: MatchingOptions = {}, valid: CellValidity = {}): SimilarityFit {
   const o = { ...DEFAULT_MATCHING, ...options };
   const h = fixed.shape[1];
   const centres = cellCentres(n, h);
@@ -230,7 +260,9 @@ export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, 
   const sampled = k > 1 ? everyKthCell(fixed, k) : fixed;
   const points = k > 1 ? cellCentres(n, h, k) : centres;
   const scores = matchScores(sampled, moving, o.temperature);
-  const { positions, weights } = softMatches(scores, centres, o.windowCells, o.subcell, o.mutual);
+  const matches = softMatches(scores, centres, o.windowCells, o.subcell, o.mutual);
+  const { positions } = matches;
+  const weights = o.maskPadding ? validVotes(matches.weights, matches.best, valid) : matches.weights;
   let params = fitSimilarity(points, positions, weights);
   let agreement = weights;
   for (const scale of o.robustScales) {

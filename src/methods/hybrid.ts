@@ -57,7 +57,8 @@ function plausible(transform: Transform): boolean {
  * the best-agreeing pass) polish what elastix polishes here: on the benchmark's generator at another
  * seed (8101, 128 pairs) peak matching gave the same 62 hybrid successes as the soft-argmax, and
  * with INFERENCE_MATCHING's mutual-match check (benchmark of 2026-12-03) the hybrid had 56
- * successes of 128 against 57 without it, and fell below elastix alone in one small HXN bin.
+ * successes of 128 against 57 without it, and fell below elastix alone in one small HXN bin
+ * (the padding mask, `maskPadding`, is left out with it: not measured on the hybrid).
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,
@@ -65,7 +66,7 @@ export const HYBRID_CNN_SEARCH: CnnOptions = {
   refineSize: 128,
   skipSwappedInliers: Infinity,
   passes: 3,
-  matching: { subcell: 'window', mutual: false },
+  matching: { subcell: 'window', mutual: false, maskPadding: false },
   keepBestPass: false,
 };
 

@@ -11,7 +11,7 @@ import { Rng } from '../../src/synthetic/random.js';
 import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
 import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
-import { cnnModel, registerCnn, SKIP_SWAPPED_INLIERS, STOP_STEP } from '../../src/methods/cnn.js';
+import { cellValidity, cnnModel, registerCnn, SKIP_SWAPPED_INLIERS, STOP_STEP } from '../../src/methods/cnn.js';
 import { HYBRID_CNN_SEARCH } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
@@ -174,6 +174,61 @@ describe('matching and fitting', () => {
     // Measured: 0.011 without the check, 0.0024 with it.
     assert.ok(mutualError < NORMALISED_SUCCESS / 8, `with the check: ${mutualError} (without: ${plainError})`);
     assert.ok(plainError > 3 * mutualError, `without the check the block pulls the fit off: ${plainError} (with it: ${mutualError})`);
+  });
+
+  it('padding masks: a fixed cell over the padding, or a match landing on it, does not vote (inference only)', async () => {
+    await tf.setBackend('wasm');
+    const h = 16;
+    const cell = (2 * (128 / h)) / 127;
+    const truth = { rotationDeg: 0, scale: 1, tx: -2 * cell, ty: cell };
+    // As in the mutual test, a block of fixed cells all looking like moving cell (8, 2): here the
+    // block is where the warped input is padding, and (8, 2) a padding cell, as flat fixed
+    // structure looks like the zero padding. Mutual matching off: the masks alone must do it.
+    const rows = (valid: { fixed?: number[]; moving?: number[] }) =>
+      tf.tidy(() => {
+        const { fixed, moving } = featurePair(truth, h);
+        const f = fixed.arraySync()[0];
+        const target = moving.arraySync()[0][8][2];
+        const rng = new Rng(11);
+        for (let r = 2; r < 14; r++) for (let c = 1; c < 8; c++) if (r !== 7 || c !== 4) f[r][c] = target.map((x) => 0.9 * x + rng.uniform(-0.1, 0.1));
+        const masks = {
+          fixed: valid.fixed && tf.tensor2d([valid.fixed]),
+          moving: valid.moving && tf.tensor2d([valid.moving]),
+        };
+        return matchAndFit(tf.tensor4d([f]), moving, 128, { maskPadding: true }, masks).params.dataSync();
+      });
+    const all = () => new Array(h * h).fill(1);
+    const fixedValid = all();
+    for (let r = 2; r < 14; r++) for (let c = 1; c < 8; c++) fixedValid[r * h + c] = 0;
+    const movingValid = all();
+    movingValid[8 * h + 2] = 0;
+    const error = (p: Float32Array | Int32Array | Uint8Array) => normalisedCornerError(truth, decodeOutput(p));
+    const none = error(rows({}));
+    const byFixed = error(rows({ fixed: fixedValid }));
+    const byMoving = error(rows({ moving: movingValid }));
+    // Measured: 0.0113 unmasked, 0.0033 with either mask.
+    assert.ok(byFixed < NORMALISED_SUCCESS / 8 && byFixed < none / 2, `fixed cells masked: ${byFixed} (unmasked ${none})`);
+    assert.ok(byMoving < NORMALISED_SUCCESS / 8 && byMoving < none / 2, `moving cell masked: ${byMoving} (unmasked ${none})`);
+    // Training's default ignores masks.
+    const ignored = tf.tidy(() => {
+      const { fixed, moving } = featurePair(truth, h);
+      const masked = matchAndFit(fixed, moving, 128, {}, { moving: tf.zeros([1, h * h]) as tf.Tensor2D });
+      return masked.inliers.dataSync()[0];
+    });
+    assert.ok(ignored > 0.3, `maskPadding off: masks ignored (inlier share ${ignored})`);
+  });
+
+  it('cell validity: a cell counts only when all its pixels (and `erode` cells around) are inside', () => {
+    const size = 32;
+    const mask = new Uint8Array(size * size).fill(1);
+    // Pixels x ≥ 20 outside: cells of 8 px, so column 2 (16–23) is partly outside, column 3 wholly.
+    for (let y = 0; y < size; y++) for (let x = 20; x < size; x++) mask[y * size + x] = 0;
+    const rowOf = (v: Float32Array, w: number) => Array.from(v.slice(0, w));
+    assert.deepEqual(rowOf(cellValidity(mask, size, 4), 4), [1, 1, 0, 0]);
+    assert.deepEqual(rowOf(cellValidity(mask, size, 4, 1, 1), 4), [1, 0, 0, 0]);
+    const everyOther = cellValidity(mask, size, 4, 2);
+    assert.deepEqual(Array.from(everyOther), [1, 0, 1, 0]);
+    assert.equal(cellValidity(mask, size, 4).length, 16);
   });
 
   it('the dense matching loss is lower for the true transform than for a wrong one', async () => {
