@@ -151,17 +151,25 @@ function peakPositions(scores: tf.Tensor3D, best: tf.Tensor, centres: tf.Tensor2
 }
 
 /**
+ * values [B, N] gathered per row at index [B, M] (int32): [B, M]. Through flat indices, since a
+ * batched gather is broken on the wasm backend.
+ */
+function rowGather(values: tf.Tensor, index: tf.Tensor): tf.Tensor {
+  const [batch, n] = values.shape;
+  const rowStart = tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), tf.scalar(n, 'int32')), [batch, 1]);
+  return tf.reshape(tf.gather(tf.reshape(values, [-1]), tf.reshape(tf.add(rowStart, index), [-1])), index.shape);
+}
+
+/**
  * 1 where a fixed cell's best moving cell `best` [B, hw] has, as its own best fixed cell, that cell
  * or one of its eight neighbours; else 0. [B, hw] float.
  */
 function mutualMatches(scores: tf.Tensor3D, best: tf.Tensor): tf.Tensor {
-  const [batch, fixedCells, cells] = scores.shape;
+  const fixedCells = scores.shape[1];
   const hf = Math.round(Math.sqrt(fixedCells));
   const back = tf.argMax(scores, 1); // [B, moving cells]: the best fixed cell of each moving cell
   const int = (v: number) => tf.scalar(v, 'int32');
-  // Flat indices (a batched gather is broken on the wasm backend).
-  const rowStart = tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), int(cells)), [batch, 1]);
-  const returned = tf.reshape(tf.gather(tf.reshape(back, [-1]), tf.reshape(tf.add(rowStart, best), [-1])), [batch, fixedCells]);
+  const returned = rowGather(back, best);
   const own = tf.range(0, fixedCells, 1, 'int32');
   const rowOf = (i: tf.Tensor) => tf.floorDiv(i, int(hf));
   const colOf = (i: tf.Tensor) => tf.sub(i, tf.mul(rowOf(i), int(hf)));
@@ -228,8 +236,8 @@ function everyKthCell(x: tf.Tensor4D, k: number): tf.Tensor4D {
 }
 
 /**
- * Which feature cells show image content (1) rather than the padding of a warped or framed input
- * (0). Inference only: training inputs have none.
+ * Which feature cells show image content (1) rather than the padding of a warped input (0):
+ * from pixel masks by cellValidity. Inference only: training inputs have none.
  */
 export interface CellValidity {
   /** [B or 1, sampled fixed cells] (after `fixedStride`): cells that may vote. */
@@ -238,16 +246,40 @@ export interface CellValidity {
   moving?: tf.Tensor2D;
 }
 
+/**
+ * 1 for each cell of an h×h grid over a size×size mask whose pixels, with `erode` cells around,
+ * are all inside (mask 1); every `every`-th cell in each direction, row-major.
+ */
+export function cellValidity(mask: Uint8Array, size: number, h: number, every = 1, erode = 0): Float32Array {
+  const stride = size / h;
+  // Summed-area table: any block's count of valid pixels in O(1).
+  const sat = new Float64Array((size + 1) * (size + 1));
+  for (let y = 0; y < size; y++) {
+    let row = 0;
+    for (let x = 0; x < size; x++) {
+      row += mask[y * size + x];
+      sat[(y + 1) * (size + 1) + x + 1] = sat[y * (size + 1) + x + 1] + row;
+    }
+  }
+  const out: number[] = [];
+  for (let r = 0; r < h; r += every) {
+    for (let c = 0; c < h; c += every) {
+      const y0 = Math.max(0, (r - erode) * stride);
+      const y1 = Math.min(size, (r + 1 + erode) * stride);
+      const x0 = Math.max(0, (c - erode) * stride);
+      const x1 = Math.min(size, (c + 1 + erode) * stride);
+      const count = sat[y1 * (size + 1) + x1] - sat[y0 * (size + 1) + x1] - sat[y1 * (size + 1) + x0] + sat[y0 * (size + 1) + x0];
+      out.push(count >= (y1 - y0) * (x1 - x0) ? 1 : 0);
+    }
+  }
+  return Float32Array.from(out);
+}
+
 /** The match weights [B, hw] with the votes of invalid fixed cells, and of matches on invalid moving cells, removed. */
 function validVotes(weights: tf.Tensor2D, best: tf.Tensor, valid: CellValidity): tf.Tensor2D {
   let w: tf.Tensor = weights;
   if (valid.fixed) w = tf.mul(w, valid.fixed);
-  if (valid.moving) {
-    const [batch, cells] = valid.moving.shape;
-    // Flat indices (a batched gather is broken on the wasm backend).
-    const rowStart = tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), tf.scalar(cells, 'int32')), [batch, 1]);
-    w = tf.mul(w, tf.reshape(tf.gather(tf.reshape(valid.moving, [-1]), tf.reshape(tf.add(rowStart, best), [-1])), weights.shape));
-  }
+  if (valid.moving) w = tf.mul(w, rowGather(valid.moving, best));
   return w as tf.Tensor2D;
 }
 

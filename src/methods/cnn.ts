@@ -14,7 +14,7 @@ import { similarityFromMatrix } from '../transform/transform.js';
 import { NORMALISED_SUCCESS, normalisedCornerError } from '../cnn/evaluate.js';
 import { normalisedMatrix, toModelInput, toPhysical, type ModelFrame, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput, modelSize } from '../cnn/model.js';
-import { matchAndFit, type CellValidity, type MatchingOptions } from '../cnn/matching.js';
+import { cellValidity, matchAndFit, type CellValidity, type MatchingOptions } from '../cnn/matching.js';
 import type { MethodResult } from './result.js';
 
 export interface CnnModel {
@@ -276,35 +276,6 @@ export const BOTH_WAYS_PASSES = 3;
 /** Fixed-encoder features of one model input [1, h, h, c]. */
 function encodeFixed(cnn: CnnModel, data: Float32Array, size: number): tf.Tensor4D {
   return tf.tidy(() => cnn.encoders[0].predict(tf.tensor4d(data, [1, size, size, 1])) as tf.Tensor4D);
-}
-
-/**
- * 1 for each cell of an h×h grid over a size×size mask whose pixels, with `erode` cells around,
- * are all inside (mask 1); every `every`-th cell in each direction, row-major.
- */
-export function cellValidity(mask: Uint8Array, size: number, h: number, every = 1, erode = 0): Float32Array {
-  const stride = size / h;
-  // Summed-area table: any block's count of valid pixels in O(1).
-  const sat = new Float64Array((size + 1) * (size + 1));
-  for (let y = 0; y < size; y++) {
-    let row = 0;
-    for (let x = 0; x < size; x++) {
-      row += mask[y * size + x];
-      sat[(y + 1) * (size + 1) + x + 1] = sat[y * (size + 1) + x + 1] + row;
-    }
-  }
-  const out: number[] = [];
-  for (let r = 0; r < h; r += every) {
-    for (let c = 0; c < h; c += every) {
-      const y0 = Math.max(0, (r - erode) * stride);
-      const y1 = Math.min(size, (r + 1 + erode) * stride);
-      const x0 = Math.max(0, (c - erode) * stride);
-      const x1 = Math.min(size, (c + 1 + erode) * stride);
-      const count = sat[y1 * (size + 1) + x1] - sat[y0 * (size + 1) + x1] - sat[y1 * (size + 1) + x0] + sat[y0 * (size + 1) + x0];
-      out.push(count >= (y1 - y0) * (x1 - x0) ? 1 : 0);
-    }
-  }
-  return Float32Array.from(out);
 }
 
 /** Cells around a feature cell that must be inside too for it to count as content (INFERENCE_MATCHING). */
