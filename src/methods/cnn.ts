@@ -291,6 +291,25 @@ interface InputMasks {
   fixedToo: boolean;
 }
 
+/**
+ * One batch of moving inputs: `image` (a model input on `grid`) warped onto its own grid by each
+ * matrix (fixed → moving, normalised; null: as it is), with each warp's padding mask (null: none).
+ */
+function warpedBatch(image: Image, grid: Grid, matrices: (Matrix2x3 | null)[]): { inputs: Float32Array; masks: (Uint8Array | null)[] } {
+  const side = grid.size[0] * grid.size[1];
+  const inputs = new Float32Array(matrices.length * side);
+  const masks = matrices.map((matrix, i) => {
+    if (!matrix) {
+      inputs.set(image.data as Float32Array, i * side);
+      return null;
+    }
+    const warped = resampleWithMask(image, grid, matrix, { defaultValue: 0 });
+    inputs.set(warped.image.data as Float32Array, i * side);
+    return warped.mask;
+  });
+  return { inputs, masks };
+}
+
 /** `count` moving inputs of side `size` encoded and matched against the fixed features: fit rows [a, b, tx, ty] and inlier shares. */
 function fitInputs(cnn: CnnModel, options: CnnOptions, fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number, padding?: InputMasks) {
   return tf.tidy(() => {
@@ -332,12 +351,7 @@ function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions,
   const fixedFeatures = cache.fixedFeatures(fixed, fine);
   // history holds one estimate per pass so far: the next pass's index.
   for (let pass = candidates[0].history.length; pass < toPass && pending(); pass++) {
-    const inputs = new Float32Array(candidates.length * fine * fine);
-    const masks = candidates.map((c, i) => {
-      const warped = resampleWithMask(movingImage, fineGrid, c.estimate, { defaultValue: 0 });
-      inputs.set(warped.image.data as Float32Array, i * fine * fine);
-      return warped.mask;
-    });
+    const { inputs, masks } = warpedBatch(movingImage, fineGrid, candidates.map((c) => c.estimate));
     const out = fitInputs(cnn, options, fixedFeatures, inputs, candidates.length, fine, { masks, fixedToo: true });
     candidates = candidates.map((c, i) => {
       const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
@@ -391,20 +405,11 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const keep = Math.max(1, options.candidates ?? CANDIDATES);
   let tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
   startsTried = tried.length;
-  const turned = (image: Image, g: Grid, s: number): { data: Float32Array; mask: Uint8Array | null } => {
-    if (s === unturned) return { data: image.data as Float32Array, mask: null };
-    const warped = resampleWithMask(image, g, normalisedMatrix(starts[s]), { defaultValue: 0 });
-    return { data: warped.image.data as Float32Array, mask: warped.mask };
-  };
+  const turned = (image: Image, g: Grid, which: number[]) => warpedBatch(image, g, which.map((s) => (s === unturned ? null : normalisedMatrix(starts[s]))));
   // Fits at the model's side, in one batch, for the starts given.
   const firstPass = (which: number[]) => {
     if (which.length === 0) return;
-    const inputs = new Float32Array(which.length * n * n);
-    const masks = which.map((s, i) => {
-      const t = turned(movingCoarse, grid, s);
-      inputs.set(t.data, i * n * n);
-      return t.mask;
-    });
+    const { inputs, masks } = turned(movingCoarse, grid, which);
     const batch = fit(fixedCoarse, inputs, which.length, n, masks);
     which.forEach((s, i) => {
       params.set(batch.params.subarray(4 * i, 4 * i + 4), 4 * s);
@@ -422,12 +427,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       const fixedSearch = cache.fixedFeatures(fixed, search);
       const searchGrid = modelGrid(search);
       const movingSearch = createFloatImage([search, search], input(moving, search).data, searchGrid);
-      const inputs = new Float32Array(starts.length * search * search);
-      const masks = starts.map((_, s) => {
-        const t = turned(movingSearch, searchGrid, s);
-        inputs.set(t.data, s * search * search);
-        return t.mask;
-      });
+      const { inputs, masks } = turned(movingSearch, searchGrid, starts.map((_, s) => s));
       const scores = fit(fixedSearch, inputs, starts.length, search, masks).inliers;
       const best = starts.map((_, i) => i).sort((a, b) => scores[b] - scores[a]).slice(0, keep);
       firstPass(best.filter((s) => agreement[s] < 0));
