@@ -10,6 +10,11 @@ import type { Transform } from './transform/transform.js';
 export interface ResampleOptions {
   /** Value outside the moving image. Default 0. */
   defaultValue?: number;
+  /**
+   * Moving-image pixels beyond the outer pixel centres that still count as inside, taking the
+   * edge's value. Default 0.
+   */
+  margin?: number;
 }
 
 export interface ResampleResult {
@@ -41,12 +46,15 @@ export function resampleWithMask(
   // Pixel centres sit on integer indices: valid continuous indices span [0, size − 1].
   const maxX = mw - 1;
   const maxY = mh - 1;
+  const lo = -(options.margin ?? 0) - 1e-6;
+  const hiX = maxX - lo;
+  const hiY = maxY - lo;
   for (let j = 0; j < fh; j++) {
     let x = m[0][1] * j + m[0][2];
     let y = m[1][1] * j + m[1][2];
     for (let i = 0; i < fw; i++, x += m[0][0], y += m[1][0]) {
       const k = j * fw + i;
-      if (!(x >= -1e-6 && y >= -1e-6 && x <= maxX + 1e-6 && y <= maxY + 1e-6)) {
+      if (!(x >= lo && y >= lo && x <= hiX && y <= hiY)) {
         out[k] = fill;
         continue;
       }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { summarise, type ErrorSummary, angleDifference, median, normalisedCornerError, NORMALISED_SUCCESS, overlapShare } from '../cnn/evaluate.js';
-import type { NormalisedSimilarity } from '../cnn/model-frame.js';
+import { normalisedMatrix, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { createFloatImage, gridOf, type Image } from '../image/image.js';
 import { CONFIDENT, DEFAULT_PASSES, registerCnn, type CnnModel } from '../methods/cnn.js';
@@ -29,6 +29,7 @@ import { scatterPlot, linePlot } from '../report/svg-plot.js';
 import { makeBatch } from '../synthetic/batches.js';
 import type { PairKind } from '../synthetic/pairs.js';
 import { Rng } from '../synthetic/random.js';
+import { randomView, VIEW_ASPECT } from '../synthetic/views.js';
 import type { SimilarityTransform } from '../transform/transform.js';
 
 interface EvalFlags {
@@ -41,6 +42,7 @@ interface EvalFlags {
   transforms: string;
   passes: string;
   size: string;
+  viewPairs: string;
 }
 
 interface Predictions {
@@ -134,6 +136,31 @@ function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: P
   return out;
 }
 
+/**
+ * The first `count` held-out pairs again, each image cut to a random non-square view (`randomView`):
+ * success by the corner error over the fixed view (CONVENTIONS.md), and for comparison that of
+ * the same pairs seen whole.
+ */
+function predictViews(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, whole: Predictions, bar: cliProgress.SingleBar) {
+  const n = options.size;
+  const rng = new Rng(seed + 29);
+  let successes = 0;
+  let total = 0;
+  for (let index = 0; total < count; index++) {
+    const batch = makeBatch(seed, index, 32, options);
+    for (let i = 0; i < batch.size && total < count; i++, total++) {
+      const fixed = randomView(normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n), rng);
+      const moving = randomView(normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n), rng);
+      // Normalised images: physical coordinates are the pair's normalised ones.
+      const truth = normalisedMatrix(decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
+      const result = registerCnn(fixed, moving, cnn, { passes });
+      if (isSuccess(cornerError(truth, result.transform, gridOf(fixed)), gridOf(fixed))) successes++;
+      bar.increment();
+    }
+  }
+  return { count: total, successRate: successes / total, whole: successOf(whole, (i) => i < total) };
+}
+
 interface RealResult {
   name: string;
   count: number;
@@ -214,10 +241,11 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const realTypes = realPairTypes(flags.realData);
   const realTotal = realTypes.reduce((n, t) => n + Math.ceil(Number(flags.transforms) / t.pairs.length) * t.pairs.length, 0);
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'eval [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
-  bar.start(testCount + trainCount + realTotal, 0);
+  bar.start(testCount + Math.min(testCount, Number(flags.viewPairs)) + trainCount + realTotal, 0);
   // Test: a seed neither training (state.seed) nor validation (seed + 1000003) uses.
   const test = predictSynthetic(cnn, Number(flags.seed), testCount, options, passes, bar);
   const testSingle = summarise(test.truths, test.estimates);
+  const views = predictViews(cnn, Number(flags.seed), Math.min(testCount, Number(flags.viewPairs)), options, passes, test, bar);
   const train = predictSynthetic(cnn, 1, trainCount, options, passes, bar);
   const real: RealResult[] = [];
   const rng = new Rng(Number(flags.seed) + 17);
@@ -255,6 +283,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     byKind,
     byOverlap,
     byScale,
+    views,
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
@@ -282,6 +311,8 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '| held-out test, by scale | pairs | success |',
     '|---|---|---|',
     ...byScale.map((b) => `| ${b.lo.toFixed(2)}–${b.hi.toFixed(2)} | ${b.count} | ${percent(b)} |`),
+    '',
+    `Non-square views: the first ${views.count} held-out pairs with each image cut to a random window, full along one side and ${VIEW_ASPECT[0]}–${VIEW_ASPECT[1]} of it along the other (landscape or portrait, independently per image; the two views overlap less than the whole images do), succeed at ${percent(views)} (corner error over the fixed view), against ${percent(views.whole)} for the same pairs whole.`,
     '',
     `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ ${CONFIDENT} succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below ${CONFIDENT} at ${(100 * confidence.low.successRate).toFixed(1)} %. By band:`,
     '',
@@ -325,5 +356,6 @@ await new Command()
   .option('--transforms <n>', 'random transforms per real pair type', '52')
   .option('--passes <n>', 'CNN passes at most', String(DEFAULT_PASSES))
   .option('--size <n>', 'side of the synthetic test images', '256')
+  .option('--view-pairs <n>', 'held-out pairs also registered as non-square views', '200')
   .action(evaluate)
   .parseAsync(process.argv);

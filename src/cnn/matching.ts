@@ -39,14 +39,21 @@ export interface MatchingOptions {
    */
   mutual?: boolean;
   /**
-   * Inference: leave out the votes of fixed cells and the matches onto moving cells that show the
-   * padding of a warped input (the CellValidity given to matchAndFit). Default false: training
-   * inputs have no padding.
+   * Inference (read by the CNN method, which builds the CellValidity given to matchAndFit): leave
+   * out the votes of fixed cells and the matches onto moving cells over the zero padding of a
+   * warped moving input. Default false: training inputs have no padding.
    */
   maskPadding?: boolean;
+  /**
+   * Inference, likewise: leave out the cells over the padding of an image's model frame (the
+   * frame covers the longer side, so a non-square image leaves a band of background), in both
+   * images, and count inlier shares over the fixed image's content cells. Default false
+   * (training images are square); a no-op for square images.
+   */
+  maskFrame?: boolean;
 }
 
-export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1, subcell: 'window', mutual: false, maskPadding: false };
+export const DEFAULT_MATCHING: Required<MatchingOptions> = { temperature: 0.05, windowCells: 1.5, robustScales: [0.4, 0.2, 0.1, 0.05], fixedStride: 1, subcell: 'window', mutual: false, maskPadding: false, maskFrame: false };
 
 const EPSILON = 1e-12;
 
@@ -236,8 +243,9 @@ function everyKthCell(x: tf.Tensor4D, k: number): tf.Tensor4D {
 }
 
 /**
- * Which feature cells show image content (1) rather than the padding of a warped input (0):
- * from pixel masks by cellValidity. Inference only: training inputs have none.
+ * Which feature cells show image content (1) rather than padding (0: of a warped input, or of a
+ * non-square image's frame), from pixel masks by cellValidity. Inference only: training inputs
+ * have none, and matchAndFit applies whatever it is given.
  */
 export interface CellValidity {
   /** [B or 1, sampled fixed cells] (after `fixedStride`): cells that may vote. */
@@ -294,7 +302,7 @@ export function matchAndFit(fixed: tf.Tensor4D, moving: tf.Tensor4D, n: number, 
   const scores = matchScores(sampled, moving, o.temperature);
   const matches = softMatches(scores, centres, o.windowCells, o.subcell, o.mutual);
   const { positions } = matches;
-  const weights = o.maskPadding ? validVotes(matches.weights, matches.best, valid) : matches.weights;
+  const weights = valid.fixed || valid.moving ? validVotes(matches.weights, matches.best, valid) : matches.weights;
   let params = fitSimilarity(points, positions, weights);
   let agreement = weights;
   for (const scale of o.robustScales) {

@@ -68,15 +68,25 @@ export function normaliseModelInput(data: Float32Array): Float32Array {
   return normaliseData(data, { low: 1, high: 99 });
 }
 
+/** An image on its model grid. */
+export interface ModelInput {
+  /** N×N, row-major, normalised. */
+  data: Float32Array;
+  frame: ModelFrame;
+  /** 1 where the grid shows the image, 0 over the frame's padding; null when it shows the image everywhere (square images). */
+  content: Uint8Array | null;
+}
+
 /**
  * An image (float32 grayscale, validated) resampled onto its N×N model grid, normalised, with
  * its frame. Large images are block-averaged first so that resampling does not alias.
  */
-export function toModelInput(image: Image, n: number): { data: Float32Array; frame: ModelFrame } {
+export function toModelInput(image: Image, n: number): ModelInput {
   const grid = gridOf(image);
   const frame = frameOf(grid);
   const pixelsPerCell = Math.min(grid.size[0], grid.size[1]) > 1 ? ((2 * frame.halfSide) / (n - 1)) / Math.min(grid.spacing[0], grid.spacing[1]) : 1;
-  const smoothed = downsampleBy(image, Math.max(1, Math.floor(pixelsPerCell)));
+  const factor = Math.max(1, Math.floor(pixelsPerCell));
+  const smoothed = downsampleBy(image, factor);
   const [background] = percentiles(smoothed.data as Float32Array, [1]);
   const target: Grid = {
     size: [n, n],
@@ -88,9 +98,16 @@ export function toModelInput(image: Image, n: number): { data: Float32Array; fra
   const half = (target.spacing[0] * (n - 1)) / 2;
   const [d00, d01, d10, d11] = frame.direction;
   target.origin = [frame.center[0] - (d00 + d01) * half, frame.center[1] - (d10 + d11) * half];
-  const { image: onGrid } = resampleWithMask(smoothed, target, [
+  const identity: Matrix2x3 = [
     [1, 0, 0],
     [0, 1, 0],
-  ], { defaultValue: background });
-  return { data: normaliseModelInput(onGrid.data as Float32Array), frame };
+  ];
+  // Block averaging moves the outer pixel centres inwards by up to two blocks: grid pixels the
+  // image still covers take the nearest block's value (a margin of 2 blocks), and which grid
+  // pixels show the image is read against the image itself, not its averaged copy.
+  const { image: onGrid, mask: averagedMask } = resampleWithMask(smoothed, target, identity, { defaultValue: background, margin: factor > 1 ? 2 : 0 });
+  const mask = factor > 1 ? resampleWithMask(image, target, identity).mask : averagedMask;
+  const data = onGrid.data as Float32Array;
+  for (let i = 0; i < mask.length; i++) if (!mask[i]) data[i] = background;
+  return { data: normaliseModelInput(data), frame, content: mask.every((v) => v === 1) ? null : mask };
 }

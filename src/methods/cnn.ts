@@ -133,6 +133,8 @@ interface Candidate {
   inliers: number;
   /** Corner movement of the latest refinement step (normalised units); Infinity before any. */
   lastStep: number;
+  /** A refinement step zoomed by more than MAX_STEP_ZOOM: no further passes (the estimate is held). */
+  diverged: boolean;
   history: NormalisedSimilarity[];
   /** The refinement pass whose fit agreed best so far (KEEP_BEST_PASS), or null before any. */
   best: { estimate: Matrix2x3; inliers: number; pass: number } | null;
@@ -167,7 +169,7 @@ const IDENTITY: NormalisedSimilarity = { rotationDeg: 0, scale: 1, tx: 0, ty: 0 
  * median rotation error 0.47 → 0.39° on the first (with the cell's own pixels only: 57.3 % and
  * 56.7 %).
  */
-export const INFERENCE_MATCHING: MatchingOptions = { subcell: 'peak', mutual: true, maskPadding: true };
+export const INFERENCE_MATCHING: MatchingOptions = { subcell: 'peak', mutual: true, maskPadding: true, maskFrame: true };
 
 /**
  * Passes at most. With peak matching the estimate keeps approaching the truth for a few more
@@ -180,6 +182,15 @@ export const INFERENCE_MATCHING: MatchingOptions = { subcell: 'peak', mutual: tr
  * (3 with 3 passes), the same 52.0 % on the 150 synthetic pairs.
  */
 export const DEFAULT_PASSES = 6;
+
+/**
+ * Largest zoom (either way) a refinement step may make. After the first pass the residual is
+ * small where the network reads a pair (training covers residuals to ×/÷1.3); where it misreads
+ * one, and the masks leave few cells, the passes can run away, each zooming further (non-square
+ * eval-generator pairs: scales of 30–9000 after six passes). Such a candidate keeps its estimate,
+ * and the step's size brings its confidence near 0.
+ */
+export const MAX_STEP_ZOOM = 1.5;
 
 /** A refinement pass that moves the frame corners by less than this (a tenth of the success tolerance) ends the passes. */
 export const STOP_STEP = NORMALISED_SUCCESS / 10;
@@ -282,53 +293,93 @@ function encodeFixed(cnn: CnnModel, data: Float32Array, size: number): tf.Tensor
 const PADDING_ERODE_CELLS = 1;
 
 /**
- * Padding masks of warped moving inputs (null: none), and whether they also say which fixed cells
- * may vote: in refinement the estimate is close, so a fixed cell over the padding has no
- * counterpart; at the starts the masks only say where a match may land.
+ * Content masks of a batch's moving inputs (null: all content), whether they also say which fixed
+ * cells may vote (in refinement the estimate is close, so a fixed cell whose counterpart is padding
+ * has none; at the starts the masks only say where a match may land), and the fixed input's own
+ * frame content (null: all of it).
  */
 interface InputMasks {
   masks: (Uint8Array | null)[];
   fixedToo: boolean;
+  fixedContent: Uint8Array | null;
+}
+
+/** What the moving masks of a warped batch leave out, from the matching options. */
+interface MaskPlan {
+  /** The zero padding a warp brings in (`maskPadding`). */
+  warpPadding: boolean;
+  /** The moving input's frame padding, warped along (`maskFrame`; null: none or not masked). */
+  content: Uint8Array | null;
 }
 
 /**
  * One batch of moving inputs: `image` (a model input on `grid`) warped onto its own grid by each
- * matrix (fixed → moving, normalised; null: as it is), with each warp's padding mask (null: none).
+ * matrix (fixed → moving, normalised; null: as it is), with each input's content mask (null: all
+ * content, or nothing masked).
  */
-function warpedBatch(image: Image, grid: Grid, matrices: (Matrix2x3 | null)[]): { inputs: Float32Array; masks: (Uint8Array | null)[] } {
+function warpedBatch(image: Image, grid: Grid, matrices: (Matrix2x3 | null)[], plan: MaskPlan): { inputs: Float32Array; masks: (Uint8Array | null)[] } {
   const side = grid.size[0] * grid.size[1];
   const inputs = new Float32Array(matrices.length * side);
+  const content = plan.content ? createFloatImage(grid.size, Float32Array.from(plan.content), grid) : null;
   const masks = matrices.map((matrix, i) => {
     if (!matrix) {
       inputs.set(image.data as Float32Array, i * side);
-      return null;
+      return plan.content;
     }
     const warped = resampleWithMask(image, grid, matrix, { defaultValue: 0 });
     inputs.set(warped.image.data as Float32Array, i * side);
-    return warped.mask;
+    if (!content) return plan.warpPadding ? warped.mask : null;
+    // A pixel shows content when all four pixels it interpolates do.
+    const shown = resampleWithMask(content, grid, matrix).image.data as Float32Array;
+    return Uint8Array.from(shown, (v, k) => (v > 0.999 && (warped.mask[k] || !plan.warpPadding) ? 1 : 0));
   });
   return { inputs, masks };
 }
 
-/** `count` moving inputs of side `size` encoded and matched against the fixed features: fit rows [a, b, tx, ty] and inlier shares. */
-function fitInputs(cnn: CnnModel, options: CnnOptions, fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number, padding?: InputMasks) {
+/** The matching options of inference: INFERENCE_MATCHING under the caller's. */
+function inferenceMatching(options: CnnOptions): MatchingOptions {
+  return { ...INFERENCE_MATCHING, ...options.matching };
+}
+
+/** The moving masks a batch needs, from the matching options and the moving input's frame content. */
+function maskPlan(options: CnnOptions, content: Uint8Array | null): MaskPlan {
+  const matching = inferenceMatching(options);
+  return { warpPadding: Boolean(matching.maskPadding), content: matching.maskFrame ? content : null };
+}
+
+/**
+ * `count` moving inputs of side `size` encoded and matched against the fixed features: fit rows
+ * [a, b, tx, ty] and inlier shares (over the fixed input's content cells).
+ */
+function fitInputs(cnn: CnnModel, options: CnnOptions, fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number, padding: InputMasks) {
   return tf.tidy(() => {
     const fm = cnn.encoders[1].predict(tf.tensor4d(moving, [count, size, size, 1])) as tf.Tensor4D;
-    const matching = { fixedStride: size / cnn.size, ...INFERENCE_MATCHING, ...options.matching };
+    const matching = { fixedStride: size / cnn.size, ...inferenceMatching(options) };
+    const h = fm.shape[1];
+    // Sampled fixed cells: every fixedStride-th at refinement sides, all below the model's side.
+    const every = Math.max(1, matching.fixedStride);
+    const cellsOf = (m: Uint8Array | null, step: number) => (m ? cellValidity(m, size, h, step, PADDING_ERODE_CELLS) : new Float32Array((h / step) ** 2).fill(1));
+    const rows = (masks: (Uint8Array | null)[], step: number) => {
+      const cells = masks.map((m) => cellsOf(m, step));
+      const flat = new Float32Array(cells.length * cells[0].length);
+      cells.forEach((r, i) => flat.set(r, i * r.length));
+      return tf.tensor2d(flat, [cells.length, cells[0].length]);
+    };
     const valid: CellValidity = {};
-    if (padding && matching.maskPadding && padding.masks.some((m) => m)) {
-      const h = fm.shape[1];
-      const cells = (every: number) => {
-        const rows = padding.masks.map((m) => (m ? cellValidity(m, size, h, every, PADDING_ERODE_CELLS) : new Float32Array((h / every) ** 2).fill(1)));
-        const flat = new Float32Array(rows.length * rows[0].length);
-        rows.forEach((r, i) => flat.set(r, i * r.length));
-        return tf.tensor2d(flat, [rows.length, rows[0].length]);
-      };
-      valid.moving = cells(1);
-      if (padding.fixedToo) valid.fixed = cells(matching.fixedStride);
+    if (padding.masks.some((m) => m)) {
+      valid.moving = rows(padding.masks, 1);
+      if (padding.fixedToo) valid.fixed = rows(padding.masks, every);
+    }
+    // A fixed image with no whole content cell (an extreme strip) is matched unmasked.
+    const content = padding.fixedContent ? cellsOf(padding.fixedContent, every) : null;
+    const contentShare = content ? content.reduce((a, v) => a + v, 0) / content.length : 1;
+    if (content && contentShare > 0) {
+      const own = tf.tensor2d(content, [1, content.length]);
+      valid.fixed = valid.fixed ? tf.mul(valid.fixed, own) : own;
     }
     const result = matchAndFit(fixedFeatures, fm, size, matching, valid);
-    return { params: result.params.dataSync(), inliers: result.inliers.dataSync() };
+    const inliers = contentShare > 0 ? tf.div(result.inliers, contentShare) : result.inliers;
+    return { params: result.params.dataSync(), inliers: inliers.dataSync() };
   });
 }
 
@@ -344,23 +395,30 @@ function agreementOf(c: Candidate, options: CnnOptions): number {
  */
 function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, fine: number, candidates: Candidate[], toPass: number, cache: RegistrationCache): Candidate[] {
   const stopStep = options.stopStep ?? STOP_STEP;
-  const pending = () => candidates.some((c) => !(c.lastStep < stopStep));
+  const pending = () => candidates.some((c) => !c.diverged && !(c.lastStep < stopStep));
   if (candidates[0].history.length >= toPass || !pending()) return candidates;
   const fineGrid = modelGrid(fine);
-  const movingImage = createFloatImage([fine, fine], cache.input(moving, fine).data, fineGrid);
+  const movingInput = cache.input(moving, fine);
+  const movingImage = createFloatImage([fine, fine], movingInput.data, fineGrid);
   const fixedFeatures = cache.fixedFeatures(fixed, fine);
+  const plan = maskPlan(options, movingInput.content);
+  const fixedContent = maskPlan(options, cache.input(fixed, fine).content).content;
   // history holds one estimate per pass so far: the next pass's index.
   for (let pass = candidates[0].history.length; pass < toPass && pending(); pass++) {
-    const { inputs, masks } = warpedBatch(movingImage, fineGrid, candidates.map((c) => c.estimate));
-    const out = fitInputs(cnn, options, fixedFeatures, inputs, candidates.length, fine, { masks, fixedToo: true });
+    const { inputs, masks } = warpedBatch(movingImage, fineGrid, candidates.map((c) => c.estimate), plan);
+    const out = fitInputs(cnn, options, fixedFeatures, inputs, candidates.length, fine, { masks, fixedToo: true, fixedContent });
     candidates = candidates.map((c, i) => {
       const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
+      if (c.diverged || !(step.scale <= MAX_STEP_ZOOM && step.scale >= 1 / MAX_STEP_ZOOM)) {
+        // Held: the history keeps one estimate per pass, and the step's size lowers the confidence.
+        return { ...c, diverged: true, lastStep: c.diverged ? c.lastStep : normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(c.estimate)] };
+      }
       // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
       const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
       const inliers = out.inliers[i];
       const best = c.best && c.best.inliers > inliers ? c.best : { estimate, inliers, pass };
       // lastStep: how far the step moves the frame corners (normalised units).
-      return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(estimate)], best };
+      return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), diverged: false, history: [...c.history, matrixToNormalised(estimate)], best };
     });
   }
   return candidates;
@@ -379,8 +437,9 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const m = input(moving, n);
   const rotations = (options.starts ?? DEFAULT_STARTS).rotationsDeg;
   const starts: NormalisedSimilarity[] = rotations.flatMap((rotationDeg) => scales.map((scale) => ({ rotationDeg, scale, tx: 0, ty: 0 })));
-  const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number, masks?: (Uint8Array | null)[]) =>
-    fitInputs(cnn, options, fixedFeatures, moving, count, size, masks ? { masks, fixedToo: false } : undefined);
+  // At the starts the moving masks only say where a match may land.
+  const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number, masks: (Uint8Array | null)[]) =>
+    fitInputs(cnn, options, fixedFeatures, moving, count, size, { masks, fixedToo: false, fixedContent: maskPlan(options, input(fixed, size).content).content });
 
   let candidates: Candidate[];
   let startsTried: number;
@@ -396,7 +455,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const agreement = new Float32Array(starts.length).fill(-1);
   const accept = options.acceptStartInliers ?? ACCEPT_FIRST_START_INLIERS;
   if (unturned >= 0 && Number.isFinite(accept)) {
-    const alone = fit(fixedCoarse, m.data, 1, n);
+    const alone = fit(fixedCoarse, m.data, 1, n, [maskPlan(options, m.content).content]);
     params.set(alone.params, 4 * unturned);
     agreement[unturned] = alone.inliers[0];
   }
@@ -405,11 +464,12 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const keep = Math.max(1, options.candidates ?? CANDIDATES);
   let tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
   startsTried = tried.length;
-  const turned = (image: Image, g: Grid, which: number[]) => warpedBatch(image, g, which.map((s) => (s === unturned ? null : normalisedMatrix(starts[s]))));
+  const turned = (image: Image, g: Grid, which: number[], content: Uint8Array | null) =>
+    warpedBatch(image, g, which.map((s) => (s === unturned ? null : normalisedMatrix(starts[s]))), maskPlan(options, content));
   // Fits at the model's side, in one batch, for the starts given.
   const firstPass = (which: number[]) => {
     if (which.length === 0) return;
-    const { inputs, masks } = turned(movingCoarse, grid, which);
+    const { inputs, masks } = turned(movingCoarse, grid, which, m.content);
     const batch = fit(fixedCoarse, inputs, which.length, n, masks);
     which.forEach((s, i) => {
       params.set(batch.params.subarray(4 * i, 4 * i + 4), 4 * s);
@@ -426,8 +486,9 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       // between sides), then the best few get their first pass at the model's side.
       const fixedSearch = cache.fixedFeatures(fixed, search);
       const searchGrid = modelGrid(search);
-      const movingSearch = createFloatImage([search, search], input(moving, search).data, searchGrid);
-      const { inputs, masks } = turned(movingSearch, searchGrid, starts.map((_, s) => s));
+      const movingSearchInput = input(moving, search);
+      const movingSearch = createFloatImage([search, search], movingSearchInput.data, searchGrid);
+      const { inputs, masks } = turned(movingSearch, searchGrid, starts.map((_, s) => s), movingSearchInput.content);
       const scores = fit(fixedSearch, inputs, starts.length, search, masks).inliers;
       const best = starts.map((_, i) => i).sort((a, b) => scores[b] - scores[a]).slice(0, keep);
       firstPass(best.filter((s) => agreement[s] < 0));
@@ -442,7 +503,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
     .slice(0, keep)
     .map((s) => {
       const estimate = composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s]));
-      return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, history: [matrixToNormalised(estimate)], best: null };
+      return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, diverged: false, history: [matrixToNormalised(estimate)], best: null };
     });
   candidates = refine(fixed, moving, cnn, options, fine, candidates, Math.min(passes, BOTH_WAYS_PASSES), cache);
   const kept = candidates.reduce((b, c) => (agreementOf(c, options) > agreementOf(b, options) ? c : b));

@@ -10,7 +10,7 @@ import { correlate } from '../../src/cnn/correlation.js';
 import { Rng } from '../../src/synthetic/random.js';
 import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
-import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
+import { createFloatImage, gridOf, indexToPhysical, type Grid, type Image } from '../../src/image/image.js';
 import { cnnModel, registerCnn, SKIP_SWAPPED_INLIERS, STOP_STEP } from '../../src/methods/cnn.js';
 import { HYBRID_CNN_SEARCH } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
@@ -22,7 +22,8 @@ import { makeBatch } from '../../src/synthetic/batches.js';
 import { MIN_CNR, renderField, SPARSE_XRAY_SHARE, visibleCounts } from '../../src/synthetic/modalities.js';
 import { proceduralWorld } from '../../src/synthetic/world.js';
 import { FULL_RANGE } from '../../src/synthetic/pairs.js';
-import { resampleWithMask } from '../../src/resample.js';
+import { resample, resampleWithMask } from '../../src/resample.js';
+import type { Matrix2x3 } from '../../src/transform/matrix.js';
 import { fixture, similarityAbout, warp } from './helpers.js';
 
 describe('wasm training kernels', () => {
@@ -195,7 +196,7 @@ describe('matching and fitting', () => {
           fixed: valid.fixed && tf.tensor2d([valid.fixed]),
           moving: valid.moving && tf.tensor2d([valid.moving]),
         };
-        return matchAndFit(tf.tensor4d([f]), moving, 128, { maskPadding: true }, masks).params.dataSync();
+        return matchAndFit(tf.tensor4d([f]), moving, 128, {}, masks).params.dataSync();
       });
     const all = () => new Array(h * h).fill(1);
     const fixedValid = all();
@@ -209,13 +210,12 @@ describe('matching and fitting', () => {
     // Measured: 0.0113 unmasked, 0.0033 with either mask.
     assert.ok(byFixed < NORMALISED_SUCCESS / 8 && byFixed < none / 2, `fixed cells masked: ${byFixed} (unmasked ${none})`);
     assert.ok(byMoving < NORMALISED_SUCCESS / 8 && byMoving < none / 2, `moving cell masked: ${byMoving} (unmasked ${none})`);
-    // Training's default ignores masks.
-    const ignored = tf.tidy(() => {
+    // A moving input that is all padding leaves no vote.
+    const nothing = tf.tidy(() => {
       const { fixed, moving } = featurePair(truth, h);
-      const masked = matchAndFit(fixed, moving, 128, {}, { moving: tf.zeros([1, h * h]) as tf.Tensor2D });
-      return masked.inliers.dataSync()[0];
+      return matchAndFit(fixed, moving, 128, {}, { moving: tf.zeros([1, h * h]) as tf.Tensor2D }).inliers.dataSync()[0];
     });
-    assert.ok(ignored > 0.3, `maskPadding off: masks ignored (inlier share ${ignored})`);
+    assert.equal(nothing, 0);
   });
 
   it('cell validity: a cell counts only when all its pixels (and `erode` cells around) are inside', () => {
@@ -289,6 +289,30 @@ describe('model frames', () => {
     const { image, mask } = resampleWithMask(movingImage, grid, toPhysical(p, { center: [0, 0], halfSide: 1, direction: [1, 0, 0, 1] }, { center: [0, 0], halfSide: 1, direction: [1, 0, 0, 1] }));
     const score = ncc(createFloatImage([n, n], f.data, grid), image, mask);
     assert.ok(score > 0.9, `NCC ${score}`);
+  });
+
+  it('model inputs mark the padding of a non-square frame; block-averaged edges show the image, not the background', () => {
+    // A ramp, brightest at the bottom right: the background level (1st percentile) is its dark corner.
+    const ramp = (w: number, h: number) => createFloatImage([w, h], Float32Array.from({ length: w * h }, (_, k) => (k % w) / w + Math.floor(k / w) / h));
+    const n = 128;
+    const square = toModelInput(ramp(512, 512), n);
+    assert.equal(square.content, null, 'a square image fills its frame');
+    // 512 px onto 128 is averaged in 4×4 blocks, whose centres stop 1.5–2.5 px short of the edges:
+    // the outer grid pixels still lie on the image and take its edge values.
+    const row = n / 2;
+    assert.ok(square.data[row * n + n - 1] > 0.9 * square.data[row * n + n - 2], `right edge ${square.data[row * n + n - 1]} vs ${square.data[row * n + n - 2]}`);
+    assert.ok(square.data[(n - 1) * n + row] > 0.9 * square.data[(n - 2) * n + row], 'bottom edge');
+    const wide = toModelInput(ramp(512, 256), n);
+    assert.ok(wide.content, 'a 2:1 image leaves padding');
+    const content = wide.content;
+    const rows = Array.from({ length: n }, (_, r) => content.slice(r * n, (r + 1) * n));
+    const shown = rows.filter((r) => r.every((v) => v === 1)).length;
+    // 255 px of height on a grid of 511/127 px per pixel: 63–64 rows, centred.
+    assert.ok(shown >= 63 && shown <= 64, `${shown} content rows`);
+    assert.ok(rows.every((r) => r.every((v) => v === r[0])), 'whole rows are content or padding');
+    assert.equal(rows[n / 2][0], 1);
+    assert.equal(rows[10][0], 0);
+    for (let k = 0; k < n * n; k++) if (!content[k]) assert.equal(wide.data[k], 0, 'padding at the background level');
   });
 
   it('overlapShare: exact for shifts and zooms, and equal to a count of sample points when turned', () => {
@@ -428,6 +452,27 @@ describe('CNN inference with the shipped model', () => {
     assert.equal(coarse.details.startsTried, 32);
     const coarseError = cornerError(similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }), coarse.transform, gridOf(em));
     assert.ok(isSuccess(coarseError, gridOf(em)), `search at 64 px: corner error ${coarseError.toFixed(1)} px`);
+  });
+
+  it('registers non-square views of a specimen (frame padding masked), with a confidence over the content cells', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const identity: Matrix2x3 = [
+      [1, 0, 0],
+      [0, 1, 0],
+    ];
+    // A window of an image on its own physical coordinates.
+    const window = (image: Image, x0: number, y0: number, w: number, h: number) => resample(image, { ...gridOf(image), size: [w, h], origin: indexToPhysical(gridOf(image), x0, y0) }, identity);
+    const truth = similarityAbout(em, { rotationDeg: 12, scale: 1.08, translation: [14, -9] });
+    // A landscape fixed view and a portrait moving one: the frames are half padding.
+    const fixed = window(em, 0, 130, 512, 260);
+    const moving = window(warp(em, truth), 120, 0, 280, 512);
+    const masked = registerCnn(fixed, moving, cnn);
+    const error = cornerError(truth, masked.transform, gridOf(fixed));
+    assert.ok(isSuccess(error, gridOf(fixed)), `corner error ${error.toFixed(1)} px`);
+    assert.ok(Number(masked.details.confidence) > 0.5, `confidence ${masked.details.confidence}`);
+    const unmasked = registerCnn(fixed, moving, cnn, { matching: { maskFrame: false } });
+    // Inlier shares count the fixed image's content cells only, so they are not halved by the padding.
+    assert.ok(Number(masked.details.inliers) > Number(unmasked.details.inliers), `inlier share ${masked.details.inliers} (unmasked ${unmasked.details.inliers})`);
   });
 
   it('peak matching locates sub-cell shifts that the soft-argmax pulls towards the cell centres', async () => {
