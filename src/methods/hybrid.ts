@@ -9,8 +9,10 @@
  *   turned 4 of 128 pairs into successes (the benchmark run of 2026-11-24 06:51, commit 284455a);
  * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE);
  *   an implausible CNN estimate is not refined (elastix from a collapsed start stays collapsed
- *   or loses the overlap: ~0.5 s for nothing on the benchmark's EM vs fluorescence pairs):
- *   elastix runs from the identity instead, whatever the option;
+ *   or loses the overlap: ~0.5 s for nothing on the benchmark's EM vs fluorescence pairs), nor
+ *   is one whose refinement passes ran away (`details.diverged`: the CNN says it failed; before
+ *   the passes were stopped such estimates ended at implausible scales): elastix runs from the
+ *   identity instead, whatever the option;
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
  * 'elastix-identity'.
  */
@@ -58,7 +60,9 @@ function plausible(transform: Transform): boolean {
  * seed (8101, 128 pairs) peak matching gave the same 62 hybrid successes as the soft-argmax, and
  * with INFERENCE_MATCHING's mutual-match check (benchmark of 2026-12-03) the hybrid had 56
  * successes of 128 against 57 without it, and fell below elastix alone in one small HXN bin
- * (the padding mask, `maskPadding`, is left out with it: not measured on the hybrid).
+ * (the padding mask, `maskPadding`, is left out with it: not measured on the hybrid). The masks
+ * of a non-square frame's padding (`maskFrame`, from INFERENCE_MATCHING) apply: without them half
+ * of a 2:1 image's cells vote for matches in the background.
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,
@@ -102,13 +106,13 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
       failures.push(`${kept}: ${error.message}`);
     }
   };
-  const cnnPlausible = plausible(first.transform);
-  if (cnnPlausible) await attempt('elastix', first.transform);
+  const cnnUsable = plausible(first.transform) && !first.details.diverged;
+  if (cnnUsable) await attempt('elastix', first.transform);
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
-  // An unusable (NaN) confidence counts as unsure when the fallback is on. A collapsed CNN
-  // estimate leaves elastix from the identity as the only answer, whatever the option.
-  const fallback = (threshold > 0 && !(confidence >= threshold)) || !cnnPlausible;
+  // An unusable (NaN) confidence counts as unsure when the fallback is on. A collapsed or
+  // diverged CNN estimate leaves elastix from the identity as the only answer, whatever the option.
+  const fallback = (threshold > 0 && !(confidence >= threshold)) || !cnnUsable;
   if (fallback) await attempt('elastix-identity');
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.

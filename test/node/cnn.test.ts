@@ -561,9 +561,9 @@ describe('CNN inference with the shipped model', () => {
     const keys = Object.keys(hybrid.details.candidates as object);
     assert.equal(keys[0], 'cnn');
     assert.equal(keys.at(-1), 'elastix-identity');
-    // A collapsed CNN estimate is not refined; a plausible one is (and a failed refinement is reported).
-    const cnnImplausible = (hybrid.details.implausible as string[]).includes('cnn');
-    assert.equal(keys.includes('elastix') || typeof hybrid.details.elastixFailure === 'string', !cnnImplausible, JSON.stringify(hybrid.details));
+    // A collapsed or diverged CNN estimate is not refined; any other is (and a failed refinement is reported).
+    const cnnUnusable = (hybrid.details.implausible as string[]).includes('cnn') || (hybrid.details.cnn as { diverged: boolean }).diverged;
+    assert.equal(keys.includes('elastix') || typeof hybrid.details.elastixFailure === 'string', !cnnUnusable, JSON.stringify(hybrid.details));
     const scale = Math.sqrt(Math.abs(determinant(hybrid.transform.matrix)));
     assert.ok(scale > 0.4 && scale < 2.5, `kept ${hybrid.details.kept} at scale ${scale} (implausible: ${JSON.stringify(hybrid.details.implausible)})`);
     // Without the option too: when the CNN collapses, elastix from the identity is kept.
