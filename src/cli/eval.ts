@@ -115,23 +115,33 @@ function toNormalisedSimilarity(t: SimilarityTransform): NormalisedSimilarity {
   return { rotationDeg: t.rotationDeg, scale: t.scale, tx: t.translation[0], ty: t.translation[1] };
 }
 
+/** The first `count` pairs of the generator's stream for `seed`, as normalised images with their truth. */
+function* syntheticPairs(seed: number, count: number, options: Parameters<typeof makeBatch>[3]) {
+  const n = options.size;
+  for (let index = 0, made = 0; made < count; index++) {
+    const batch = makeBatch(seed, index, 32, options);
+    for (let i = 0; i < batch.size && made < count; i++, made++) {
+      yield {
+        fixed: normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n),
+        moving: normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n),
+        truth: decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)),
+        kind: batch.kinds[i],
+      };
+    }
+  }
+}
+
 /** Synthetic pairs through the full inference path (resampling, normalisation, passes). */
 function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, bar: cliProgress.SingleBar): Predictions {
   const out: Predictions = { truths: [], estimates: [], confidences: [], inliers: [], kinds: [] };
-  const n = options.size;
-  for (let index = 0; out.truths.length < count; index++) {
-    const batch = makeBatch(seed, index, 32, options);
-    for (let i = 0; i < batch.size && out.truths.length < count; i++) {
-      const fixed = normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n);
-      const moving = normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n);
-      const result = registerCnn(fixed, moving, cnn, { passes });
-      out.truths.push(decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
-      out.estimates.push(toNormalisedSimilarity(result.transform as SimilarityTransform));
-      out.confidences.push(Number(result.details.confidence));
-      out.inliers.push(Number(result.details.inliers));
-      out.kinds.push(batch.kinds[i]);
-      bar.increment();
-    }
+  for (const pair of syntheticPairs(seed, count, options)) {
+    const result = registerCnn(pair.fixed, pair.moving, cnn, { passes });
+    out.truths.push(pair.truth);
+    out.estimates.push(toNormalisedSimilarity(result.transform as SimilarityTransform));
+    out.confidences.push(Number(result.details.confidence));
+    out.inliers.push(Number(result.details.inliers));
+    out.kinds.push(pair.kind);
+    bar.increment();
   }
   return out;
 }
@@ -142,21 +152,17 @@ function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: P
  * the same pairs seen whole.
  */
 function predictViews(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, whole: Predictions, bar: cliProgress.SingleBar) {
-  const n = options.size;
   const rng = new Rng(seed + 29);
   let successes = 0;
   let total = 0;
-  for (let index = 0; total < count; index++) {
-    const batch = makeBatch(seed, index, 32, options);
-    for (let i = 0; i < batch.size && total < count; i++, total++) {
-      const fixed = randomView(normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n), rng);
-      const moving = randomView(normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n), rng);
-      // Normalised images: physical coordinates are the pair's normalised ones.
-      const truth = normalisedMatrix(decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
-      const result = registerCnn(fixed, moving, cnn, { passes });
-      if (isSuccess(cornerError(truth, result.transform, gridOf(fixed)), gridOf(fixed))) successes++;
-      bar.increment();
-    }
+  for (const pair of syntheticPairs(seed, count, options)) {
+    const fixed = randomView(pair.fixed, rng);
+    const moving = randomView(pair.moving, rng);
+    // Normalised images: physical coordinates are the pair's normalised ones.
+    const result = registerCnn(fixed, moving, cnn, { passes });
+    if (isSuccess(cornerError(normalisedMatrix(pair.truth), result.transform, gridOf(fixed)), gridOf(fixed))) successes++;
+    total++;
+    bar.increment();
   }
   return { count: total, successRate: successes / total, whole: successOf(whole, (i) => i < total) };
 }

@@ -12,7 +12,7 @@ import { resampleWithMask } from '../resample.js';
 import { composeMatrices, invertMatrix, isFiniteMatrix, type Matrix2x3 } from '../transform/matrix.js';
 import { similarityFromMatrix } from '../transform/transform.js';
 import { NORMALISED_SUCCESS, normalisedCornerError } from '../cnn/evaluate.js';
-import { normalisedMatrix, toModelInput, toPhysical, type ModelFrame, type NormalisedSimilarity } from '../cnn/model-frame.js';
+import { normalisedMatrix, toModelInput, toPhysical, type ModelFrame, type ModelInput, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput, modelSize } from '../cnn/model.js';
 import { cellValidity, matchAndFit, type CellValidity, type MatchingOptions } from '../cnn/matching.js';
 import type { MethodResult } from './result.js';
@@ -261,7 +261,7 @@ interface Plan {
  * refinement of both directions and the winner's further passes). `dispose` frees the features.
  */
 interface RegistrationCache {
-  input: (image: Image, size: number) => ReturnType<typeof toModelInput>;
+  input: (image: Image, size: number) => ModelInput;
   fixedFeatures: (image: Image, size: number) => tf.Tensor4D;
   dispose: () => void;
 }
@@ -348,10 +348,14 @@ function inferenceMatching(options: CnnOptions): MatchingOptions {
   return { ...INFERENCE_MATCHING, ...options.matching };
 }
 
-/** The moving masks a batch needs, from the matching options and the moving input's frame content. */
-function maskPlan(options: CnnOptions, content: Uint8Array | null): MaskPlan {
-  const matching = inferenceMatching(options);
-  return { warpPadding: Boolean(matching.maskPadding), content: matching.maskFrame ? content : null };
+/** A model input's frame content when the options mask frames (`maskFrame`), else null. */
+function maskedFrame(options: CnnOptions, input: ModelInput): Uint8Array | null {
+  return inferenceMatching(options).maskFrame ? input.content : null;
+}
+
+/** The moving masks a batch needs, from the matching options and the moving input. */
+function maskPlan(options: CnnOptions, input: ModelInput): MaskPlan {
+  return { warpPadding: Boolean(inferenceMatching(options).maskPadding), content: maskedFrame(options, input) };
 }
 
 /**
@@ -408,8 +412,8 @@ function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions,
   const movingInput = cache.input(moving, fine);
   const movingImage = createFloatImage([fine, fine], movingInput.data, fineGrid);
   const fixedFeatures = cache.fixedFeatures(fixed, fine);
-  const plan = maskPlan(options, movingInput.content);
-  const fixedContent = maskPlan(options, cache.input(fixed, fine).content).content;
+  const plan = maskPlan(options, movingInput);
+  const fixedContent = maskedFrame(options, cache.input(fixed, fine));
   // history holds one estimate per pass so far: the next pass's index.
   for (let pass = candidates[0].history.length; pass < toPass && pending(); pass++) {
     const { inputs, masks } = warpedBatch(movingImage, fineGrid, candidates.map((c) => c.estimate), plan);
@@ -446,7 +450,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const starts: NormalisedSimilarity[] = rotations.flatMap((rotationDeg) => scales.map((scale) => ({ rotationDeg, scale, tx: 0, ty: 0 })));
   // At the starts the moving masks only say where a match may land.
   const fit = (fixedFeatures: tf.Tensor4D, moving: Float32Array, count: number, size: number, masks: (Uint8Array | null)[]) =>
-    fitInputs(cnn, options, fixedFeatures, moving, count, size, { masks, fixedToo: false, fixedContent: maskPlan(options, input(fixed, size).content).content });
+    fitInputs(cnn, options, fixedFeatures, moving, count, size, { masks, fixedToo: false, fixedContent: maskedFrame(options, input(fixed, size)) });
 
   let candidates: Candidate[];
   let startsTried: number;
@@ -462,7 +466,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const agreement = new Float32Array(starts.length).fill(-1);
   const accept = options.acceptStartInliers ?? ACCEPT_FIRST_START_INLIERS;
   if (unturned >= 0 && Number.isFinite(accept)) {
-    const alone = fit(fixedCoarse, m.data, 1, n, [maskPlan(options, m.content).content]);
+    const alone = fit(fixedCoarse, m.data, 1, n, [maskedFrame(options, m)]);
     params.set(alone.params, 4 * unturned);
     agreement[unturned] = alone.inliers[0];
   }
@@ -471,12 +475,12 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
   const keep = Math.max(1, options.candidates ?? CANDIDATES);
   let tried = starts.map((_, i) => i).filter((i) => agreement[i] >= 0);
   startsTried = tried.length;
-  const turned = (image: Image, g: Grid, which: number[], content: Uint8Array | null) =>
-    warpedBatch(image, g, which.map((s) => (s === unturned ? null : normalisedMatrix(starts[s]))), maskPlan(options, content));
+  const turned = (image: Image, g: Grid, which: number[], from: ModelInput) =>
+    warpedBatch(image, g, which.map((s) => (s === unturned ? null : normalisedMatrix(starts[s]))), maskPlan(options, from));
   // Fits at the model's side, in one batch, for the starts given.
   const firstPass = (which: number[]) => {
     if (which.length === 0) return;
-    const { inputs, masks } = turned(movingCoarse, grid, which, m.content);
+    const { inputs, masks } = turned(movingCoarse, grid, which, m);
     const batch = fit(fixedCoarse, inputs, which.length, n, masks);
     which.forEach((s, i) => {
       params.set(batch.params.subarray(4 * i, 4 * i + 4), 4 * s);
@@ -495,7 +499,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       const searchGrid = modelGrid(search);
       const movingSearchInput = input(moving, search);
       const movingSearch = createFloatImage([search, search], movingSearchInput.data, searchGrid);
-      const { inputs, masks } = turned(movingSearch, searchGrid, starts.map((_, s) => s), movingSearchInput.content);
+      const { inputs, masks } = turned(movingSearch, searchGrid, starts.map((_, s) => s), movingSearchInput);
       const scores = fit(fixedSearch, inputs, starts.length, search, masks).inliers;
       const best = starts.map((_, i) => i).sort((a, b) => scores[b] - scores[a]).slice(0, keep);
       firstPass(best.filter((s) => agreement[s] < 0));
