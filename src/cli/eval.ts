@@ -54,7 +54,7 @@ interface Predictions {
   kinds: PairKind[];
 }
 
-/** Overlap bins of the held-out table: [low, high), shares of the smaller field. */
+/** Overlap bins of the held-out table: [low, high), shares of the larger field (overlapShare). */
 const OVERLAP_BINS: [number, number][] = [
   [0, 0.3],
   [0.3, 0.45],
@@ -310,7 +310,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '|---|---|---|',
     ...byKind.map((k) => `| ${k.kind} | ${k.count} | ${(100 * k.successRate).toFixed(1)} % |`),
     '',
-    '| held-out test, by overlap (share of the smaller field that the other one shows) | pairs | success |',
+    '| held-out test, by overlap (share of the larger field that the other one shows) | pairs | success |',
     '|---|---|---|',
     ...byOverlap.map((b) => `| ${Math.round(100 * b.lo)}–${Math.round(100 * Math.min(1, b.hi))} % | ${b.count} | ${percent(b)} |`),
     '',

@@ -99,9 +99,10 @@ function area(polygon: Point[]): number {
 }
 
 /**
- * How much the two fields of view share under the truth: the overlap's share of the smaller
- * field (1: one field lies wholly inside the other; 0: they miss each other). Matching can only
- * use the shared part, so success falls with it (the model card's table by overlap).
+ * How much the two fields of view share under the truth: the overlap's share of the larger field,
+ * i.e. the smaller of the two fields' shares (1 only when the fields coincide; a zoom by 2 wholly
+ * inside the other field gives 0.25; 0: they miss each other). Matching can only use the shared
+ * part of each field, so success falls with it (the model card's table by overlap).
  */
 export function overlapShare(truth: NormalisedSimilarity): number {
   const toFixed = invertMatrix(normalisedMatrix(truth));
