@@ -52,6 +52,10 @@ interface Predictions {
   /** Inlier share of the kept fit (what the confidence is made of). */
   inliers: number[];
   kinds: PairKind[];
+  /** The generator's world of each pair (PairBatch.worlds). */
+  worlds: string[];
+  /** Coarsest X-ray pixel of each pair, in view pixels (PairBatch.xrayPixels). */
+  xrayPixels: number[];
 }
 
 /** Overlap bins of the held-out table: [low, high), shares of the larger field (overlapShare). */
@@ -70,6 +74,17 @@ const SCALE_BINS: [number, number][] = [
   [1.25, 1.6],
   [1.6, 2.001],
 ];
+
+/** X-ray pixel bins of the held-out table: [low, high) in view pixels (the generator draws 1–8, rounded). */
+const XRAY_PIXEL_BINS: { label: string; lo: number; hi: number }[] = [
+  { label: '1', lo: 1, hi: 1.5 },
+  { label: '2', lo: 1.5, hi: 2.5 },
+  { label: '3–4', lo: 2.5, hi: 4.5 },
+  { label: '5–8', lo: 4.5, hi: 9 },
+];
+
+/** A world as the tables name it: its procedural kind, or one label for every real source image. */
+const worldLabel = (world: string) => (world.startsWith('real:') ? 'real image' : world);
 
 /** A success rate as the tables print it ("—" for an empty bin). */
 const percent = (s: { count: number; successRate: number }) => (s.count ? `${(100 * s.successRate).toFixed(1)} %` : '—');
@@ -91,14 +106,14 @@ function successOf(p: Predictions, keep: (i: number) => boolean): { count: numbe
 
 /** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
 function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
-  const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success'];
+  const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success,world,xray_pixel'];
   p.truths.forEach((t, i) => {
     const e = p.estimates[i];
     const error = normalisedCornerError(t, e);
     lines.push(
-      [p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlaps[i], e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]]
+      ([p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlaps[i], e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]] as (string | number)[])
         .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
-        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0])
+        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3))])
         .join(','),
     );
   });
@@ -126,6 +141,8 @@ function* syntheticPairs(seed: number, count: number, options: Parameters<typeof
         moving: normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n),
         truth: decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)),
         kind: batch.kinds[i],
+        world: batch.worlds[i],
+        xrayPixel: batch.xrayPixels[i],
       };
     }
   }
@@ -133,7 +150,7 @@ function* syntheticPairs(seed: number, count: number, options: Parameters<typeof
 
 /** Synthetic pairs through the full inference path (resampling, normalisation, passes). */
 function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, bar: cliProgress.SingleBar): Predictions {
-  const out: Predictions = { truths: [], estimates: [], confidences: [], inliers: [], kinds: [] };
+  const out: Predictions = { truths: [], estimates: [], confidences: [], inliers: [], kinds: [], worlds: [], xrayPixels: [] };
   for (const pair of syntheticPairs(seed, count, options)) {
     const result = registerCnn(pair.fixed, pair.moving, cnn, { passes });
     out.truths.push(pair.truth);
@@ -141,6 +158,8 @@ function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: P
     out.confidences.push(Number(result.details.confidence));
     out.inliers.push(Number(result.details.inliers));
     out.kinds.push(pair.kind);
+    out.worlds.push(pair.world);
+    out.xrayPixels.push(pair.xrayPixel);
     bar.increment();
   }
   return out;
@@ -279,6 +298,9 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const overlaps = test.truths.map(overlapShare);
   const byOverlap = OVERLAP_BINS.map(([lo, hi]) => ({ lo, hi, ...successOf(test, (i) => overlaps[i] >= lo && overlaps[i] < hi) }));
   const byScale = SCALE_BINS.map(([lo, hi]) => ({ lo, hi, ...successOf(test, (i) => test.truths[i].scale >= lo && test.truths[i].scale < hi) }));
+  const worlds = [...new Set(test.worlds.map(worldLabel))].sort();
+  const byWorld = worlds.map((world) => ({ world, ...successOf(test, (i) => worldLabel(test.worlds[i]) === world) }));
+  const byXrayPixel = XRAY_PIXEL_BINS.map((b) => ({ ...b, ...successOf(test, (i) => test.xrayPixels[i] >= b.lo && test.xrayPixels[i] < b.hi) }));
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),
@@ -289,6 +311,8 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     byKind,
     byOverlap,
     byScale,
+    byWorld,
+    byXrayPixel,
     views,
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
@@ -318,6 +342,14 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '|---|---|---|',
     ...byScale.map((b) => `| ${b.lo.toFixed(2)}–${b.hi.toFixed(2)} | ${b.count} | ${percent(b)} |`),
     '',
+    `| held-out test, by world (real: the images of \`${flags.data}\`) | pairs | success |`,
+    '|---|---|---|',
+    ...byWorld.map((w) => `| ${w.world} | ${w.count} | ${percent(w)} |`),
+    '',
+    '| held-out test, by the coarsest X-ray pixel of the pair (view pixels; 1: no X-ray map, or one at full resolution) | pairs | success |',
+    '|---|---|---|',
+    ...byXrayPixel.map((b) => `| ${b.label} | ${b.count} | ${percent(b)} |`),
+    '',
     `Non-square views: the first ${views.count} held-out pairs with each image cut to a random window, full along one side and ${VIEW_ASPECT[0]}–${VIEW_ASPECT[1]} of it along the other (landscape or portrait, independently per image; the two views overlap less than the whole images do), succeed at ${percent(views)} (corner error over the fixed view), against ${percent(views.whole)} for the same pairs whole.`,
     '',
     `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ ${CONFIDENT} succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below ${CONFIDENT} at ${(100 * confidence.low.successRate).toFixed(1)} %. By band:`,
@@ -326,7 +358,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '|---|---|---|',
     ...confidence.bands.map((b) => `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${b.count} | ${percent(b)} |`),
     '',
-    'Every held-out pair (kind, truth, overlap, estimate, confidence, error): `eval/test-pairs.csv`.',
+    'Every held-out pair (kind, truth, overlap, estimate, confidence, error, world, X-ray pixel): `eval/test-pairs.csv`.',
     '',
     '| real co-registered pairs, random transforms of the full range (rotations stratified over ≤ 5°, ≤ 15°, ≤ 45°, ≤ 180°) | transforms | success | median corner error (px) | median rotation error |',
     '|---|---|---|---|---|',

@@ -15,6 +15,10 @@ export interface PairBatch {
   /** [batch, 4]: a, b, tx, ty. */
   targets: Float32Array;
   kinds: PairKind[];
+  /** World of each pair: a procedural kind ('cells', 'fibres', …) or 'real:<source path>'. */
+  worlds: string[];
+  /** Coarsest X-ray pixel of each pair, in view pixels (1 when neither view is an X-ray map, or at full resolution). */
+  xrayPixels: number[];
 }
 
 /** Pairs drawn from one world before a new one is made (world generation dominates the cost). */
@@ -36,6 +40,8 @@ export function makeBatch(seed: number, index: number, batchSize: number, option
   const moving = new Float32Array(batchSize * n * n);
   const targets = new Float32Array(batchSize * 4);
   const kinds: PairKind[] = [];
+  const worlds: string[] = [];
+  const xrayPixels: number[] = [];
   let world = makeWorld(rng, options);
   for (let i = 0; i < batchSize; i++) {
     if (i > 0 && i % PAIRS_PER_WORLD === 0) world = makeWorld(rng, options);
@@ -44,6 +50,8 @@ export function makeBatch(seed: number, index: number, batchSize: number, option
     moving.set(pair.moving, i * n * n);
     targets.set(encodeTarget(pair.truth), i * 4);
     kinds.push(pair.kind);
+    worlds.push(pair.world);
+    xrayPixels.push(Math.max(1, ...[pair.xrayMaps.fixed, pair.xrayMaps.moving].map((map) => (map ? n / map.m : 1))));
   }
-  return { index, size: batchSize, fixed, moving, targets, kinds };
+  return { index, size: batchSize, fixed, moving, targets, kinds, worlds, xrayPixels };
 }
