@@ -25,6 +25,8 @@ import { readImageFile } from '../node/image-file.js';
 import { loadRealSources } from '../node/real-sources.js';
 import { readRealPair, realPairTypes, type RealPairType } from '../node/real-pairs.js';
 import { warpedCases } from '../bench/cases.js';
+import { localRegistrability, REGISTRABILITY_OFFSET } from '../bench/registrability.js';
+import { nodeElastixRunner } from '../node/elastix-runner.js';
 import { scatterPlot, linePlot } from '../report/svg-plot.js';
 import { makeBatch } from '../synthetic/batches.js';
 import type { PairKind } from '../synthetic/pairs.js';
@@ -43,6 +45,7 @@ interface EvalFlags {
   passes: string;
   size: string;
   viewPairs: string;
+  registrabilityPairs: string;
 }
 
 interface Predictions {
@@ -105,15 +108,15 @@ function successOf(p: Predictions, keep: (i: number) => boolean): { count: numbe
 }
 
 /** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
-function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
-  const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success,world,xray_pixel'];
+function pairsCsv(p: Predictions, overlaps: readonly number[], registrable: readonly boolean[]): string {
+  const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success,world,xray_pixel,registrable'];
   p.truths.forEach((t, i) => {
     const e = p.estimates[i];
     const error = normalisedCornerError(t, e);
     lines.push(
       ([p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlaps[i], e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]] as (string | number)[])
         .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
-        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3))])
+        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3)), i < registrable.length ? Number(registrable[i]) : ''])
         .join(','),
     );
   });
@@ -184,6 +187,21 @@ function predictViews(cnn: CnnModel, seed: number, count: number, options: Param
     bar.increment();
   }
   return { count: total, successRate: successes / total, whole: successOf(whole, (i) => i < total) };
+}
+
+/**
+ * Local registrability of the first `count` held-out pairs (`localRegistrability`): whether
+ * elastix, started REGISTRABILITY_OFFSET off the truth, comes back to it — how much of the test
+ * set shows enough shared structure for an intensity optimiser, whatever the network does.
+ */
+async function registrabilityOf(seed: number, count: number, options: Parameters<typeof makeBatch>[3], bar: cliProgress.SingleBar): Promise<boolean[]> {
+  const rng = new Rng(seed + 31);
+  const out: boolean[] = [];
+  for (const pair of syntheticPairs(seed, count, options)) {
+    out.push((await localRegistrability(pair.fixed, pair.moving, pair.truth, nodeElastixRunner, rng)).returns);
+    bar.increment();
+  }
+  return out;
 }
 
 interface RealResult {
@@ -266,11 +284,13 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const realTypes = realPairTypes(flags.realData);
   const realTotal = realTypes.reduce((n, t) => n + Math.ceil(Number(flags.transforms) / t.pairs.length) * t.pairs.length, 0);
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'eval [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
-  bar.start(testCount + Math.min(testCount, Number(flags.viewPairs)) + trainCount + realTotal, 0);
+  const registrabilityCount = Math.min(testCount, Number(flags.registrabilityPairs));
+  bar.start(testCount + Math.min(testCount, Number(flags.viewPairs)) + registrabilityCount + trainCount + realTotal, 0);
   // Test: a seed neither training (state.seed) nor validation (seed + 1000003) uses.
   const test = predictSynthetic(cnn, Number(flags.seed), testCount, options, passes, bar);
   const testSingle = summarise(test.truths, test.estimates);
   const views = predictViews(cnn, Number(flags.seed), Math.min(testCount, Number(flags.viewPairs)), options, passes, test, bar);
+  const registrable = await registrabilityOf(Number(flags.seed), registrabilityCount, options, bar);
   const train = predictSynthetic(cnn, 1, trainCount, options, passes, bar);
   const real: RealResult[] = [];
   const rng = new Rng(Number(flags.seed) + 17);
@@ -301,6 +321,11 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const worlds = [...new Set(test.worlds.map(worldLabel))].sort();
   const byWorld = worlds.map((world) => ({ world, ...successOf(test, (i) => worldLabel(test.worlds[i]) === world) }));
   const byXrayPixel = XRAY_PIXEL_BINS.map((b) => ({ ...b, ...successOf(test, (i) => test.xrayPixels[i] >= b.lo && test.xrayPixels[i] < b.hi) }));
+  const byRegistrability = {
+    count: registrable.length,
+    returns: successOf(test, (i) => i < registrable.length && registrable[i]),
+    not: successOf(test, (i) => i < registrable.length && !registrable[i]),
+  };
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),
@@ -313,11 +338,12 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     byScale,
     byWorld,
     byXrayPixel,
+    byRegistrability,
     views,
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
-  await writeFile(join(outDir, 'test-pairs.csv'), pairsCsv(test, overlaps));
+  await writeFile(join(outDir, 'test-pairs.csv'), pairsCsv(test, overlaps, registrable));
   for (const [name, svg] of Object.entries(plots(train, test))) await writeFile(join(outDir, name), svg);
   const curve = await lossCurve(flags.model);
   if (curve) await writeFile(join(outDir, 'training.svg'), curve);
@@ -350,6 +376,17 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '|---|---|---|',
     ...byXrayPixel.map((b) => `| ${b.label} | ${b.count} | ${percent(b)} |`),
     '',
+    ...(registrable.length
+      ? [
+          `Local registrability (how much the pairs themselves show, whatever the network does): elastix's \`refine\` schedule (the hybrid's finish), started ${REGISTRABILITY_OFFSET.rotationDeg}°, ×${REGISTRABILITY_OFFSET.zoom} and ${REGISTRABILITY_OFFSET.shift} of the half-field in x and y off the truth (random signs), comes back within the success tolerance on ${byRegistrability.returns.count} of the first ${registrable.length} held-out pairs (${((100 * byRegistrability.returns.count) / registrable.length).toFixed(1)} %); on the others the views share too little structure near the truth, or their intensity optimum lies elsewhere.`,
+          '',
+          '| held-out test, by local registrability | pairs | success |',
+          '|---|---|---|',
+          `| elastix comes back to the truth | ${byRegistrability.returns.count} | ${percent(byRegistrability.returns)} |`,
+          `| elastix does not | ${byRegistrability.not.count} | ${percent(byRegistrability.not)} |`,
+          '',
+        ]
+      : []),
     `Non-square views: the first ${views.count} held-out pairs with each image cut to a random window, full along one side and ${VIEW_ASPECT[0]}–${VIEW_ASPECT[1]} of it along the other (landscape or portrait, independently per image; the two views overlap less than the whole images do), succeed at ${percent(views)} (corner error over the fixed view), against ${percent(views.whole)} for the same pairs whole.`,
     '',
     `Confidence on the held-out test set: ${confidence.high.count} pairs with confidence ≥ ${CONFIDENT} succeed at ${(100 * confidence.high.successRate).toFixed(1)} %, ${confidence.low.count} below ${CONFIDENT} at ${(100 * confidence.low.successRate).toFixed(1)} %. By band:`,
@@ -358,7 +395,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '|---|---|---|',
     ...confidence.bands.map((b) => `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${b.count} | ${percent(b)} |`),
     '',
-    'Every held-out pair (kind, truth, overlap, estimate, confidence, error, world, X-ray pixel): `eval/test-pairs.csv`.',
+    'Every held-out pair (kind, truth, overlap, estimate, confidence, error, world, X-ray pixel, local registrability): `eval/test-pairs.csv`.',
     '',
     '| real co-registered pairs, random transforms of the full range (rotations stratified over ≤ 5°, ≤ 15°, ≤ 45°, ≤ 180°) | transforms | success | median corner error (px) | median rotation error |',
     '|---|---|---|---|---|',
@@ -395,5 +432,6 @@ await new Command()
   .option('--passes <n>', 'CNN passes at most', String(DEFAULT_PASSES))
   .option('--size <n>', 'side of the synthetic test images', '256')
   .option('--view-pairs <n>', 'held-out pairs also registered as non-square views', '200')
+  .option('--registrability-pairs <n>', 'held-out pairs whose local registrability is measured (elastix from an offset truth, ~0.3 s each; 0: none)', '1000')
   .action(evaluate)
   .parseAsync(process.argv);
