@@ -22,8 +22,8 @@ import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
 import { registerElastix } from '../methods/elastix.js';
-import { DEFAULT_PASSES } from '../methods/cnn.js';
-import { HYBRID_CNN_SEARCH } from '../methods/hybrid.js';
+import { CONFIDENT, DEFAULT_PASSES } from '../methods/cnn.js';
+import { HYBRID_CNN_SEARCH, SEARCH_REFINED } from '../methods/hybrid.js';
 import { readRealPair, realPairTypes } from '../node/real-pairs.js';
 import { loadRealSources } from '../node/real-sources.js';
 import { Rng } from '../synthetic/random.js';
@@ -47,6 +47,8 @@ interface BenchFlags {
 }
 
 const WEBGL = 'cnn (Chromium WebGL)';
+/** The hybrid with its NMI search also for pairs the CNN is unsure of (`--hybrid-fallback 0.5`; not the default). */
+const HYBRID_SEARCH = 'hybrid + search if unsure';
 /**
  * A reference, not a method: elastix's short 'refine' schedule started at the true transform. Where
  * it ends is the intensity optimum nearest the truth; its distance from the truth is a floor for
@@ -181,6 +183,12 @@ async function bench(flags: BenchFlags): Promise<void> {
       else records.push(failed(c, method));
     }
     try {
+      const [r] = await compare(c.fixed, c.moving, ['hybrid'], env, { ...options, hybridFallbackBelowConfidence: CONFIDENT });
+      records.push(record(c, HYBRID_SEARCH, r.backend, r.transform.matrix, r.registrationMs, r.details.kept as string | undefined));
+    } catch {
+      records.push(failed(c, HYBRID_SEARCH));
+    }
+    try {
       const r = await registerElastix(c.fixed, c.moving, nodeElastixRunner, { preset: 'refine', initialTransform: c.truth });
       records.push(record(c, FROM_TRUTH, r.backend, r.transform.matrix, r.registrationMs));
     } catch {
@@ -222,7 +230,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
   const outDir = flags.out ?? (flags.quick ? 'bench/quick' : '.');
   const assetDir = flags.out ?? (flags.quick ? 'bench/quick' : 'bench');
   await mkdir(assetDir, { recursive: true });
-  const methods = ['cnn', WEBGL, 'elastix', 'hybrid'];
+  const methods = ['cnn', WEBGL, 'elastix', 'hybrid', HYBRID_SEARCH];
   const rotationBins = ROTATION_BINS.map((e) => `≤ ${e}°`);
   const scaleBins = SCALE_BINS.map((e) => `${(2 ** -e).toFixed(2)}–${(2 ** e).toFixed(2)}`);
   const sets = [...new Set(records.map((r) => r.set))];
@@ -246,7 +254,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${info.seconds.toFixed(0)} s), model \`${info.model}\`, ${info.passes} CNN passes.`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU; Node ${process.version} (cnn: tfjs wasm backend; elastix: itk-wasm in Node); Chromium: ${info.browserNote}.`,
     '',
-    `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, all modality orders, over a ${flags.size}-pixel field: EM images at ${flags.size}², X-ray maps at their own 1–8× coarser pixels and in counts, as a beamline writes them) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md); corner errors are in fixed-image pixels, so X-ray pixels when an X-ray map is fixed. elastix: preset \`default\` from the identity; hybrid: its own CNN search (\`HYBRID_CNN_SEARCH\`: ${describeCnnOptions(HYBRID_CNN_SEARCH)}) refined by elastix preset \`refine\` (2 levels), keeping whichever of the two has the higher NMI (elastix from the identity only when the CNN's scale is implausible: \`--hybrid-fallback\` is off by default). Times are \`registrationMs\` (images loaded, model and pipelines warm).`,
+    `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, all modality orders, over a ${flags.size}-pixel field: EM images at ${flags.size}², X-ray maps at their own 1–8× coarser pixels and in counts, as a beamline writes them) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md); corner errors are in fixed-image pixels, so X-ray pixels when an X-ray map is fixed. elastix: preset \`default\` from the identity; hybrid: its own CNN search (\`HYBRID_CNN_SEARCH\`: ${describeCnnOptions(HYBRID_CNN_SEARCH)}) refined by elastix preset \`refine\` (2 levels), keeping whichever of the two has the higher NMI (the best ${SEARCH_REFINED} starts of a coarse NMI search over the whole range, \`nmi-search.ts\`, are refined too only when the CNN's estimate is unusable: \`--hybrid-fallback\` is off by default); \`${HYBRID_SEARCH}\`: the same with \`--hybrid-fallback ${CONFIDENT}\`, the search also where the CNN's confidence is below ${CONFIDENT}. Times are \`registrationMs\` (images loaded, model and pipelines warm).`,
     '',
     '## Speed',
     '',

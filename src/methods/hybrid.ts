@@ -3,18 +3,20 @@
  * transform, then a short elastix schedule (preset 'refine': 2 levels) for the sub-pixel finish. Rules:
  * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
  *   fails, the CNN estimate is kept;
- * - opt-in (`fallbackBelowConfidence`): if the CNN is not confident, elastix also runs from the
- *   identity with the standalone method's preset ('default') and the candidate with the highest
- *   NMI wins. Off by default: it costs elastix's whole time on most pairs and, on the benchmark,
- *   turned 4 of 128 pairs into successes (the benchmark run of 2026-11-24 06:51, commit 284455a);
+ * - opt-in (`fallbackBelowConfidence`): if the CNN is not confident, the best few starts of a
+ *   coarse NMI search over the whole range (nmi-search.ts) are refined by elastix too, and the
+ *   candidate with the highest NMI wins. Until 2026-12-06 this ran elastix from the identity
+ *   (preset 'default'), which captures ±15°: on 48 synthetic pairs of the benchmark's generator
+ *   elastix from the identity aligned none that the hybrid missed, the search 4 (see nmi-search.ts),
+ *   in ~1.7 s against ~2.4 s;
  * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE);
  *   an implausible CNN estimate is not refined (elastix from a collapsed start stays collapsed
  *   or loses the overlap: ~0.5 s for nothing on the benchmark's EM vs fluorescence pairs), nor
  *   is one whose refinement passes ran away (`details.diverged`: the CNN says it failed; before
- *   the passes were stopped such estimates ended at implausible scales): elastix runs from the
- *   identity instead, whatever the option;
+ *   the passes were stopped such estimates ended at implausible scales): the search runs
+ *   instead, whatever the option;
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
- * 'elastix-identity'.
+ * 'elastix-search' (refined from a start of the NMI search).
  */
 import type { Image } from '../image/image.js';
 import { FULL_RANGE } from '../synthetic/pairs.js';
@@ -23,6 +25,7 @@ import type { Transform } from '../transform/transform.js';
 import { registrationQuality } from '../metrics/quality.js';
 import { registerCnn, type CnnModel, type CnnOptions } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
+import { nmiSearch, type NmiSearchOptions } from './nmi-search.js';
 import type { MethodResult } from './result.js';
 import { RegistrationError } from '../errors.js';
 
@@ -32,6 +35,12 @@ import { RegistrationError } from '../errors.js';
  * moving image stretched over the whole fixed one (seen on the bundled DeepCLEM pair: a failed CNN
  * estimate at scale 0.08 scored higher than elastix's answer) — so such candidates are not kept.
  */
+/**
+ * Starts of the NMI search that elastix refines. On the 48 synthetic pairs of nmi-search.ts: 30
+ * successes refining the best 3, 31 the best 4, for a third more refinement time.
+ */
+export const SEARCH_REFINED = 3;
+
 const PLAUSIBLE_SCALE: [number, number] = [FULL_RANGE.minScale / 1.25, FULL_RANGE.maxScale * 1.25];
 
 function plausible(transform: Transform): boolean {
@@ -77,14 +86,16 @@ export const HYBRID_CNN_SEARCH: CnnOptions = {
 export interface HybridOptions {
   /** CNN options; HYBRID_CNN_SEARCH unless they say otherwise. */
   cnn?: CnnOptions;
-  /** elastix options for the refinement from the CNN estimate; default preset 'refine'. The run from the identity uses preset 'default'. */
+  /** elastix options for the refinements (from the CNN estimate and from the search's starts); default preset 'refine'. */
   elastix?: ElastixOptions;
   /**
-   * CNN confidence below which elastix also runs from the identity (preset 'default'). Default 0:
-   * never. CONFIDENT (0.5) makes the hybrid find at least what elastix alone finds, at elastix's
-   * cost on every pair the CNN is unsure of.
+   * CNN confidence below which the NMI search's best starts are refined too. Default 0: never
+   * (only when the CNN estimate is unusable). CONFIDENT (0.5): about 1.5 s more on every pair the
+   * CNN is unsure of.
    */
   fallbackBelowConfidence?: number;
+  /** The search's grid (nmi-search.ts defaults) and how many of its best starts elastix refines (SEARCH_REFINED). */
+  search?: NmiSearchOptions & { refined?: number };
 }
 
 export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel, runner: ElastixRunner, options: HybridOptions = {}): Promise<MethodResult> {
@@ -93,17 +104,18 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const cnnMs = performance.now() - started;
   const refineStarted = performance.now();
   const elastixOptions = { preset: 'refine' as const, ...options.elastix };
-  const candidates: { kept: string; transform: MethodResult['transform']; nmi: number }[] = [
-    { kept: 'cnn', transform: first.transform, nmi: registrationQuality(fixed, moving, first.transform).nmiAfter },
+  // `label` names a candidate in the details (the search's starts are numbered), `kept` its kind.
+  const candidates: { kept: string; label: string; transform: MethodResult['transform']; nmi: number }[] = [
+    { kept: 'cnn', label: 'cnn', transform: first.transform, nmi: registrationQuality(fixed, moving, first.transform).nmiAfter },
   ];
   const failures: string[] = [];
-  const attempt = async (kept: string, initialTransform?: MethodResult['transform']) => {
+  const attempt = async (kept: string, initialTransform: MethodResult['transform'], label = kept) => {
     try {
-      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...elastixOptions, initialTransform } : { ...elastixOptions, preset: 'default' });
-      candidates.push({ kept, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
+      const r = await registerElastix(fixed, moving, runner, { ...elastixOptions, initialTransform });
+      candidates.push({ kept, label, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
-      failures.push(`${kept}: ${error.message}`);
+      failures.push(`${label}: ${error.message}`);
     }
   };
   const cnnUsable = plausible(first.transform) && !first.details.diverged;
@@ -111,9 +123,15 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
   // An unusable (NaN) confidence counts as unsure when the fallback is on. A collapsed or
-  // diverged CNN estimate leaves elastix from the identity as the only answer, whatever the option.
-  const fallback = (threshold > 0 && !(confidence >= threshold)) || !cnnUsable;
-  if (fallback) await attempt('elastix-identity');
+  // diverged CNN estimate leaves the search as the only answer, whatever the option.
+  const searched = (threshold > 0 && !(confidence >= threshold)) || !cnnUsable;
+  let searchMs = 0;
+  if (searched) {
+    const searchStarted = performance.now();
+    const starts = nmiSearch(fixed, moving, options.search);
+    searchMs = performance.now() - searchStarted;
+    for (const [i, start] of starts.slice(0, options.search?.refined ?? SEARCH_REFINED).entries()) await attempt('elastix-search', start.transform, `elastix-search ${i + 1}`);
+  }
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
   const implausible = candidates.filter((c) => !plausible(c.transform));
@@ -126,9 +144,10 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     registrationMs: cnnMs + elastixMs,
     details: {
       kept: best.kept,
-      candidates: Object.fromEntries(candidates.map((c) => [c.kept, c.nmi])),
-      fromIdentity: fallback,
-      implausible: implausible.map((c) => c.kept),
+      candidates: Object.fromEntries(candidates.map((c) => [c.label, c.nmi])),
+      searched,
+      searchMs,
+      implausible: implausible.map((c) => c.label),
       elastixFailure: failures.length ? failures.join('; ') : null,
       cnnMs,
       elastixMs,

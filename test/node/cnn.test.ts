@@ -12,7 +12,7 @@ import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
 import { createFloatImage, gridOf, indexToPhysical, type Grid, type Image } from '../../src/image/image.js';
 import { cnnModel, registerCnn, SKIP_SWAPPED_INLIERS, STOP_STEP } from '../../src/methods/cnn.js';
-import { HYBRID_CNN_SEARCH } from '../../src/methods/hybrid.js';
+import { HYBRID_CNN_SEARCH, SEARCH_REFINED } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
@@ -549,25 +549,27 @@ describe('CNN inference with the shipped model', () => {
     assert.ok(!isSuccess(elastix, gridOf(em)), `elastix from the identity should not capture 96° (${elastix} px)`);
     assert.ok(hybrid < 0.5, `hybrid ${hybrid} px (kept ${results[2].details.kept})`);
     assert.equal(results[2].details.kept, 'elastix');
-    assert.equal(results[2].details.fromIdentity, false, 'no run from the identity unless asked for');
+    assert.equal(results[2].details.searched, false, 'no NMI search unless asked for');
   });
 
-  it('the hybrid does not keep a collapsed candidate, however high its NMI (bundled multi-modal pair, with the run from the identity)', async () => {
+  it('the hybrid does not keep a collapsed candidate, however high its NMI (bundled multi-modal pair, with the NMI search)', async () => {
     const { compare } = await import('../../src/compare.js');
     const { nodeElastixRunner } = await import('../../src/node/elastix-runner.js');
     const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
     const fm = prepareImage(await readImageFile(fixture('deepclem_s6_fm_moved.png')), 'fm');
     const [, hybrid] = await compare(em, fm, ['cnn', 'hybrid'], { elastixRunner: nodeElastixRunner, cnn }, { hybridFallbackBelowConfidence: 1 });
-    assert.equal(hybrid.details.fromIdentity, true);
+    assert.equal(hybrid.details.searched, true);
     const keys = Object.keys(hybrid.details.candidates as object);
     assert.equal(keys[0], 'cnn');
-    assert.equal(keys.at(-1), 'elastix-identity');
+    // Each of the search's starts is refined, or its failure reported.
+    const searchedStarts = keys.filter((k) => k.startsWith('elastix-search')).length + String(hybrid.details.elastixFailure).split('elastix-search').length - 1;
+    assert.equal(searchedStarts, SEARCH_REFINED, `${keys.join(', ')}; ${hybrid.details.elastixFailure}`);
     // A collapsed or diverged CNN estimate is not refined; any other is (and a failed refinement is reported).
     const cnnUnusable = (hybrid.details.implausible as string[]).includes('cnn') || (hybrid.details.cnn as { diverged: boolean }).diverged;
     assert.equal(keys.includes('elastix') || typeof hybrid.details.elastixFailure === 'string', !cnnUnusable, JSON.stringify(hybrid.details));
     const scale = Math.sqrt(Math.abs(determinant(hybrid.transform.matrix)));
     assert.ok(scale > 0.4 && scale < 2.5, `kept ${hybrid.details.kept} at scale ${scale} (implausible: ${JSON.stringify(hybrid.details.implausible)})`);
-    // Without the option too: when the CNN collapses, elastix from the identity is kept.
+    // Without the option too: when the CNN collapses, the search's refined starts are what is left.
     const [, plain] = await compare(em, fm, ['cnn', 'hybrid'], { elastixRunner: nodeElastixRunner, cnn });
     const plainScale = Math.sqrt(Math.abs(determinant(plain.transform.matrix)));
     assert.ok(plainScale > 0.4 && plainScale < 2.5, `kept ${plain.details.kept} at scale ${plainScale} (implausible: ${JSON.stringify(plain.details.implausible)})`);
