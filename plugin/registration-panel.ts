@@ -78,7 +78,7 @@ export class XemRegistrationPanel extends LitElement {
   protected method: MethodChoice = 'elastix';
   protected preset: ElastixPresetName = 'default';
   protected passes = DEFAULT_PASSES;
-  /** The hybrid also refines the best starts of a coarse NMI search when the CNN's confidence is below CONFIDENT (off: the fast path). */
+  /** The hybrid also runs elastix from the identity and from the best starts of a coarse NMI search when the CNN's confidence is below CONFIDENT (off: the fast path). */
   protected hybridFallback = false;
   protected fixedId = '';
   protected movingId = '';
@@ -234,7 +234,7 @@ export class XemRegistrationPanel extends LitElement {
         </select>
         <label for="passes" title="forward passes of the CNN method at most (it stops when a pass changes little); the hybrid runs its own, coarser search">CNN passes</label>
         <input id="passes" type="number" min="1" max="10" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
-        <label for="hybrid-fallback" title="when the CNN is unsure, the hybrid also refines the best starts of a coarse search over every rotation, scale and shift (about 1.5 s more)">hybrid: search if unsure</label>
+        <label for="hybrid-fallback" title="when the CNN is unsure, the hybrid also runs elastix from the identity and from the best starts of a coarse search over every rotation, scale and shift (slower)">hybrid: search if unsure</label>
         <input id="hybrid-fallback" type="checkbox" style="justify-self: start" .checked=${this.hybridFallback} @change=${(e: Event) => (this.hybridFallback = (e.target as HTMLInputElement).checked)} />
       </fieldset>
       ${this.backendNote ? html`<div class="note">${this.backendNote}</div>` : ''}

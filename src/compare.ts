@@ -28,7 +28,7 @@ export interface CompareOptions {
   hybridCnn?: CnnOptions;
   /** elastix options of the hybrid's refinement (default preset 'refine'). */
   hybridElastix?: ElastixOptions;
-  /** The hybrid's NMI search when the CNN is unsure (HybridOptions; default off). */
+  /** The hybrid's fallback (elastix from the identity and from the NMI search's starts) when the CNN is unsure (HybridOptions; default off). */
   hybridFallbackBelowConfidence?: number;
   /** Grayscale conversion and validation of the fixed image. */
   fixedInput?: PrepareOptions;

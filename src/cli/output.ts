@@ -16,7 +16,7 @@ export interface CliResultJSON {
    * measures how well it separates). For a batch, the field to sort or filter on.
    */
   confidence?: number | null;
-  /** hybrid: which candidate it returns ('cnn', 'elastix' from the CNN estimate, 'elastix-search' from a start of the NMI search). */
+  /** hybrid: which candidate it returns ('cnn', 'elastix' from the CNN estimate, 'elastix-identity', 'elastix-search' from a start of the NMI search). */
   kept?: string;
 }
 
@@ -93,9 +93,9 @@ export function lowConfidenceWarnings(doc: CliDocument): string[] {
     const advice =
       r.method === 'cnn'
         ? 'check it, or use --method hybrid'
-        : r.kept === 'elastix-search'
-          ? 'the result is elastix from a start of the NMI search'
-          : 'its start may be wrong; --hybrid-fallback 0.5 also refines the best starts of an NMI search';
+        : r.kept === 'elastix-identity' || r.kept === 'elastix-search'
+          ? `the result is elastix from ${r.kept === 'elastix-identity' ? 'the identity' : 'a start of the NMI search'}`
+          : 'its start may be wrong; --hybrid-fallback 0.5 also runs elastix from the identity and from the starts of an NMI search';
     return [`warning: ${r.method}: CNN confidence ${r.confidence.toFixed(2)} (below ${CONFIDENT}): the estimate is likely wrong; ${advice}`];
   });
 }

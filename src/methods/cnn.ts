@@ -230,7 +230,7 @@ export const CANDIDATES = 1;
  */
 export const SKIP_SWAPPED_INLIERS = 0.25;
 
-/** Confidence from which an estimate counts as likely right: eval reports both sides; the panel's hybrid fallback runs the NMI search below it. */
+/** Confidence from which an estimate counts as likely right: eval reports both sides; the panel's hybrid fallback runs elastix from the identity and the NMI search below it. */
 export const CONFIDENT = 0.5;
 
 /** The one rule for "likely wrong": a CNN confidence below CONFIDENT (none: not a CNN result). */

@@ -3,20 +3,21 @@
  * transform, then a short elastix schedule (preset 'refine': 2 levels) for the sub-pixel finish. Rules:
  * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
  *   fails, the CNN estimate is kept;
- * - opt-in (`fallbackBelowConfidence`): if the CNN is not confident, the best few starts of a
- *   coarse NMI search over the whole range (nmi-search.ts) are refined by elastix too, and the
- *   candidate with the highest NMI wins. Until 2026-12-06 this ran elastix from the identity
- *   (preset 'default'), which captures ±15°: on 48 synthetic pairs of the benchmark's generator
- *   elastix from the identity aligned none that the hybrid missed, the search 4 (see nmi-search.ts),
- *   in ~1.7 s against ~2.4 s;
+ * - opt-in (`fallbackBelowConfidence`): if the CNN is not confident, elastix also runs from the
+ *   identity (preset 'default', as the standalone method) and from the best few starts of a
+ *   coarse NMI search over the whole range (nmi-search.ts; preset 'refine'), and the candidate
+ *   with the highest NMI wins. Until 2026-12-06 the fallback was elastix from the identity alone,
+ *   which captures about ±15°. On the benchmark of 2026-12-06 (128 pairs) the search's starts
+ *   aligned 5 pairs that neither the hybrid nor elastix alone did, and the identity one
+ *   (xrf-25) that the search missed;
  * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE);
  *   an implausible CNN estimate is not refined (elastix from a collapsed start stays collapsed
  *   or loses the overlap: ~0.5 s for nothing on the benchmark's EM vs fluorescence pairs), nor
  *   is one whose refinement passes ran away (`details.diverged`: the CNN says it failed; before
- *   the passes were stopped such estimates ended at implausible scales): the search runs
+ *   the passes were stopped such estimates ended at implausible scales): the fallback runs
  *   instead, whatever the option;
- * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN) or
- * 'elastix-search' (refined from a start of the NMI search).
+ * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN),
+ * 'elastix-identity' or 'elastix-search' (refined from a start of the NMI search).
  */
 import type { Image } from '../image/image.js';
 import { FULL_RANGE } from '../synthetic/pairs.js';
@@ -89,9 +90,10 @@ export interface HybridOptions {
   /** elastix options for the refinements (from the CNN estimate and from the search's starts); default preset 'refine'. */
   elastix?: ElastixOptions;
   /**
-   * CNN confidence below which the NMI search's best starts are refined too. Default 0: never
-   * (only when the CNN estimate is unusable). CONFIDENT (0.5): about 1.5 s more on every pair the
-   * CNN is unsure of.
+   * CNN confidence below which elastix also runs from the identity and from the NMI search's best
+   * starts. Default 0: never (only when the CNN estimate is unusable). CONFIDENT (0.5): finds at
+   * least what elastix alone finds, at about three times elastix's time on every pair the CNN is
+   * unsure of.
    */
   fallbackBelowConfidence?: number;
   /** The search's grid (nmi-search.ts defaults) and how many of its best starts elastix refines (SEARCH_REFINED). */
@@ -109,9 +111,10 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     { kept: 'cnn', label: 'cnn', transform: first.transform, nmi: registrationQuality(fixed, moving, first.transform).nmiAfter },
   ];
   const failures: string[] = [];
-  const attempt = async (kept: string, initialTransform: MethodResult['transform'], label = kept) => {
+  // No start: elastix from the identity with the standalone method's preset.
+  const attempt = async (kept: string, initialTransform: MethodResult['transform'] | null, label = kept) => {
     try {
-      const r = await registerElastix(fixed, moving, runner, { ...elastixOptions, initialTransform });
+      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...elastixOptions, initialTransform } : { ...elastixOptions, preset: 'default' });
       candidates.push({ kept, label, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
@@ -123,10 +126,11 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
   // An unusable (NaN) confidence counts as unsure when the fallback is on. A collapsed or
-  // diverged CNN estimate leaves the search as the only answer, whatever the option.
-  const searched = (threshold > 0 && !(confidence >= threshold)) || !cnnUsable;
+  // diverged CNN estimate leaves the fallback as the only answer, whatever the option.
+  const fallback = (threshold > 0 && !(confidence >= threshold)) || !cnnUsable;
   let searchMs = 0;
-  if (searched) {
+  if (fallback) {
+    await attempt('elastix-identity', null);
     const searchStarted = performance.now();
     const starts = nmiSearch(fixed, moving, options.search);
     searchMs = performance.now() - searchStarted;
@@ -145,7 +149,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     details: {
       kept: best.kept,
       candidates: Object.fromEntries(candidates.map((c) => [c.label, c.nmi])),
-      searched,
+      fallback,
       searchMs,
       implausible: implausible.map((c) => c.label),
       elastixFailure: failures.length ? failures.join('; ') : null,

@@ -5,13 +5,16 @@
  *
  * Why: elastix from the identity captures about ±15° and ±15 % (ELASTIX_PRESETS), and the CNN
  * misreads pairs whose modalities share structure it was not trained to see (the HXN element
- * maps) — yet most such pairs have their intensity optimum at the truth. Measured on 48
- * synthetic pairs of the benchmark's generator (seed 515151) with elastix `refine` from the best
- * four of this grid: 31 successes, against 28 for the CNN and 33 for the hybrid, and 37 for the
- * hybrid or the search; on 16 warped HXN Fe vs P/S pairs 11 (the CNN: 2 of 52 in the eval). None
- * of 16 DeepCLEM EM vs fluorescence pairs: at 64 px the nuclei barely differ from the cytoplasm in EM.
+ * maps) — yet most such pairs have their intensity optimum at the truth (73 % of the eval's
+ * held-out pairs: MODEL_CARD.md, local registrability). Measured on 48 synthetic pairs of the
+ * benchmark's generator (seed 515151) with elastix `refine` from the best three starts, keeping
+ * the highest NMI: 30 successes (31 from the best four), against 28 for the CNN and 33 for the
+ * hybrid, 37 for either the hybrid or the search; on 16 warped HXN Fe vs P/S pairs 11 (the CNN
+ * method: 2 of 52 in the eval). None of 16 warped DeepCLEM EM vs fluorescence pairs, whose
+ * truth was never among the starts: at 64 px the nuclei barely differ from the cytoplasm in EM.
  *
- * Pure and deterministic; ~0.3–1 s in Node for the default grid (26 000 transforms on 64² copies).
+ * Pure and deterministic; 0.6–0.8 s median in Node for the default grid (26 000 transforms on
+ * 64² copies) on the pairs above.
  */
 import { downsampleToBudget } from '../image/downsample.js';
 import { gridCenter, gridOf, indexToPhysicalMatrix, type Image } from '../image/image.js';

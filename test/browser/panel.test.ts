@@ -73,9 +73,9 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     expect(panel.shadowRoot?.querySelector('.status')?.textContent).not.to.contain('unsure');
     // No GPU here: WebGL is software-rendered, so the panel's CNN runs on wasm (the faster one) and says so.
     expect(results[0].backend).to.equal(tf.getBackend());
-    // The hybrid's NMI search is opt-in (checkbox, unchecked by default).
+    // The hybrid's fallback is opt-in (checkbox, unchecked by default).
     expect((panel.shadowRoot?.querySelector('#hybrid-fallback') as HTMLInputElement).checked).to.equal(false);
-    expect(results[2].details.searched).to.equal(false);
+    expect(results[2].details.fallback).to.equal(false);
 
     const useButtons = panel.shadowRoot?.querySelectorAll('thead button') as NodeListOf<HTMLButtonElement>;
     useButtons[0].click(); // cnn

@@ -177,7 +177,7 @@ describe('xemreg register --method elastix', () => {
     assert.ok(cnn.confidence > 0 && cnn.confidence <= 1, `cnn confidence ${cnn.confidence}`);
     assert.equal(elastix.confidence, undefined, 'elastix has no confidence of its own');
     assert.ok(hybrid.confidence > 0 && hybrid.confidence <= 1, `hybrid confidence ${hybrid.confidence}`);
-    assert.ok(['cnn', 'elastix', 'elastix-search'].includes(hybrid.kept), `kept ${hybrid.kept}`);
+    assert.ok(['cnn', 'elastix', 'elastix-identity', 'elastix-search'].includes(hybrid.kept), `kept ${hybrid.kept}`);
   });
 
   it('prints a human summary without --json, and help with exit 0', async () => {
