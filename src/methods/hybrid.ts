@@ -31,17 +31,17 @@ import type { MethodResult } from './result.js';
 import { RegistrationError } from '../errors.js';
 
 /**
- * Scales (fixed → moving, physical units) a kept candidate may have: the documented range 0.5–2
- * with a 25 % margin. NMI over the overlap rewards a collapsed transform — a small patch of the
- * moving image stretched over the whole fixed one (seen on the bundled DeepCLEM pair: a failed CNN
- * estimate at scale 0.08 scored higher than elastix's answer) — so such candidates are not kept.
- */
-/**
  * Starts of the NMI search that elastix refines. On the 48 synthetic pairs of nmi-search.ts: 30
  * successes refining the best 3, 31 the best 4, for a third more refinement time.
  */
 export const SEARCH_REFINED = 3;
 
+/**
+ * Scales (fixed → moving, physical units) a kept candidate may have: the documented range 0.5–2
+ * with a 25 % margin. NMI over the overlap rewards a collapsed transform — a small patch of the
+ * moving image stretched over the whole fixed one (seen on the bundled DeepCLEM pair: a failed CNN
+ * estimate at scale 0.08 scored higher than elastix's answer) — so such candidates are not kept.
+ */
 const PLAUSIBLE_SCALE: [number, number] = [FULL_RANGE.minScale / 1.25, FULL_RANGE.maxScale * 1.25];
 
 function plausible(transform: Transform): boolean {

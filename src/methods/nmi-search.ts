@@ -20,6 +20,7 @@ import { downsampleToBudget } from '../image/downsample.js';
 import { gridCenter, gridOf, indexToPhysicalMatrix, type Image } from '../image/image.js';
 import { normalise } from '../image/normalise.js';
 import { cornerError } from '../metrics/corner-error.js';
+import { histogramEntropies } from '../metrics/similarity-metrics.js';
 import { invertMatrix } from '../transform/matrix.js';
 import { similarity, type SimilarityTransform } from '../transform/transform.js';
 
@@ -77,12 +78,6 @@ function binnedCopy(image: Image, maxPixels: number, bins: number): { image: Ima
   return { image: small, bins: out };
 }
 
-function entropy(counts: Float64Array, total: number): number {
-  let h = 0;
-  for (const c of counts) if (c > 0) h -= (c / total) * Math.log(c / total);
-  return h;
-}
-
 /** The best `candidates` distinct grid transforms by NMI (fewer when few transforms overlap enough). */
 export function nmiSearch(fixed: Image, moving: Image, options: NmiSearchOptions = {}): NmiCandidate[] {
   const o = { ...DEFAULTS, ...options };
@@ -111,8 +106,6 @@ export function nmiSearch(fixed: Image, moving: Image, options: NmiSearchOptions
   const fixedArea = fw * fh * fixedGrid.spacing[0] * fixedGrid.spacing[1];
   const movingArea = fieldX * fieldY;
   const joint = new Float64Array(o.bins * o.bins);
-  const rowSums = new Float64Array(o.bins);
-  const colSums = new Float64Array(o.bins);
   const ix = new Float64Array(fw * fh);
   const iy = new Float64Array(fw * fh);
   const scored: { rotationDeg: number; scale: number; shift: [number, number]; nmi: number }[] = [];
@@ -148,17 +141,10 @@ export function nmiSearch(fixed: Image, moving: Image, options: NmiSearchOptions
             n++;
           }
           if (n < needed || n === 0) continue;
-          rowSums.fill(0);
-          colSums.fill(0);
-          for (let p = 0; p < o.bins; p++) {
-            for (let q = 0; q < o.bins; q++) {
-              rowSums[p] += joint[p * o.bins + q];
-              colSums[q] += joint[p * o.bins + q];
-            }
-          }
-          const hJoint = entropy(joint, n);
-          if (!(hJoint > 0)) continue;
-          scored.push({ rotationDeg: r, scale, shift: [tx, ty], nmi: (entropy(rowSums, n) + entropy(colSums, n)) / hJoint });
+          const h = histogramEntropies(joint, o.bins, n);
+          // A flat overlap in both images says nothing (its NMI would be the maximum).
+          if (!(h.joint > 0)) continue;
+          scored.push({ rotationDeg: r, scale, shift: [tx, ty], nmi: h.marginal / h.joint });
         }
       }
     }

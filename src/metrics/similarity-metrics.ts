@@ -79,21 +79,27 @@ export function nmi(a: Image, b: Image, mask?: Uint8Array, options: NmiOptions =
     n++;
   }
   if (n < 16) return NaN;
-  const px = new Float64Array(bins);
-  const py = new Float64Array(bins);
-  let hxy = 0;
+  const { marginal, joint: hxy } = histogramEntropies(joint, bins, n);
+  return hxy > 0 ? marginal / hxy : 2;
+}
+
+/**
+ * Entropies of a joint histogram (bins × bins counts, row-major, `n` in all): the sum of the two
+ * marginal entropies H(A) + H(B), and the joint one H(A, B). NMI is their ratio.
+ */
+export function histogramEntropies(joint: Float64Array, bins: number, n: number): { marginal: number; joint: number } {
+  const pa = new Float64Array(bins);
+  const pb = new Float64Array(bins);
+  let hab = 0;
   for (let i = 0; i < bins; i++) {
     for (let j = 0; j < bins; j++) {
       const c = joint[i * bins + j];
       if (c === 0) continue;
-      px[i] += c;
-      py[j] += c;
-      const p = c / n;
-      hxy -= p * Math.log(p);
+      pa[i] += c;
+      pb[j] += c;
+      hab -= (c / n) * Math.log(c / n);
     }
   }
   const entropy = (h: Float64Array) => h.reduce((s, c) => (c > 0 ? s - (c / n) * Math.log(c / n) : s), 0);
-  const hx = entropy(px);
-  const hy = entropy(py);
-  return hxy > 0 ? (hx + hy) / hxy : 2;
+  return { marginal: entropy(pa) + entropy(pb), joint: hab };
 }
