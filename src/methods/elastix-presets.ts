@@ -48,6 +48,11 @@ export interface ElastixPreset {
  *   +0.3–0.5 px in x (0.59 px with the Full sampler; S against Fe: 1.4–2.2 px, scale 0.986).
  *   More smoothing (final σ 1 px) gave 1.23 px; none (shrinking pyramids) 0.73 px from the
  *   truth but, on 24 synthetic cases started 1°/1 %/1.2 % off, 0.80 px against 0.59.
+ *   Shorter (2026-12-06, the hybrid on 64 synthetic and 32 HXN pairs of the benchmark's
+ *   generators, seed 8101): 70 iterations per level took 0.83 of the hybrid's median time and
+ *   aligned 62 pairs against 60, but 0.73 px median on them against 0.61; 1024 exact-gradient
+ *   samples took 0.95 of the time, 61 pairs, 0.60 px. Neither adopted: precision is what this
+ *   preset is for.
  * - `fast`: a quick run from the identity, ~0.7 s.
  * - `default`: captures up to ~15° and ~15 % from identity, ~1.8 s, 0.02 px corner error.
  * - `accurate`: more iterations and samples at up to 1024², for final results.
