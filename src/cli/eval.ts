@@ -59,6 +59,8 @@ interface Predictions {
   worlds: string[];
   /** Coarsest X-ray pixel of each pair, in view pixels (PairBatch.xrayPixels). */
   xrayPixels: number[];
+  /** Local registrability of the first pairs (`localRegistrability`; as many as asked for). */
+  registrable: boolean[];
 }
 
 /** Overlap bins of the held-out table: [low, high), shares of the larger field (overlapShare). */
@@ -108,7 +110,7 @@ function successOf(p: Predictions, keep: (i: number) => boolean): { count: numbe
 }
 
 /** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
-function pairsCsv(p: Predictions, overlaps: readonly number[], registrable: readonly boolean[]): string {
+function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
   const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success,world,xray_pixel,registrable'];
   p.truths.forEach((t, i) => {
     const e = p.estimates[i];
@@ -116,7 +118,7 @@ function pairsCsv(p: Predictions, overlaps: readonly number[], registrable: read
     lines.push(
       ([p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlaps[i], e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]] as (string | number)[])
         .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
-        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3)), i < registrable.length ? Number(registrable[i]) : ''])
+        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3)), i < p.registrable.length ? Number(p.registrable[i]) : ''])
         .join(','),
     );
   });
@@ -151,10 +153,20 @@ function* syntheticPairs(seed: number, count: number, options: Parameters<typeof
   }
 }
 
-/** Synthetic pairs through the full inference path (resampling, normalisation, passes). */
-function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, bar: cliProgress.SingleBar): Predictions {
-  const out: Predictions = { truths: [], estimates: [], confidences: [], inliers: [], kinds: [], worlds: [], xrayPixels: [] };
+/**
+ * Synthetic pairs through the full inference path (resampling, normalisation, passes); the first
+ * `registrabilityPairs` also through `localRegistrability` (elastix started REGISTRABILITY_OFFSET
+ * off the truth: does it come back?) — how much of the set shows enough shared structure for an
+ * intensity optimiser, whatever the network does.
+ */
+async function predictSynthetic(cnn: CnnModel, seed: number, count: number, options: Parameters<typeof makeBatch>[3], passes: number, bar: cliProgress.SingleBar, registrabilityPairs = 0): Promise<Predictions> {
+  const out: Predictions = { truths: [], estimates: [], confidences: [], inliers: [], kinds: [], worlds: [], xrayPixels: [], registrable: [] };
+  const rng = new Rng(seed + 31);
   for (const pair of syntheticPairs(seed, count, options)) {
+    if (out.registrable.length < registrabilityPairs) {
+      out.registrable.push((await localRegistrability(pair.fixed, pair.moving, pair.truth, nodeElastixRunner, rng)).returns);
+      bar.increment();
+    }
     const result = registerCnn(pair.fixed, pair.moving, cnn, { passes });
     out.truths.push(pair.truth);
     out.estimates.push(toNormalisedSimilarity(result.transform as SimilarityTransform));
@@ -187,21 +199,6 @@ function predictViews(cnn: CnnModel, seed: number, count: number, options: Param
     bar.increment();
   }
   return { count: total, successRate: successes / total, whole: successOf(whole, (i) => i < total) };
-}
-
-/**
- * Local registrability of the first `count` held-out pairs (`localRegistrability`): whether
- * elastix, started REGISTRABILITY_OFFSET off the truth, comes back to it — how much of the test
- * set shows enough shared structure for an intensity optimiser, whatever the network does.
- */
-async function registrabilityOf(seed: number, count: number, options: Parameters<typeof makeBatch>[3], bar: cliProgress.SingleBar): Promise<boolean[]> {
-  const rng = new Rng(seed + 31);
-  const out: boolean[] = [];
-  for (const pair of syntheticPairs(seed, count, options)) {
-    out.push((await localRegistrability(pair.fixed, pair.moving, pair.truth, nodeElastixRunner, rng)).returns);
-    bar.increment();
-  }
-  return out;
 }
 
 interface RealResult {
@@ -287,11 +284,10 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const registrabilityCount = Math.min(testCount, Number(flags.registrabilityPairs));
   bar.start(testCount + Math.min(testCount, Number(flags.viewPairs)) + registrabilityCount + trainCount + realTotal, 0);
   // Test: a seed neither training (state.seed) nor validation (seed + 1000003) uses.
-  const test = predictSynthetic(cnn, Number(flags.seed), testCount, options, passes, bar);
+  const test = await predictSynthetic(cnn, Number(flags.seed), testCount, options, passes, bar, registrabilityCount);
   const testSingle = summarise(test.truths, test.estimates);
   const views = predictViews(cnn, Number(flags.seed), Math.min(testCount, Number(flags.viewPairs)), options, passes, test, bar);
-  const registrable = await registrabilityOf(Number(flags.seed), registrabilityCount, options, bar);
-  const train = predictSynthetic(cnn, 1, trainCount, options, passes, bar);
+  const train = await predictSynthetic(cnn, 1, trainCount, options, passes, bar);
   const real: RealResult[] = [];
   const rng = new Rng(Number(flags.seed) + 17);
   for (const type of realTypes) real.push(await evaluateReal(cnn, type, Number(flags.transforms), passes, rng, bar));
@@ -321,6 +317,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   const worlds = [...new Set(test.worlds.map(worldLabel))].sort();
   const byWorld = worlds.map((world) => ({ world, ...successOf(test, (i) => worldLabel(test.worlds[i]) === world) }));
   const byXrayPixel = XRAY_PIXEL_BINS.map((b) => ({ ...b, ...successOf(test, (i) => test.xrayPixels[i] >= b.lo && test.xrayPixels[i] < b.hi) }));
+  const { registrable } = test;
   const byRegistrability = {
     count: registrable.length,
     returns: successOf(test, (i) => i < registrable.length && registrable[i]),
@@ -343,7 +340,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
-  await writeFile(join(outDir, 'test-pairs.csv'), pairsCsv(test, overlaps, registrable));
+  await writeFile(join(outDir, 'test-pairs.csv'), pairsCsv(test, overlaps));
   for (const [name, svg] of Object.entries(plots(train, test))) await writeFile(join(outDir, name), svg);
   const curve = await lossCurve(flags.model);
   if (curve) await writeFile(join(outDir, 'training.svg'), curve);

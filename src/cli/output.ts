@@ -87,14 +87,18 @@ export function summary(doc: CliDocument): string {
  * One line per result whose CNN confidence is below CONFIDENT: such estimates are usually wrong
  * (MODEL_CARD.md), and a scripted run that reads only the transform would not know.
  */
+/** Where the hybrid's fallback candidates start, by their `kept` name. */
+const FALLBACK_STARTS: Record<string, string> = { 'elastix-identity': 'the identity', 'elastix-search': 'a start of the NMI search' };
+
 export function lowConfidenceWarnings(doc: CliDocument): string[] {
   return doc.results.flatMap((r) => {
     if (r.confidence == null || !isUnsure(r.confidence)) return [];
+    const fallbackStart = FALLBACK_STARTS[r.kept ?? ''];
     const advice =
       r.method === 'cnn'
         ? 'check it, or use --method hybrid'
-        : r.kept === 'elastix-identity' || r.kept === 'elastix-search'
-          ? `the result is elastix from ${r.kept === 'elastix-identity' ? 'the identity' : 'a start of the NMI search'}`
+        : fallbackStart
+          ? `the result is elastix from ${fallbackStart}`
           : 'its start may be wrong; --hybrid-fallback 0.5 also runs elastix from the identity and from the starts of an NMI search';
     return [`warning: ${r.method}: CNN confidence ${r.confidence.toFixed(2)} (below ${CONFIDENT}): the estimate is likely wrong; ${advice}`];
   });

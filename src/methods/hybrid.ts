@@ -96,8 +96,8 @@ export interface HybridOptions {
    * unsure of.
    */
   fallbackBelowConfidence?: number;
-  /** The search's grid (nmi-search.ts defaults) and how many of its best starts elastix refines (SEARCH_REFINED). */
-  search?: NmiSearchOptions & { refined?: number };
+  /** The search's grid (nmi-search.ts defaults); its `candidates`, the starts elastix refines, default SEARCH_REFINED. */
+  search?: NmiSearchOptions;
 }
 
 export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel, runner: ElastixRunner, options: HybridOptions = {}): Promise<MethodResult> {
@@ -132,9 +132,9 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   if (fallback) {
     await attempt('elastix-identity', null);
     const searchStarted = performance.now();
-    const starts = nmiSearch(fixed, moving, options.search);
+    const starts = nmiSearch(fixed, moving, { candidates: SEARCH_REFINED, ...options.search });
     searchMs = performance.now() - searchStarted;
-    for (const [i, start] of starts.slice(0, options.search?.refined ?? SEARCH_REFINED).entries()) await attempt('elastix-search', start.transform, `elastix-search ${i + 1}`);
+    for (const [i, start] of starts.entries()) await attempt('elastix-search', start.transform, `elastix-search ${i + 1}`);
   }
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
