@@ -61,7 +61,9 @@ function plausible(transform: Transform): boolean {
  * starts: 29.2 % against 25.8 %). The refinement passes stay at the model's side (128) instead
  * of 256: on the benchmark's 128 pairs (2026-12-01, 32 two-direction starts, each variant run
  * on every pair beside elastix alone) the hybrid kept 53 successes against 54 at 0.73 px median
- * error on them either way, in 0.52 of elastix's median time against 0.61. Two passes at 128
+ * error on them either way, in 0.52 of elastix's median time against 0.61 (again 2026-12-06, seed
+ * 8101, with the CNN method now refining small images at 256 too: 47 of 64 synthetic and 20 of
+ * 32 HXN pairs against 43 and 18, for 1.4× the hybrid's median time). Two passes at 128
  * lost 2 successes, one pass 18. Both directions are always searched: SKIP_SWAPPED_INLIERS was
  * calibrated for the CNN method's own search, not this coarser one. The CNN stage keeps the
  * refinement it was calibrated with — three passes, soft-argmax matches over every cell, the last
