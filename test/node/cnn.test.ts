@@ -508,6 +508,23 @@ describe('CNN inference with the shipped model', () => {
     }
   });
 
+  it('refines maps smaller than twice the model side at twice the model side (bundled 160² HXN Fe vs P maps)', async () => {
+    const fe = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'Fe');
+    const p = prepareImage(await readImageFile(fixture('hxn_xrf_P_K.tiff')), 'P');
+    let atTwice = 0;
+    let atModel = 0;
+    for (const [rotationDeg, scale, tx, ty] of [[20, 0.9, 6, -4], [70, 0.8, 10, 5], [-10, 1.2, 4, 4]]) {
+      const truth = similarityAbout(fe, { rotationDeg, scale, translation: [tx, ty] });
+      const moving = warp(p, truth);
+      const error = cornerError(truth, registerCnn(fe, moving, cnn).transform, gridOf(fe));
+      assert.ok(isSuccess(error, gridOf(fe)), `${rotationDeg}°, ×${scale}: ${error.toFixed(2)} px`);
+      atTwice += error;
+      atModel += cornerError(truth, registerCnn(fe, moving, cnn, { refineSize: cnn.size }).transform, gridOf(fe));
+    }
+    // Refined at the model's own side, the same 8-pixel cells span twice the field: coarser fits.
+    assert.ok(atTwice < atModel, `mean corner error ${(atTwice / 3).toFixed(2)} px at 2N against ${(atModel / 3).toFixed(2)} px at N`);
+  });
+
   it('returns a finite physical similarity and leaks no tensors over 100 registrations', async () => {
     const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
     const xrf = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'xrf');
