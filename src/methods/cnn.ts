@@ -192,11 +192,11 @@ export const DEFAULT_PASSES = 6;
 
 /**
  * Refinement passes run at this multiple of the model's side, also on images with fewer pixels
- * (interpolated up, as X-ray maps are in training). Until 2026-12-06 images under 2N pixels were
- * refined at N; on the benchmark's generators (seed 8101: 64 synthetic pairs, X-ray maps of
- * 32–256 px, and 32 warped 160² HXN maps) refining them at 2N aligned 44 synthetic and 17 HXN
- * pairs against 34 and 3 (seed 7001: 39 and 20 against 31 and 6), for a third more time on
- * those pairs; 3N aligned fewer synthetic pairs (29 of 64 on seed 7001).
+ * (interpolated up, as X-ray maps are in training). Until 2026-12-06 images under 2N pixels
+ * were refined at N; with xemreg-sim-v4 on the benchmark's generators (seed 8101: 64 synthetic
+ * pairs, X-ray maps of 32–256 px, and 32 warped 160² HXN maps) refining them at 2N aligned 44
+ * synthetic and 17 HXN pairs against 34 and 3 (seed 7001: 39 and 20 against 31 and 6), for a
+ * third more time on those pairs; 3N aligned fewer synthetic pairs (29 of 64 on seed 7001).
  */
 export const REFINE_FACTOR = 2;
 

@@ -63,7 +63,11 @@ function plausible(transform: Transform): boolean {
  * on every pair beside elastix alone) the hybrid kept 53 successes against 54 at 0.73 px median
  * error on them either way, in 0.52 of elastix's median time against 0.61 (again 2026-12-06, seed
  * 8101, with the CNN method now refining small images at 256 too: 47 of 64 synthetic and 20 of
- * 32 HXN pairs against 43 and 18, for 1.4× the hybrid's median time). Two passes at 128
+ * 32 HXN pairs against 43 and 18, for 1.4× the hybrid's median time; with xemreg-sim-v7 on
+ * the benchmark's own pairs, seed 7001, synthetic and HXN: 40 and 22 against 37 and 20, 1.5×;
+ * at 256 with one candidate 40 and 22, 1.3×; at 256 with one candidate and two passes 38 and
+ * 21, 1.15×. The CNN method alone aligned 38 of those 64 synthetic pairs in that benchmark, one
+ * more than this hybrid: BENCHMARK.md). Two passes at 128
  * lost 2 successes, one pass 18. Both directions are always searched: SKIP_SWAPPED_INLIERS was
  * calibrated for the CNN method's own search, not this coarser one. The CNN stage keeps the
  * refinement it was calibrated with — three passes, soft-argmax matches over every cell, the last
