@@ -1,6 +1,6 @@
 /** BENCHMARK.md and its success-vs-displacement plot, from benchmark summaries. */
 import { linePlot } from '../report/svg-plot.js';
-import type { BenchRecord, BinSummary } from './summary.js';
+import type { BenchRecord, BinShortfall, BinSummary } from './summary.js';
 import { median } from '../cnn/evaluate.js';
 
 const COLORS: Record<string, string> = { cnn: '#1f77b4', 'cnn (Chromium WebGL)': '#17becf', elastix: '#d62728', hybrid: '#2ca02c' };
@@ -61,4 +61,11 @@ export function floorTable(sets: readonly { label: string; records: readonly Ben
       return `| ${label} | ${num(median(errors(floor)), 2)} | ${num(median(errors(onAligned)), 2)} | ${num(median(errors(hybrid)), 2)} |`;
     }),
   ].join('\n');
+}
+
+/** The bins where the hybrid aligned fewer pairs than the better single method, or a line saying there are none. */
+export function shortfallTable(shortfalls: readonly BinShortfall[], method: string): string {
+  if (shortfalls.length === 0) return `No bin in which ${method} aligns fewer pairs than the better of the single methods.`;
+  const rows = shortfalls.map((s) => `| ${s.set} | ${s.key === 'rotationBin' ? 'rotation' : 'scale'} ${s.bin} | ${s.count} | ${s.successes} | ${s.best.successes} (${s.best.method}) |`);
+  return [`| pairs | bin | pairs in bin | ${method} successes | best single method |`, '|---|---|---|---|---|', ...rows].join('\n');
 }

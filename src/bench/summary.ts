@@ -60,3 +60,39 @@ export function summariseBy(records: readonly BenchRecord[], key: 'rotationBin' 
   }
   return out;
 }
+
+/** A bin where `method` aligned fewer pairs than the best of `others`. */
+export interface BinShortfall {
+  set: string;
+  key: 'rotationBin' | 'scaleBin';
+  bin: string;
+  count: number;
+  successes: number;
+  best: { method: string; successes: number };
+}
+
+/**
+ * Every bin (each set and all pairs together, by rotation and by scale, and "all") in which
+ * `method` has fewer successes than the best of `others` on the same pairs: what the issue's
+ * "hybrid ≥ the better of cnn and elastix in every bin" asks to be empty.
+ */
+export function binsBelow(records: readonly BenchRecord[], method: string, others: readonly string[]): BinShortfall[] {
+  const out: BinShortfall[] = [];
+  const sets = ['all pairs', ...new Set(records.map((r) => r.set))];
+  for (const set of sets) {
+    const inSet = set === 'all pairs' ? records : records.filter((r) => r.set === set);
+    for (const key of ['rotationBin', 'scaleBin'] as const) {
+      const bins = [...new Set(inSet.map((r) => r[key])), 'all'];
+      for (const bin of bins) {
+        if (key === 'scaleBin' && bin === 'all') continue; // the same pairs as the rotation's "all"
+        const group = bin === 'all' ? inSet : inSet.filter((r) => r[key] === bin);
+        const successes = (m: string) => group.filter((r) => r.method === m && r.success).length;
+        const mine = group.filter((r) => r.method === method);
+        if (mine.length === 0) continue;
+        const best = others.map((m) => ({ method: m, successes: successes(m) })).reduce((a, b) => (b.successes > a.successes ? b : a));
+        if (successes(method) < best.successes) out.push({ set, key, bin, count: mine.length, successes: successes(method), best });
+      }
+    }
+  }
+  return out;
+}

@@ -29,8 +29,8 @@ import { loadRealSources } from '../node/real-sources.js';
 import { Rng } from '../synthetic/random.js';
 import type { Matrix2x3 } from '../transform/matrix.js';
 import { rotationBin, scaleBin, ROTATION_BINS, SCALE_BINS, syntheticCases, warpedCases, type BenchCase } from '../bench/cases.js';
-import { binTable, floorTable, speedTable, successPlot, type SpeedRatio } from '../bench/report.js';
-import { summariseBy, type BenchRecord } from '../bench/summary.js';
+import { binTable, floorTable, shortfallTable, speedTable, successPlot, type SpeedRatio } from '../bench/report.js';
+import { binsBelow, summariseBy, type BenchRecord } from '../bench/summary.js';
 
 interface BenchFlags {
   quick?: boolean;
@@ -267,6 +267,12 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     `Where elastix's \`refine\` schedule ends when started at the true transform (\`${FROM_TRUTH}\` in results.json): the intensity optimum nearest the truth. On real pairs the truth is the pair's own co-registration and the modalities show different structures, so that optimum may sit off the truth; no intensity-based finish is expected to beat it there. Compare the hybrid with it on the same pairs (the pairs the hybrid aligned).`,
     '',
     floorTable([{ label: 'all pairs', records }, ...sets.map((set) => ({ label: set, records: records.filter((r) => r.set === set) }))], FROM_TRUTH),
+    '',
+    '## Hybrid against the better single method',
+    '',
+    `Bins (each set and all pairs, by rotation and by scale) in which the hybrid aligns fewer pairs than the better of cnn and elastix on the same pairs:`,
+    '',
+    shortfallTable(binsBelow(records, 'hybrid', ['cnn', 'elastix']), 'hybrid'),
     '',
     '## Success vs displacement',
     '',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rotationBin, scaleBin, syntheticCases, warpedCases, xrayMapImage } from '../../src/bench/cases.js';
-import { summariseBy, type BenchRecord } from '../../src/bench/summary.js';
+import { binsBelow, summariseBy, type BenchRecord } from '../../src/bench/summary.js';
 import { percentileOfSorted } from '../../src/image/statistics.js';
 import { binTable, floorTable } from '../../src/bench/report.js';
 import { createFloatImage, gridCenter, gridOf } from '../../src/image/image.js';
@@ -84,5 +84,24 @@ describe('benchmark cases and statistics', () => {
     const at = (caseId: string, method: string, error: number): BenchRecord => ({ ...rec(method, '≤ 5°', error, 1), caseId });
     const floor = [at('a', 'ref', 0.5), at('b', 'ref', 1.5), at('c', 'ref', 1), at('d', 'ref', 3), at('a', 'hybrid', 0.25), at('b', 'hybrid', 40), at('c', 'hybrid', 0.75)];
     assert.match(floorTable([{ label: 's', records: floor }], 'ref'), /\| s \| 1\.25 \| 0\.75 \| 0\.50 \|/);
+  });
+
+  it('bins where the hybrid aligns fewer pairs than the better single method, per set and over all pairs', () => {
+    const r = (caseId: string, set: string, rotationBin: string, method: string, success: boolean): BenchRecord => ({
+      caseId, set, kind: 'k', rotationDeg: 0, scale: 1, rotationBin, scaleBin: '0.93–1.07', method, backend: 'wasm', cornerErrorPx: success ? 1 : 50, success, registrationMs: 1,
+    });
+    const records = [
+      // Set a, ≤ 5°: the cnn aligns both pairs, the hybrid one, elastix none.
+      r('a1', 'a', '≤ 5°', 'cnn', true), r('a1', 'a', '≤ 5°', 'hybrid', true), r('a1', 'a', '≤ 5°', 'elastix', false),
+      r('a2', 'a', '≤ 5°', 'cnn', true), r('a2', 'a', '≤ 5°', 'hybrid', false), r('a2', 'a', '≤ 5°', 'elastix', false),
+      // Set b, ≤ 180°: the hybrid aligns the pair only elastix also aligns, and one more.
+      r('b1', 'b', '≤ 180°', 'cnn', false), r('b1', 'b', '≤ 180°', 'hybrid', true), r('b1', 'b', '≤ 180°', 'elastix', true),
+      r('b2', 'b', '≤ 180°', 'cnn', false), r('b2', 'b', '≤ 180°', 'hybrid', true), r('b2', 'b', '≤ 180°', 'elastix', false),
+    ];
+    const below = binsBelow(records, 'hybrid', ['cnn', 'elastix']);
+    const where = below.map((s) => `${s.set}/${s.key}/${s.bin}: ${s.successes} < ${s.best.successes} ${s.best.method}`).sort();
+    // Over all pairs the hybrid (3) beats the cnn (2); in set a it does not, in every bin there.
+    assert.deepEqual(where, ['a/rotationBin/all: 1 < 2 cnn', 'a/rotationBin/≤ 5°: 1 < 2 cnn', 'a/scaleBin/0.93–1.07: 1 < 2 cnn', 'all pairs/rotationBin/≤ 5°: 1 < 2 cnn']);
+    assert.deepEqual(binsBelow(records.filter((x) => x.set === 'b'), 'hybrid', ['cnn', 'elastix']), []);
   });
 });
