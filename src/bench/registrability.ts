@@ -8,12 +8,12 @@
  * independently of the network under test.
  */
 import { normalisedCornerError, NORMALISED_SUCCESS } from '../cnn/evaluate.js';
-import type { NormalisedSimilarity } from '../cnn/model-frame.js';
+import { normalisedOf, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import type { Image } from '../image/image.js';
 import { registerElastix, type ElastixRunner } from '../methods/elastix.js';
 import { RegistrationError } from '../errors.js';
 import type { Rng } from '../synthetic/random.js';
-import { similarity, similarityFromMatrix } from '../transform/transform.js';
+import { similarity } from '../transform/transform.js';
 
 /**
  * The start's offset from the truth, each with a random sign: 3°, a zoom of 1.03, 0.04 of the
@@ -54,9 +54,7 @@ export async function localRegistrability(fixed: Image, moving: Image, truth: No
   try {
     const initialTransform = similarity({ rotationDeg: start.rotationDeg, scale: start.scale, translation: [start.tx, start.ty] });
     const { transform } = await registerElastix(fixed, moving, runner, { preset: 'refine', initialTransform });
-    // The frame's origin is the normalised similarity's centre.
-    const end = similarityFromMatrix(transform.matrix, [0, 0]);
-    endError = normalisedCornerError(truth, { rotationDeg: end.rotationDeg, scale: end.scale, tx: end.translation[0], ty: end.translation[1] });
+    endError = normalisedCornerError(truth, normalisedOf(transform.matrix));
   } catch (error) {
     // A constant image or a failed run: nothing pins the transform down.
     if (!(error instanceof RegistrationError)) throw error;

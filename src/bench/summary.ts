@@ -78,19 +78,17 @@ export interface BinShortfall {
  */
 export function binsBelow(records: readonly BenchRecord[], method: string, others: readonly string[]): BinShortfall[] {
   const out: BinShortfall[] = [];
-  const sets = ['all pairs', ...new Set(records.map((r) => r.set))];
-  for (const set of sets) {
+  for (const set of ['all pairs', ...new Set(records.map((r) => r.set))]) {
     const inSet = set === 'all pairs' ? records : records.filter((r) => r.set === set);
     for (const key of ['rotationBin', 'scaleBin'] as const) {
-      const bins = [...new Set(inSet.map((r) => r[key])), 'all'];
-      for (const bin of bins) {
-        if (key === 'scaleBin' && bin === 'all') continue; // the same pairs as the rotation's "all"
-        const group = bin === 'all' ? inSet : inSet.filter((r) => r[key] === bin);
-        const successes = (m: string) => group.filter((r) => r.method === m && r.success).length;
-        const mine = group.filter((r) => r.method === method);
-        if (mine.length === 0) continue;
-        const best = others.map((m) => ({ method: m, successes: successes(m) })).reduce((a, b) => (b.successes > a.successes ? b : a));
-        if (successes(method) < best.successes) out.push({ set, key, bin, count: mine.length, successes: successes(method), best });
+      const summaries = summariseBy(inSet, key, [method, ...others], [...new Set(inSet.map((r) => r[key]))]);
+      const successes = (s: BinSummary) => Math.round(s.successRate * s.count);
+      for (const mine of summaries.filter((s) => s.method === method)) {
+        if (key === 'scaleBin' && mine.bin === 'all') continue; // the same pairs as the rotation's "all"
+        const rivals = summaries.filter((s) => s.bin === mine.bin && s.method !== method);
+        if (rivals.length === 0) continue;
+        const best = rivals.reduce((a, b) => (successes(b) > successes(a) ? b : a));
+        if (successes(mine) < successes(best)) out.push({ set, key, bin: mine.bin, count: mine.count, successes: successes(mine), best: { method: best.method, successes: successes(best) } });
       }
     }
   }

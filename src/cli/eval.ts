@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { summarise, type ErrorSummary, angleDifference, median, normalisedCornerError, NORMALISED_SUCCESS, overlapShare } from '../cnn/evaluate.js';
-import { normalisedMatrix, type NormalisedSimilarity } from '../cnn/model-frame.js';
+import { normalisedMatrix, normalisedOf, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { createFloatImage, gridOf, type Image } from '../image/image.js';
 import { CONFIDENT, DEFAULT_PASSES, registerCnn, type CnnModel } from '../methods/cnn.js';
@@ -130,11 +130,6 @@ function normalisedImage(data: Float32Array, n: number): Image {
   return createFloatImage([n, n], data, { spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1] });
 }
 
-function toNormalisedSimilarity(t: SimilarityTransform): NormalisedSimilarity {
-  // The frame of a normalised image is the identity, and the transform's center is the origin.
-  return { rotationDeg: t.rotationDeg, scale: t.scale, tx: t.translation[0], ty: t.translation[1] };
-}
-
 /** The first `count` pairs of the generator's stream for `seed`, as normalised images with their truth. */
 function* syntheticPairs(seed: number, count: number, options: Parameters<typeof makeBatch>[3]) {
   const n = options.size;
@@ -169,7 +164,8 @@ async function predictSynthetic(cnn: CnnModel, seed: number, count: number, opti
     }
     const result = registerCnn(pair.fixed, pair.moving, cnn, { passes });
     out.truths.push(pair.truth);
-    out.estimates.push(toNormalisedSimilarity(result.transform as SimilarityTransform));
+    // The frame of a normalised image is the identity.
+    out.estimates.push(normalisedOf(result.transform.matrix));
     out.confidences.push(Number(result.details.confidence));
     out.inliers.push(Number(result.details.inliers));
     out.kinds.push(pair.kind);

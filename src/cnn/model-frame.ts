@@ -56,11 +56,15 @@ export function toPhysical(p: NormalisedSimilarity, fixed: ModelFrame, moving: M
   return similarityFromMatrix(m, fixed.center);
 }
 
-/** The normalised parameters of a physical similarity (inverse of `toPhysical`). */
-export function toNormalised(t: Matrix2x3, fixed: ModelFrame, moving: ModelFrame): NormalisedSimilarity {
-  const m = composeMatrices(composeMatrices(frameMatrix(fixed), t), invertMatrix(frameMatrix(moving)));
+/** The parameters of a matrix in normalised frames (inverse of `normalisedMatrix`; rotation about the origin). */
+export function normalisedOf(m: Matrix2x3): NormalisedSimilarity {
   const s = similarityFromMatrix(m, [0, 0]);
   return { rotationDeg: s.rotationDeg, scale: s.scale, tx: s.translation[0], ty: s.translation[1] };
+}
+
+/** The normalised parameters of a physical similarity (inverse of `toPhysical`). */
+export function toNormalised(t: Matrix2x3, fixed: ModelFrame, moving: ModelFrame): NormalisedSimilarity {
+  return normalisedOf(composeMatrices(composeMatrices(frameMatrix(fixed), t), invertMatrix(frameMatrix(moving))));
 }
 
 /** Robust [0, 1] scaling of a model input (the same rule in training and inference). */

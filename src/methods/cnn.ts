@@ -10,9 +10,8 @@ import type { Grid, Image } from '../image/image.js';
 import { createFloatImage } from '../image/image.js';
 import { resampleWithMask } from '../resample.js';
 import { composeMatrices, invertMatrix, isFiniteMatrix, type Matrix2x3 } from '../transform/matrix.js';
-import { similarityFromMatrix } from '../transform/transform.js';
 import { NORMALISED_SUCCESS, normalisedCornerError } from '../cnn/evaluate.js';
-import { normalisedMatrix, toModelInput, toPhysical, type ModelFrame, type ModelInput, type NormalisedSimilarity } from '../cnn/model-frame.js';
+import { normalisedMatrix, normalisedOf, toModelInput, toPhysical, type ModelFrame, type ModelInput, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput, modelSize } from '../cnn/model.js';
 import { cellValidity, matchAndFit, type CellValidity, type MatchingOptions } from '../cnn/matching.js';
 import type { MethodResult } from './result.js';
@@ -107,10 +106,6 @@ function modelGrid(n: number): Grid {
   return { size: [n, n], spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1], direction: [1, 0, 0, 1] };
 }
 
-function matrixToNormalised(m: Matrix2x3): NormalisedSimilarity {
-  const s = similarityFromMatrix(m, [0, 0]);
-  return { rotationDeg: s.rotationDeg, scale: s.scale, tx: s.translation[0], ty: s.translation[1] };
-}
 
 /** The model's size from its input shape. */
 export function cnnModel(model: tf.LayersModel, name: string): CnnModel {
@@ -432,14 +427,14 @@ function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions,
       const step = decodeOutput(out.params.subarray(4 * i, 4 * i + 4));
       if (c.diverged || !(step.scale <= MAX_STEP_ZOOM && step.scale >= 1 / MAX_STEP_ZOOM)) {
         // Held: the history keeps one estimate per pass, and the step's size lowers the confidence.
-        return { ...c, diverged: true, lastStep: c.diverged ? c.lastStep : normalisedCornerError(IDENTITY, step), history: [...c.history, matrixToNormalised(c.estimate)] };
+        return { ...c, diverged: true, lastStep: c.diverged ? c.lastStep : normalisedCornerError(IDENTITY, step), history: [...c.history, normalisedOf(c.estimate)] };
       }
       // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
       const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
       const inliers = out.inliers[i];
       const best = c.best && c.best.inliers > inliers ? c.best : { estimate, inliers, pass };
       // lastStep: how far the step moves the frame corners (normalised units).
-      return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), diverged: false, history: [...c.history, matrixToNormalised(estimate)], best };
+      return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), diverged: false, history: [...c.history, normalisedOf(estimate)], best };
     });
   }
   return candidates;
@@ -524,7 +519,7 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
     .slice(0, keep)
     .map((s) => {
       const estimate = composeMatrices(normalisedMatrix(decodeOutput(params.subarray(4 * s, 4 * s + 4))), normalisedMatrix(starts[s]));
-      return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, diverged: false, history: [matrixToNormalised(estimate)], best: null };
+      return { start: s, estimate, inliers: agreement[s], lastStep: Infinity, diverged: false, history: [normalisedOf(estimate)], best: null };
     });
   candidates = refine(fixed, moving, cnn, options, fine, candidates, Math.min(passes, BOTH_WAYS_PASSES), cache);
   const kept = candidates.reduce((b, c) => (agreementOf(c, options) > agreementOf(b, options) ? c : b));
@@ -592,9 +587,9 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   const kept = best ? { ...last, estimate: best.estimate, inliers: best.inliers } : last;
   const { inliers, lastStep } = kept;
   // Swapped: the estimate maps the moving frame onto the fixed one; its inverse is ours.
-  const oriented = (p: NormalisedSimilarity) => (useSwapped ? matrixToNormalised(invertMatrix(normalisedMatrix(p))) : p);
+  const oriented = (p: NormalisedSimilarity) => (useSwapped ? normalisedOf(invertMatrix(normalisedMatrix(p))) : p);
   if (!isFiniteMatrix(kept.estimate)) throw new RegistrationError('the network produced a non-finite transform', 'cnn');
-  const normalised = oriented(matrixToNormalised(kept.estimate));
+  const normalised = oriented(normalisedOf(kept.estimate));
   const history = kept.history.map(oriented);
   const [fixedFrame, movingFrame] = useSwapped ? [way.movingFrame, way.fixedFrame] : [way.fixedFrame, way.movingFrame];
   const transform = toPhysical(normalised, fixedFrame, movingFrame);
