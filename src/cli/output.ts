@@ -83,13 +83,13 @@ export function summary(doc: CliDocument): string {
   return lines.join('\n') + '\n';
 }
 
+/** Where the hybrid's fallback candidates start, by their `kept` name. */
+const FALLBACK_STARTS: Record<string, string> = { 'elastix-identity': 'the identity', 'elastix-search': 'a start of the NMI search' };
+
 /**
  * One line per result whose CNN confidence is below CONFIDENT: such estimates are usually wrong
  * (MODEL_CARD.md), and a scripted run that reads only the transform would not know.
  */
-/** Where the hybrid's fallback candidates start, by their `kept` name. */
-const FALLBACK_STARTS: Record<string, string> = { 'elastix-identity': 'the identity', 'elastix-search': 'a start of the NMI search' };
-
 export function lowConfidenceWarnings(doc: CliDocument): string[] {
   return doc.results.flatMap((r) => {
     if (r.confidence == null || !isUnsure(r.confidence)) return [];
