@@ -11,7 +11,7 @@ import { Rng } from '../../src/synthetic/random.js';
 import { determinant } from '../../src/transform/matrix.js';
 import { registerWasmGradientKernels } from '../../src/cnn/wasm-gradient-kernels.js';
 import { createFloatImage, gridOf, indexToPhysical, type Grid, type Image } from '../../src/image/image.js';
-import { cnnModel, registerCnn, SKIP_SWAPPED_INLIERS, STOP_STEP } from '../../src/methods/cnn.js';
+import { BOTH_WAYS_PASSES, cnnModel, registerCnn, SKIP_SWAPPED_INLIERS, STOP_STEP } from '../../src/methods/cnn.js';
 import { HYBRID_CNN_SEARCH, SEARCH_REFINED } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
@@ -525,6 +525,29 @@ describe('CNN inference with the shipped model', () => {
     assert.ok(atTwice < atModel, `mean corner error ${(atTwice / 3).toFixed(2)} px at 2N against ${(atModel / 3).toFixed(2)} px at N`);
   });
 
+  it('runs the passes before the direction is chosen at bothWaysSize and the winner\'s further passes at refineSize', async () => {
+    const fe = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'Fe');
+    const p = prepareImage(await readImageFile(fixture('hxn_xrf_P_K.tiff')), 'P');
+    const truth = similarityAbout(fe, { rotationDeg: 20, scale: 0.9, translation: [6, -4] });
+    const moving = warp(p, truth);
+    const mixed = { refineSize: 2 * cnn.size, bothWaysSize: cnn.size, stopStep: 0 };
+    const coarse = registerCnn(fe, moving, cnn, { refineSize: cnn.size, passes: BOTH_WAYS_PASSES, stopStep: 0 });
+    // No pass beyond the both-ways ones: refineSize is never used.
+    const short = registerCnn(fe, moving, cnn, { ...mixed, passes: BOTH_WAYS_PASSES });
+    assert.deepEqual(short.transform.matrix, coarse.transform.matrix);
+    const long = registerCnn(fe, moving, cnn, { ...mixed, passes: BOTH_WAYS_PASSES + 2 });
+    assert.equal(long.details.passesRun, BOTH_WAYS_PASSES + 2);
+    assert.deepEqual((long.details.history as unknown[]).slice(0, BOTH_WAYS_PASSES), coarse.details.history);
+    // Inlier shares are compared between passes of one side: the pass kept is a fine one.
+    assert.ok(Number(long.details.passKept) > BOTH_WAYS_PASSES, `pass kept ${long.details.passKept}`);
+    const error = cornerError(truth, long.transform, gridOf(fe));
+    assert.ok(isSuccess(error, gridOf(fe)), `corner error ${error.toFixed(2)} px`);
+    // Converged at the coarse side is not converged at the fine one: the winner gets one fine pass.
+    const lax = { passes: 6, stopStep: 1 };
+    assert.equal(registerCnn(fe, moving, cnn, { ...lax, refineSize: 2 * cnn.size }).details.passesRun, 2);
+    assert.equal(registerCnn(fe, moving, cnn, { ...lax, refineSize: 2 * cnn.size, bothWaysSize: cnn.size }).details.passesRun, 3);
+  });
+
   it('returns a finite physical similarity and leaks no tensors over 100 registrations', async () => {
     const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
     const xrf = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'xrf');
@@ -547,6 +570,7 @@ describe('CNN inference with the shipped model', () => {
     assert.equal(tf.memory().numTensors, tensors);
     // A refinement side the fixed map cannot be sampled to is refused, not silently rounded.
     assert.throws(() => registerCnn(em, em, untrained, { refineSize: 200 }), /refineSize \(200\).*multiple/);
+    assert.throws(() => registerCnn(em, em, untrained, { bothWaysSize: 200 }), /bothWaysSize \(200\).*multiple/);
     assert.equal(tf.memory().numTensors, tensors);
     untrained.model.dispose();
   });
