@@ -26,7 +26,7 @@ export interface CompareOptions {
   cnn?: CnnOptions;
   /** CNN options of the hybrid, over HYBRID_CNN_SEARCH. */
   hybridCnn?: CnnOptions;
-  /** elastix options of the hybrid's refinement (default preset 'refine'). */
+  /** elastix options of the hybrid's refinements (HybridOptions.elastix; default presets 'finish' from the CNN estimate, 'refine' from the search's starts). */
   hybridElastix?: ElastixOptions;
   /** The hybrid's fallback (elastix from the identity and from the NMI search's starts) when the CNN is unsure (HybridOptions; default off). */
   hybridFallbackBelowConfidence?: number;

@@ -19,7 +19,7 @@ import { similarity } from '../transform/transform.js';
  * The start's offset from the truth, each with a random sign: 3°, a zoom of 1.03, 0.04 of the
  * half-field in x and in y — a corner error of 0.06–0.13 of the half-field, 1.5–3 times the
  * success tolerance (0.04), about what a near miss of the CNN leaves, and well inside what
- * elastix's `refine` schedule (the hybrid's finish) captures on a pair with shared structure.
+ * elastix's two-level `refine` schedule captures on a pair with shared structure.
  */
 export const REGISTRABILITY_OFFSET = { rotationDeg: 3, zoom: 1.03, shift: 0.04 } as const;
 

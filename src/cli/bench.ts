@@ -50,7 +50,7 @@ const WEBGL = 'cnn (Chromium WebGL)';
 /** The hybrid with its NMI search also for pairs the CNN is unsure of (`--hybrid-fallback 0.5`; not the default). */
 const HYBRID_SEARCH = 'hybrid + search if unsure';
 /**
- * A reference, not a method: elastix's short 'refine' schedule started at the true transform. Where
+ * A reference, not a method: the hybrid's elastix finish (preset 'finish') started at the true transform. Where
  * it ends is the intensity optimum nearest the truth; its distance from the truth is a floor for
  * the precision that any intensity-based finish (the hybrid's) can show on that set.
  */
@@ -189,7 +189,7 @@ async function bench(flags: BenchFlags): Promise<void> {
       records.push(failed(c, HYBRID_SEARCH));
     }
     try {
-      const r = await registerElastix(c.fixed, c.moving, nodeElastixRunner, { preset: 'refine', initialTransform: c.truth });
+      const r = await registerElastix(c.fixed, c.moving, nodeElastixRunner, { preset: 'finish', initialTransform: c.truth });
       records.push(record(c, FROM_TRUTH, r.backend, r.transform.matrix, r.registrationMs));
     } catch {
       records.push(failed(c, FROM_TRUTH));
@@ -219,6 +219,7 @@ function describeCnnOptions(o: typeof HYBRID_CNN_SEARCH): string {
     o.searchSize && `starts scored at ${o.searchSize} px`,
     o.candidates && `the best ${o.candidates} of each direction refined`,
     o.passes && `${o.passes} passes`,
+    o.bothWaysSize && o.bothWaysSize !== o.refineSize && `the passes before the direction is chosen at ${o.bothWaysSize} px`,
     o.refineSize && `refinement at ${o.refineSize} px`,
     o.matching?.subcell === 'window' && 'soft-argmax matches',
     o.keepBestPass === false && 'the last pass kept',
@@ -254,7 +255,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${info.seconds.toFixed(0)} s), model \`${info.model}\`, ${info.passes} CNN passes.`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU; Node ${process.version} (cnn: tfjs wasm backend; elastix: itk-wasm in Node); Chromium: ${info.browserNote}.`,
     '',
-    `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, all modality orders, over a ${flags.size}-pixel field: EM images at ${flags.size}², X-ray maps at their own 1–8× coarser pixels and in counts, as a beamline writes them) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md); corner errors are in fixed-image pixels, so X-ray pixels when an X-ray map is fixed. elastix: preset \`default\` from the identity; hybrid: its own CNN search (\`HYBRID_CNN_SEARCH\`: ${describeCnnOptions(HYBRID_CNN_SEARCH)}) refined by elastix preset \`refine\` (2 levels), keeping whichever of the two has the higher NMI (elastix from the identity, preset \`default\`, and from the best ${SEARCH_REFINED} starts of a coarse NMI search over the whole range, \`nmi-search.ts\`, only when the CNN's estimate is unusable: \`--hybrid-fallback\` is off by default); \`${HYBRID_SEARCH}\`: the same with \`--hybrid-fallback ${CONFIDENT}\`, that fallback also where the CNN's confidence is below ${CONFIDENT}. Times are \`registrationMs\` (images loaded, model and pipelines warm).`,
+    `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, all modality orders, over a ${flags.size}-pixel field: EM images at ${flags.size}², X-ray maps at their own 1–8× coarser pixels and in counts, as a beamline writes them) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md); corner errors are in fixed-image pixels, so X-ray pixels when an X-ray map is fixed. elastix: preset \`default\` from the identity; hybrid: its own CNN search (\`HYBRID_CNN_SEARCH\`: ${describeCnnOptions(HYBRID_CNN_SEARCH)}) refined by elastix preset \`finish\` (one level), keeping whichever of the two has the higher NMI (elastix from the identity, preset \`default\`, and from the best ${SEARCH_REFINED} starts of a coarse NMI search over the whole range, \`nmi-search.ts\`, refined with preset \`refine\` (2 levels), only when the CNN's estimate is unusable: \`--hybrid-fallback\` is off by default); \`${HYBRID_SEARCH}\`: the same with \`--hybrid-fallback ${CONFIDENT}\`, that fallback also where the CNN's confidence is below ${CONFIDENT}. Times are \`registrationMs\` (images loaded, model and pipelines warm).`,
     '',
     '## Speed',
     '',
@@ -264,7 +265,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     '',
     '## Precision floor',
     '',
-    `Where elastix's \`refine\` schedule ends when started at the true transform (\`${FROM_TRUTH}\` in results.json): the intensity optimum nearest the truth. On real pairs the truth is the pair's own co-registration and the modalities show different structures, so that optimum may sit off the truth; no intensity-based finish is expected to beat it there. Compare the hybrid with it on the same pairs (the pairs the hybrid aligned).`,
+    `Where the hybrid's elastix finish (preset \`finish\`) ends when started at the true transform (\`${FROM_TRUTH}\` in results.json): the intensity optimum nearest the truth. On real pairs the truth is the pair's own co-registration and the modalities show different structures, so that optimum may sit off the truth; no intensity-based finish is expected to beat it there. Compare the hybrid with it on the same pairs (the pairs the hybrid aligned).`,
     '',
     floorTable([{ label: 'all pairs', records }, ...sets.map((set) => ({ label: set, records: records.filter((r) => r.set === set) }))], FROM_TRUTH),
     '',

@@ -371,7 +371,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '',
     ...(registrable.length
       ? [
-          `Local registrability (how much the pairs themselves show, whatever the network does): elastix's \`refine\` schedule (the hybrid's finish), started ${REGISTRABILITY_OFFSET.rotationDeg}°, ×${REGISTRABILITY_OFFSET.zoom} and ${REGISTRABILITY_OFFSET.shift} of the half-field in x and y off the truth (random signs), comes back within the success tolerance on ${byRegistrability.returns.count} of the first ${registrable.length} held-out pairs (${((100 * byRegistrability.returns.count) / registrable.length).toFixed(1)} %); on the others the views share too little structure near the truth, or their intensity optimum lies elsewhere.`,
+          `Local registrability (how much the pairs themselves show, whatever the network does): elastix's two-level \`refine\` schedule (the one the hybrid's NMI search starts get), started ${REGISTRABILITY_OFFSET.rotationDeg}°, ×${REGISTRABILITY_OFFSET.zoom} and ${REGISTRABILITY_OFFSET.shift} of the half-field in x and y off the truth (random signs), comes back within the success tolerance on ${byRegistrability.returns.count} of the first ${registrable.length} held-out pairs (${((100 * byRegistrability.returns.count) / registrable.length).toFixed(1)} %); on the others the views share too little structure near the truth, or their intensity optimum lies elsewhere.`,
           '',
           '| held-out test, by local registrability | pairs | success |',
           '|---|---|---|',

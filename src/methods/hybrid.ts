@@ -1,6 +1,6 @@
 /**
  * The hybrid: the CNN's estimate (any rotation, scale 0.5–2, in a fraction of elastix's time) as elastix's initial
- * transform, then a short elastix schedule (preset 'refine': 2 levels) for the sub-pixel finish. Rules:
+ * transform, then a short elastix schedule (preset 'finish': one level) for the sub-pixel finish. Rules:
  * - if elastix leaves the pair less similar than the CNN did (lower NMI over the overlap), or
  *   fails, the CNN estimate is kept;
  * - opt-in (`fallbackBelowConfidence`): if the CNN is not confident, elastix also runs from the
@@ -58,20 +58,21 @@ function plausible(transform: Transform): boolean {
  * 1/√2 zoom of DEFAULT_STARTS), on the benchmark's 96 synthetic and HXN pairs: 53 successes with
  * two candidates, 50 with one (47 with the one-way starts). The CNN method keeps the full
  * search, which succeeds more often alone (on the 1000 pairs of `npm run eval` with one-way
- * starts: 29.2 % against 25.8 %). The refinement passes stay at the model's side (128) instead
- * of 256: on the benchmark's 128 pairs (2026-12-01, 32 two-direction starts, each variant run
- * on every pair beside elastix alone) the hybrid kept 53 successes against 54 at 0.73 px median
- * error on them either way, in 0.52 of elastix's median time against 0.61 (again 2026-12-06, seed
- * 8101, with the CNN method now refining small images at 256 too: 47 of 64 synthetic and 20 of
- * 32 HXN pairs against 43 and 18, for 1.4× the hybrid's median time; with xemreg-sim-v7 on
- * the benchmark's own pairs, seed 7001, synthetic and HXN: 40 and 22 against 37 and 20, 1.5×;
- * at 256 with one candidate 40 and 22, 1.3×; at 256 with one candidate and two passes 38 and
- * 21, 1.15×. The CNN method alone aligned 38 of those 64 synthetic pairs in that benchmark, one
- * more than this hybrid: BENCHMARK.md). Two passes at 128
- * lost 2 successes, one pass 18. Both directions are always searched: SKIP_SWAPPED_INLIERS was
+ * starts: 29.2 % against 25.8 %). The passes before the direction is chosen run at the model's
+ * side (128), and the winner gets two more at 256 (`bothWaysSize`, `refineSize`, 5 passes): on
+ * the benchmark's 128 pairs (2026-12-06, xemreg-sim-v7, seed 7001) the hybrid aligned 62 against
+ * 57 with every pass at 128 (and 62 with every pass at 256, 1.65× the time), and no longer fell
+ * below the CNN method or elastix in any bin; on 96 pairs of seed 8101, 64 against 61. The CNN
+ * stage takes ~1.4× as long as before; the one-level elastix finish ('finish') more than pays
+ * for it (the benchmark of 2026-12-06 21:24: 62 of 128, median 334 ms against elastix's 792).
+ * On EM vs fluorescence pairs, which the CNN misreads, the 256-px passes now mostly run away
+ * and flag the estimate `diverged` (7 of 8 warped DeepCLEM pairs), so the fallback runs there:
+ * 2.6 s instead of 0.4 s per pair. (Until 2026-12-06 every pass ran at 128: the CNN method alone then aligned one
+ * synthetic pair more than the hybrid in three bins of the benchmark; two passes instead of
+ * three lost 2 successes, one pass 18.) Both directions are always searched: SKIP_SWAPPED_INLIERS was
  * calibrated for the CNN method's own search, not this coarser one. The CNN stage keeps the
- * refinement it was calibrated with — three passes, soft-argmax matches over every cell, the last
- * pass returned — since the precision devices of the CNN method (INFERENCE_MATCHING, DEFAULT_PASSES,
+ * refinement it was calibrated with — soft-argmax matches over every cell, the last pass
+ * returned — since the precision devices of the CNN method (INFERENCE_MATCHING, DEFAULT_PASSES,
  * the best-agreeing pass) polish what elastix polishes here: on the benchmark's generator at another
  * seed (8101, 128 pairs) peak matching gave the same 62 hybrid successes as the soft-argmax, and
  * with INFERENCE_MATCHING's mutual-match check (benchmark of 2026-12-03) the hybrid had 56
@@ -83,9 +84,10 @@ function plausible(transform: Transform): boolean {
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,
   candidates: 2,
-  refineSize: 128,
+  refineSize: 256,
+  bothWaysSize: 128,
   skipSwappedInliers: Infinity,
-  passes: 3,
+  passes: 5,
   matching: { subcell: 'window', mutual: false, maskPadding: false },
   keepBestPass: false,
 };
@@ -93,7 +95,11 @@ export const HYBRID_CNN_SEARCH: CnnOptions = {
 export interface HybridOptions {
   /** CNN options; HYBRID_CNN_SEARCH unless they say otherwise. */
   cnn?: CnnOptions;
-  /** elastix options for the refinements (from the CNN estimate and from the search's starts); default preset 'refine'. */
+  /**
+   * elastix options for the refinements: from the CNN estimate (default preset 'finish') and
+   * from the search's starts (default preset 'refine': they are up to 5° off). A preset given
+   * here applies to both.
+   */
   elastix?: ElastixOptions;
   /**
    * CNN confidence below which elastix also runs from the identity and from the NMI search's best
@@ -111,7 +117,8 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const first = registerCnn(fixed, moving, cnn, { ...HYBRID_CNN_SEARCH, ...options.cnn });
   const cnnMs = performance.now() - started;
   const refineStarted = performance.now();
-  const elastixOptions = { preset: 'refine' as const, ...options.elastix };
+  const finishOptions: ElastixOptions = { preset: 'finish', ...options.elastix };
+  const searchOptions: ElastixOptions = { preset: 'refine', ...options.elastix };
   // `label` names a candidate in the details (the search's starts are numbered), `kept` its kind.
   const candidates: { kept: string; label: string; transform: MethodResult['transform']; nmi: number }[] = [
     { kept: 'cnn', label: 'cnn', transform: first.transform, nmi: registrationQuality(fixed, moving, first.transform).nmiAfter },
@@ -120,7 +127,8 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   // No start: elastix from the identity with the standalone method's preset.
   const attempt = async (kept: string, initialTransform: MethodResult['transform'] | null, label = kept) => {
     try {
-      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...elastixOptions, initialTransform } : { ...elastixOptions, preset: 'default' });
+      const from = kept === 'elastix' ? finishOptions : searchOptions;
+      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...from, initialTransform } : { ...from, preset: 'default' });
       candidates.push({ kept, label, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;

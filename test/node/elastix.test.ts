@@ -60,14 +60,16 @@ describe('elastix (Node, wasm)', () => {
     assert.deepEqual(map.Metric, ['AdvancedMattesMutualInformation']);
   });
 
-  it("finishes from a nearby start with the hybrid's short 'refine' preset", async () => {
+  it("finishes from a nearby start with the hybrid's short presets ('finish': one level, 'refine': two)", async () => {
     const truth = similarityAbout(em, { rotationDeg: 21, scale: 0.9, translation: [12, 9] });
     // A CNN-like estimate: about 1°, 1 % and 3 px off.
     const start = composeTransforms(similarityAbout(em, { rotationDeg: 1, scale: 1.01, translation: [3, -2] }), truth);
     assert.ok(cornerError(truth, start, gridOf(em)) > 5);
-    const result = await registerElastix(em, warp(em, truth), nodeElastixRunner, { preset: 'refine', initialTransform: start });
-    const error = cornerError(truth, result.transform, gridOf(em));
-    assert.ok(error < 0.5, `corner error ${error.toFixed(3)} px`);
+    for (const preset of ['finish', 'refine'] as const) {
+      const result = await registerElastix(em, warp(em, truth), nodeElastixRunner, { preset, initialTransform: start });
+      const error = cornerError(truth, result.transform, gridOf(em));
+      assert.ok(error < 0.5, `${preset}: corner error ${error.toFixed(3)} px`);
+    }
   });
 
   it('uses fewer pyramid levels for small images', () => {
