@@ -67,10 +67,11 @@ function plausible(transform: Transform): boolean {
  * for it (the benchmark of 2026-12-06 21:24: 62 of 128, median 334 ms against elastix's 792).
  * On EM vs fluorescence pairs, which the CNN misreads, the 256-px passes now mostly run away
  * and flag the estimate `diverged` (7 of 8 warped DeepCLEM pairs), so the fallback runs there:
- * 2.6 s instead of 0.4 s per pair. (Until 2026-12-06 every pass ran at 128: the CNN method alone then aligned one
- * synthetic pair more than the hybrid in three bins of the benchmark; two passes instead of
- * three lost 2 successes, one pass 18.) Both directions are always searched: SKIP_SWAPPED_INLIERS was
- * calibrated for the CNN method's own search, not this coarser one. The CNN stage keeps the
+ * 2.6 s instead of 0.4 s per pair. (Until 2026-12-06 every pass ran at 128: the CNN method
+ * alone then aligned one synthetic pair more than the hybrid in three bins of the benchmark;
+ * two passes instead of three lost 2 successes, one pass 18.) Both directions are always
+ * searched: SKIP_SWAPPED_INLIERS was calibrated for the CNN method's own search, not this
+ * coarser one. The CNN stage keeps the
  * refinement it was calibrated with — soft-argmax matches over every cell, the last pass
  * returned — since the precision devices of the CNN method (INFERENCE_MATCHING, DEFAULT_PASSES,
  * the best-agreeing pass) polish what elastix polishes here: on the benchmark's generator at another
