@@ -11,7 +11,7 @@ import { CancelledError } from '../src/errors.js';
 import { gridOf, type Image } from '../src/image/image.js';
 import { CONFIDENT, DEFAULT_PASSES, isUnsure, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
-import { ELASTIX_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
+import { STANDALONE_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
 import { cnnConfidence, type MethodName } from '../src/methods/result.js';
 import { cornerError } from '../src/metrics/corner-error.js';
 import { resample } from '../src/resample.js';
@@ -230,7 +230,7 @@ export class XemRegistrationPanel extends LitElement {
         </select>
         <label for="preset">elastix preset</label>
         <select id="preset" @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value as ElastixPresetName)}>
-          ${Object.keys(ELASTIX_PRESETS).map((p) => html`<option ?selected=${p === this.preset}>${p}</option>`)}
+          ${STANDALONE_PRESETS.map((p) => html`<option ?selected=${p === this.preset}>${p}</option>`)}
         </select>
         <label for="passes" title="forward passes of the CNN method at most (it stops when a pass changes little); the hybrid runs its own, coarser search">CNN passes</label>
         <input id="passes" type="number" min="1" max="10" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />

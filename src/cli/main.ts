@@ -12,7 +12,7 @@ import cliProgress from 'cli-progress';
 import { checkMethods, METHOD_ORDER } from '../compare.js';
 import { InputError } from '../errors.js';
 import { gridOf } from '../image/image.js';
-import { ELASTIX_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
+import { STANDALONE_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
 import { CONFIDENT, DEFAULT_PASSES, isUnsure } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
@@ -90,7 +90,7 @@ function settingsOf(flags: MethodFlags): Settings {
   if (!Number.isInteger(passes) || passes < 1) throw new UsageError(`--passes: expected an integer ≥ 1, got "${flags.passes}"`);
   const hybridFallback = Number(flags.hybridFallback);
   if (!(hybridFallback >= 0 && hybridFallback <= 1)) throw new UsageError(`--hybrid-fallback: expected a confidence between 0 and 1, got "${flags.hybridFallback}"`);
-  if (!(flags.preset in ELASTIX_PRESETS)) throw new UsageError(`--preset: expected ${Object.keys(ELASTIX_PRESETS).join(', ')}, got "${flags.preset}"`);
+  if (!STANDALONE_PRESETS.includes(flags.preset as ElastixPresetName)) throw new UsageError(`--preset: expected ${STANDALONE_PRESETS.join(', ')}, got "${flags.preset}"`);
   if (flags.transformType !== 'similarity' && flags.transformType !== 'affine') {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
   }
@@ -233,7 +233,7 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
 function withMethodOptions(command: Command): Command {
   return command
     .addOption(new Option('--method <name>', 'registration method: cnn, elastix, hybrid or all').default('elastix'))
-    .addOption(new Option('--preset <name>', 'elastix schedule: fast, default or accurate').default('default'))
+    .addOption(new Option('--preset <name>', `elastix schedule: ${STANDALONE_PRESETS.join(', ')}`).default('default'))
     .addOption(new Option('--transform-type <type>', 'elastix transform: similarity or affine').default('similarity'))
     .option('--param <Key=value>', 'override an elastix parameter, e.g. --param MaximumNumberOfIterations=500 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--fixed-component <n>', 'component of a multi-component fixed image, or "luminance" for RGB (default: luminance for RGB, else 0)')

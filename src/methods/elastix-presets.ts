@@ -75,6 +75,13 @@ export const ELASTIX_PRESETS = {
 
 export type ElastixPresetName = keyof typeof ELASTIX_PRESETS;
 
+/**
+ * The presets that the elastix method offers (CLI `--preset`, the panel): they start from the
+ * identity. `refine` and `finish` are the hybrid's, for starts already near the answer; from the
+ * identity they capture a few degrees at most.
+ */
+export const STANDALONE_PRESETS: readonly ElastixPresetName[] = ['fast', 'default', 'accurate'];
+
 /** A user's override value: elastix wants arrays of strings, people write numbers and booleans. */
 export type ParameterValue = string | number | boolean | readonly (string | number | boolean)[];
 

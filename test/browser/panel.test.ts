@@ -101,6 +101,8 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
   it('cancelling elastix stops within 1 s and the panel stays usable', async () => {
     const { viewer, panel } = await setup(false);
     const presetSelect = panel.shadowRoot?.querySelector('#preset') as HTMLSelectElement;
+    // Only schedules that start from the identity are offered (not the hybrid's refine/finish).
+    expect([...presetSelect.options].map((o) => o.value)).to.deep.equal(['fast', 'default', 'accurate']);
     presetSelect.value = 'accurate';
     presetSelect.dispatchEvent(new Event('change'));
     const running = panel.run();

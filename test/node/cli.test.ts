@@ -253,6 +253,8 @@ describe('xemreg bad input', () => {
   it('a model folder without a model, and unknown options', async () => {
     await expectFailure(2, /nowhere-model: holds no model\.json/, fixedPath(), fixedPath(), '--method', 'cnn', '--model', join(dir, 'nowhere-model'));
     await expectFailure(2, /--method: expected cnn, elastix, hybrid or all/, fixedPath(), fixedPath(), '--method', 'magic');
+    // The hybrid's near-the-answer schedules are not offered for elastix from the identity.
+    await expectFailure(2, /--preset: expected fast, default, accurate, got "finish"/, fixedPath(), fixedPath(), '--method', 'elastix', '--preset', 'finish');
     await expectFailure(2, /unknown option '--frobnicate'/, fixedPath(), fixedPath(), '--frobnicate');
     await expectFailure(2, /--hybrid-fallback: expected a confidence between 0 and 1, got "high"/, fixedPath(), fixedPath(), '--method', 'hybrid', '--hybrid-fallback', 'high');
     await expectFailure(2, /--transform "x\.mat": transform files end in \.json, \.tfm or \.txt/, fixedPath(), fixedPath(), '--transform', 'x.mat');
