@@ -114,7 +114,6 @@ function modelGrid(n: number): Grid {
   return { size: [n, n], spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1], direction: [1, 0, 0, 1] };
 }
 
-
 /** The model's size from its input shape. */
 export function cnnModel(model: tf.LayersModel, name: string): CnnModel {
   const encoders = model.inputLayers.map((inputLayer) => {
@@ -139,11 +138,8 @@ interface Candidate {
   /** A refinement step zoomed by more than MAX_STEP_ZOOM: no further passes (the estimate is held). */
   diverged: boolean;
   history: NormalisedSimilarity[];
-  /**
-   * The refinement pass whose fit agreed best so far (KEEP_BEST_PASS), or null before any; `side`
-   * is its input side: inlier shares are compared between passes of one side only.
-   */
-  best: { estimate: Matrix2x3; inliers: number; pass: number; side: number } | null;
+  /** The refinement pass whose fit agreed best so far (KEEP_BEST_PASS), or null before any. */
+  best: { estimate: Matrix2x3; inliers: number; pass: number } | null;
 }
 
 const IDENTITY: NormalisedSimilarity = { rotationDeg: 0, scale: 1, tx: 0, ty: 0 };
@@ -445,7 +441,7 @@ function refine(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions,
       // The residual maps fixed → warped moving; warped(u) = moving(estimate(u)): total = estimate ∘ step.
       const estimate = composeMatrices(normalisedMatrix(step), c.estimate);
       const inliers = out.inliers[i];
-      const best = c.best && c.best.side === fine && c.best.inliers > inliers ? c.best : { estimate, inliers, pass, side: fine };
+      const best = c.best && c.best.inliers > inliers ? c.best : { estimate, inliers, pass };
       // lastStep: how far the step moves the frame corners (normalised units).
       return { start: c.start, estimate, inliers, lastStep: normalisedCornerError(IDENTITY, step), diverged: false, history: [...c.history, normalisedOf(estimate)], best };
     });
@@ -554,10 +550,12 @@ function searchBothWays(fixed: Image, moving: Image, cnn: CnnModel, options: Cnn
   const swapped = swappedScales.length && !directConfident ? searchOneWay(moving, fixed, cnn, options, plan, swappedScales, cache) : null;
   const useSwapped = swapped !== null && (direct === null || agreementOf(swapped.kept, options) > agreementOf(direct.kept, options));
   const way = (useSwapped ? swapped : direct) as OneWay;
-  // Only the winning direction's candidate goes on to the remaining passes. A candidate that
-  // converged at a coarser both-ways side has not converged at the finer one: it gets those passes.
+  // Only the winning direction's candidate goes on to the remaining passes. Moving on to a finer
+  // side starts afresh: converged at the coarser side is not converged at the finer one, and
+  // inlier shares are compared between passes of one side only (the best pass).
   const [onFixed, onMoving] = useSwapped ? [moving, fixed] : [fixed, moving];
-  const winner = plan.bothWays !== plan.fine && way.kept.history.length < passes ? { ...way.kept, lastStep: Infinity } : way.kept;
+  const finer = plan.bothWays !== plan.fine && way.kept.history.length < passes && !way.kept.diverged;
+  const winner = finer ? { ...way.kept, lastStep: Infinity, best: null } : way.kept;
   const [last] = refine(onFixed, onMoving, cnn, options, plan.fine, [winner], passes, cache);
   return { direct, swapped, useSwapped, way, last };
 }

@@ -125,11 +125,9 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     { kept: 'cnn', label: 'cnn', transform: first.transform, nmi: registrationQuality(fixed, moving, first.transform).nmiAfter },
   ];
   const failures: string[] = [];
-  // No start: elastix from the identity with the standalone method's preset.
-  const attempt = async (kept: string, initialTransform: MethodResult['transform'] | null, label = kept) => {
+  const attempt = async (kept: string, elastixOptions: ElastixOptions, label = kept) => {
     try {
-      const from = kept === 'elastix' ? finishOptions : searchOptions;
-      const r = await registerElastix(fixed, moving, runner, initialTransform ? { ...from, initialTransform } : { ...from, preset: 'default' });
+      const r = await registerElastix(fixed, moving, runner, elastixOptions);
       candidates.push({ kept, label, transform: r.transform, nmi: registrationQuality(fixed, moving, r.transform).nmiAfter });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
@@ -137,7 +135,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     }
   };
   const cnnUsable = plausible(first.transform) && !first.details.diverged;
-  if (cnnUsable) await attempt('elastix', first.transform);
+  if (cnnUsable) await attempt('elastix', { ...finishOptions, initialTransform: first.transform });
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
   // An unusable (NaN) confidence counts as unsure when the fallback is on. A collapsed or
@@ -145,11 +143,12 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const fallback = (threshold > 0 && !(confidence >= threshold)) || !cnnUsable;
   let searchMs = 0;
   if (fallback) {
-    await attempt('elastix-identity', null);
+    // From the identity: the standalone method's preset.
+    await attempt('elastix-identity', { ...searchOptions, preset: 'default' });
     const searchStarted = performance.now();
     const starts = nmiSearch(fixed, moving, { candidates: SEARCH_REFINED, ...options.search });
     searchMs = performance.now() - searchStarted;
-    for (const [i, start] of starts.entries()) await attempt('elastix-search', start.transform, `elastix-search ${i + 1}`);
+    for (const [i, start] of starts.entries()) await attempt('elastix-search', { ...searchOptions, initialTransform: start.transform }, `elastix-search ${i + 1}`);
   }
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
