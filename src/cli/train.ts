@@ -15,7 +15,8 @@ import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../cnn/wasm-gradient-kernels.js';
-import { buildModel, decodeOutput, DEFAULT_MODEL_CONFIG, MATCHING_WEIGHT, predictSimilarity, trainingLoss } from '../cnn/model.js';
+import { buildModel, decodeOutput, DEFAULT_MODEL_CONFIG, MATCHING_WEIGHT, modelConfigOf, predictSimilarity, trainingLoss } from '../cnn/model.js';
+import { growModel } from '../cnn/grow.js';
 import { summarise, type ErrorSummary } from '../cnn/evaluate.js';
 import { makeBatch, type PairBatch } from '../synthetic/batches.js';
 import type { NormalisedSimilarity } from '../cnn/model-frame.js';
@@ -42,6 +43,9 @@ interface TrainFlags {
   maxZoom: string;
   matchingWeight: string;
   resume?: boolean;
+  growFrom?: string;
+  width?: string;
+  context?: string;
 }
 
 interface TrainState {
@@ -56,6 +60,8 @@ interface TrainState {
   pairOptions: Omit<PairOptions, 'sources'>;
   validation: ErrorSummary | null;
   elapsedMs: number;
+  /** The model this run's network was grown from (`--grow-from`), and how. */
+  grownFrom?: { model: string; width: number; context: number };
 }
 
 function fullRange(flags: TrainFlags): TransformRange {
@@ -90,6 +96,27 @@ export function predictBatch(model: tf.LayersModel, batch: PairBatch, n: number)
 
 function truthsOf(batch: PairBatch): NormalisedSimilarity[] {
   return Array.from({ length: batch.size }, (_, i) => decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)));
+}
+
+/** `--grow-from`: the parent model grown by `--width` and `--context` (each unchanged when not given). */
+async function grownParent(dir: string, flags: TrainFlags, command: Command): Promise<{ model: tf.LayersModel; grownFrom: NonNullable<TrainState['grownFrom']> }> {
+  if (!existsSync(join(dir, 'model.json'))) command.error(`xemreg-train: --grow-from ${dir}: no model.json there`, { exitCode: 2 });
+  const parent = await loadModel(dir);
+  const config = modelConfigOf(parent);
+  const options = {
+    width: flags.width === undefined ? config.encoder[config.encoder.length - 1] : Number(flags.width),
+    context: flags.context === undefined ? (config.context ?? 0) : Number(flags.context),
+  };
+  let model: tf.LayersModel;
+  try {
+    model = growModel(parent, options);
+  } catch (error) {
+    command.error(`xemreg-train: --grow-from ${dir}: ${(error as Error).message}`, { exitCode: 2 });
+  } finally {
+    parent.dispose();
+  }
+  process.stderr.write(`grown from ${dir}: last stage ${options.width} channels, ${options.context} context convolutions\n`);
+  return { model, grownFrom: { model: dir, ...options } };
 }
 
 async function train(flags: TrainFlags, command: Command): Promise<void> {
@@ -148,7 +175,11 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
       validation: null,
       elapsedMs: 0,
     };
-    model = buildModel(DEFAULT_MODEL_CONFIG);
+    if (flags.growFrom) {
+      ({ model, grownFrom: state.grownFrom } = await grownParent(flags.growFrom, flags, command));
+    } else {
+      model = buildModel(DEFAULT_MODEL_CONFIG);
+    }
     await writeFile(join(trainingDir, 'log.csv'), 'step,lr,loss,val_success,val_median_corner,val_median_rotation_deg,val_median_scale_rel,val_median_shift_fraction,elapsed_s\n');
   }
 
@@ -244,6 +275,9 @@ const program = new Command()
   .option('--max-zoom <f>', 'training scales from 1/f to f: inference also starts from zooms of 1/√2 and √2', '2')
   .option('--matching-weight <w>', 'weight of the dense matching loss beside the corner loss (kept on --resume unless given)', String(MATCHING_WEIGHT))
   .option('--resume', 'continue from the last checkpoint of <name>')
+  .option('--grow-from <dir>', 'start a new run from this trained model, grown by --width and --context (same features at the start)')
+  .option('--width <n>', 'with --grow-from: channels of the last encoder stage (default: unchanged)')
+  .option('--context <n>', 'with --grow-from: 3×3 convolutions after the last stage, new ones starting as identities (default: unchanged)')
   .action(train);
 
 await program.parseAsync(process.argv);

@@ -24,6 +24,12 @@ export interface ModelConfig {
   encoder: number[];
   /** Channels of the matching features. */
   features: number;
+  /**
+   * Further 3×3 ReLU convolutions at the last stage's width before the features (default 0): each
+   * widens a cell's receptive field by 16 px of the 128 input. Added to a trained model as
+   * identity maps by `growModel` (grow.ts).
+   */
+  context?: number;
 }
 
 /** Receptive field of a feature cell: 5 + 2·2 + 2·4 + 2·4 + 2·8 + 2·8 = 57 px of the 128 input (0.45 of the field). */
@@ -42,6 +48,8 @@ function encoder(input: tf.SymbolicTensor, name: string, config: ModelConfig): t
     x = conv(x, `${name}_down${i}`, f, i === 0 ? 5 : 3, 2, 'relu');
     if (i > 0) x = conv(x, `${name}_conv${i}`, f, 3, 1, 'relu');
   });
+  const last = config.encoder[config.encoder.length - 1];
+  for (let i = 0; i < (config.context ?? 0); i++) x = conv(x, `${name}_context${i}`, last, 3, 1, 'relu');
   // Matching features: no ReLU, so that normalised features can be negative.
   return conv(x, `${name}_features`, config.features, 3, 1, 'linear');
 }
@@ -51,6 +59,16 @@ export function buildModel(config: ModelConfig = DEFAULT_MODEL_CONFIG): tf.Layer
   const fixed = tf.input({ name: 'fixed', shape: [config.size, config.size, 1] });
   const moving = tf.input({ name: 'moving', shape: [config.size, config.size, 1] });
   return tf.model({ name: 'xemreg_encoders', inputs: [fixed, moving], outputs: [encoder(fixed, 'fixed', config), encoder(moving, 'moving', config)] });
+}
+
+/** The configuration a model was built with, read from its layers (model.json holds no ModelConfig). */
+export function modelConfigOf(model: tf.LayersModel): ModelConfig {
+  const filters = (name: string) => (model.getLayer(name).getConfig() as { filters: number }).filters;
+  const names = model.layers.map((l) => l.name);
+  const encoder: number[] = [];
+  while (names.includes(`fixed_down${encoder.length}`)) encoder.push(filters(`fixed_down${encoder.length}`));
+  const context = names.filter((n) => /^fixed_context\d+$/.test(n)).length;
+  return { size: modelSize(model), encoder, features: filters('fixed_features'), ...(context ? { context } : {}) };
 }
 
 /** Input side N of a model. */

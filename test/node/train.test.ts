@@ -44,4 +44,29 @@ describe('npm run train (a few steps, never a full model)', () => {
     assert.deepEqual(log2.slice(1).map((l) => l.split(',')[0]), ['1', '2', '3'], 'the log continues');
     assert.notDeepEqual(await readFile(join(dir, 'weights.bin')), weights1, 'the resumed step trained the weights');
   });
+
+  it('starts a run from a grown copy of a trained model (--grow-from), recorded in its state', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'xemreg-grow-'));
+    const common = ['--out', out, '--batch', '2', '--checkpoint-every', '1', '--val-pairs', '2', '--data', 'none', '--steps', '1'];
+    const parent = await run('--name', 'parent', ...common);
+    assert.equal(parent.code, 0, parent.stderr);
+    const grown = await run('--name', 'grown', ...common, '--grow-from', join(out, 'parent'), '--width', '80', '--context', '1');
+    assert.equal(grown.code, 0, grown.stderr);
+    assert.match(grown.stderr, /grown from .*parent: last stage 80 channels, 1 context convolutions/);
+    const state = JSON.parse(await readFile(join(out, 'grown', 'training', 'state.json'), 'utf8'));
+    assert.deepEqual(state.grownFrom, { model: join(out, 'parent'), width: 80, context: 1 });
+    assert.equal(state.step, 1);
+    const layers = JSON.parse(await readFile(join(out, 'grown', 'model.json'), 'utf8')).modelTopology.config.layers as { name: string; config: { filters?: number } }[];
+    const filters = (name: string) => layers.find((l) => l.name === name)?.config.filters;
+    assert.equal(filters('fixed_conv2'), 80);
+    assert.equal(filters('moving_context0'), 80);
+    assert.equal(filters('moving_features'), 64, 'the matching features keep their channels');
+
+    const narrower = await run('--name', 'narrow', ...common, '--grow-from', join(out, 'parent'), '--width', '32');
+    assert.equal(narrower.code, 2);
+    assert.match(narrower.stderr, /--grow-from .*parent: growModel: width 32 must be an integer ≥ the last stage's 64/);
+    const missing = await run('--name', 'orphan', ...common, '--grow-from', join(out, 'nothing'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--grow-from .*nothing: no model.json there/);
+  });
 });
