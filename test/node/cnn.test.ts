@@ -16,7 +16,10 @@ import { HYBRID_CNN_SEARCH, SEARCH_REFINED } from '../../src/methods/hybrid.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
-import { loadCnnModel, shippedModelDir } from '../../src/node/cnn-model.js';
+import { loadCnnModel, MODELS_DIR, shippedModelDir } from '../../src/node/cnn-model.js';
+import { modelConfigOf } from '../../src/cnn/model.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { readImageFile } from '../../src/node/image-file.js';
 import { makeBatch } from '../../src/synthetic/batches.js';
 import { MIN_CNR, renderField, SPARSE_XRAY_SHARE, visibleCounts } from '../../src/synthetic/modalities.js';
@@ -404,6 +407,26 @@ describe('synthetic pairs', () => {
     // The loss is the RMS over corners, the metric the mean: close, the loss never below.
     const metric = normalisedCornerError(truth, estimate);
     assert.ok(loss >= metric - 1e-6 && loss < metric * 1.2, `${loss} vs ${metric}`);
+  });
+});
+
+describe('every shipped model folder, not only the default', () => {
+  it('loads and aligns an EM image to a turned, zoomed, shifted copy', async () => {
+    const dirs = readdirSync(MODELS_DIR).map((d) => join(MODELS_DIR, d)).filter((d) => existsSync(join(d, 'model.json')));
+    assert.ok(dirs.length >= 2, `shipped models: ${dirs.join(', ')}`);
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const truth = similarityAbout(em, { rotationDeg: 94, scale: 0.97, translation: [-10, 6] });
+    const moving = warp(em, truth);
+    for (const dir of dirs) {
+      const cnn = await loadCnnModel(dir);
+      const config = modelConfigOf(cnn.model);
+      assert.equal(config.size, 128, dir);
+      assert.equal(config.features, 64, dir);
+      const result = registerCnn(em, moving, cnn);
+      const error = cornerError(truth, result.transform, gridOf(em));
+      assert.ok(isSuccess(error, gridOf(em)), `${dir}: corner error ${error.toFixed(1)} px`);
+      assert.ok(Number(result.details.confidence) > 0.5, `${dir}: confidence ${result.details.confidence}`);
+    }
   });
 });
 
