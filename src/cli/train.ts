@@ -23,6 +23,7 @@ import type { NormalisedSimilarity } from '../cnn/model-frame.js';
 import { BatchPool } from '../node/batch-pool.js';
 import { loadModel, loadOptimizer, saveModel, saveOptimizer } from '../node/model-files.js';
 import { loadRealSources } from '../node/real-sources.js';
+import { checkModelDir } from '../node/cnn-model.js';
 import { FULL_RANGE, type PairOptions, type TransformRange } from '../synthetic/pairs.js';
 
 interface TrainFlags {
@@ -100,23 +101,24 @@ function truthsOf(batch: PairBatch): NormalisedSimilarity[] {
 
 /** `--grow-from`: the parent model grown by `--width` and `--context` (each unchanged when not given). */
 async function grownParent(dir: string, flags: TrainFlags, command: Command): Promise<{ model: tf.LayersModel; grownFrom: NonNullable<TrainState['grownFrom']> }> {
-  if (!existsSync(join(dir, 'model.json'))) command.error(`xemreg-train: --grow-from ${dir}: no model.json there`, { exitCode: 2 });
-  const parent = await loadModel(dir);
-  const config = modelConfigOf(parent);
-  const options = {
-    width: flags.width === undefined ? config.encoder[config.encoder.length - 1] : Number(flags.width),
-    context: flags.context === undefined ? (config.context ?? 0) : Number(flags.context),
-  };
-  let model: tf.LayersModel;
+  let parent: tf.LayersModel | undefined;
   try {
-    model = growModel(parent, options);
+    checkModelDir(dir);
+    parent = await loadModel(dir);
+    const config = modelConfigOf(parent);
+    const options = {
+      width: flags.width === undefined ? config.encoder[config.encoder.length - 1] : Number(flags.width),
+      context: flags.context === undefined ? (config.context ?? 0) : Number(flags.context),
+    };
+    const model = growModel(parent, options);
+    process.stderr.write(`grown from ${dir}: last stage ${options.width} channels, ${options.context} context convolutions\n`);
+    return { model, grownFrom: { model: dir, ...options } };
   } catch (error) {
-    command.error(`xemreg-train: --grow-from ${dir}: ${(error as Error).message}`, { exitCode: 2 });
+    const message = (error as Error).message;
+    return command.error(`xemreg-train: --grow-from ${message.startsWith(dir) ? message : `${dir}: ${message}`}`, { exitCode: 2 });
   } finally {
-    parent.dispose();
+    parent?.dispose();
   }
-  process.stderr.write(`grown from ${dir}: last stage ${options.width} channels, ${options.context} context convolutions\n`);
-  return { model, grownFrom: { model: dir, ...options } };
 }
 
 async function train(flags: TrainFlags, command: Command): Promise<void> {
@@ -132,6 +134,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   let model: tf.LayersModel;
   const optimizer = tf.train.adam(Number(flags.lr));
   if (flags.resume && existsSync(join(trainingDir, 'state.json'))) {
+    if (flags.growFrom) command.error(`xemreg-train: --grow-from starts a new run, but ${flags.name} has one to --resume: drop one of the two`, { exitCode: 2 });
     state = JSON.parse(await readFile(join(trainingDir, 'state.json'), 'utf8'));
     // Resuming continues on the run's own data unless --data is given again.
     if (command.getOptionValueSource('data') === 'default') flags.data = state.data;

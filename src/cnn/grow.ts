@@ -34,29 +34,6 @@ function kernelOf(model: tf.LayersModel, name: string): [Kernel, Kernel] {
   ];
 }
 
-/**
- * A kernel [kh, kw, cin, cout] with its input channels (`spreadIn`: shared out among copies)
- * and/or output channels (`copyOut`: copied, with noise on the copies) mapped to a new width.
- */
-function remapKernel(k: Kernel, cin: number, cout: number, source: (j: number) => number, copies: (c: number) => number, spreadIn: boolean, copyOut: boolean, noise: () => number): tf.Tensor {
-  const [kh, kw, oldIn, oldOut] = k.shape;
-  const rms = Math.sqrt(k.data.reduce((s, v) => s + v * v, 0) / k.data.length);
-  const out = new Float32Array(kh * kw * cin * cout);
-  for (let t = 0; t < kh * kw; t++) {
-    for (let i = 0; i < cin; i++) {
-      for (let o = 0; o < cout; o++) {
-        const si = spreadIn ? source(i) : i;
-        const so = copyOut ? source(o) : o;
-        let v = k.data[(t * oldIn + si) * oldOut + so];
-        if (spreadIn) v /= copies(si);
-        if (copyOut && o !== so) v += rms * noise();
-        out[(t * cin + i) * cout + o] = v;
-      }
-    }
-  }
-  return tf.tensor(out, [kh, kw, cin, cout]);
-}
-
 /** `model` grown to a wider last stage and more context convolutions (a new model; `model` is untouched). */
 export function growModel(model: tf.LayersModel, options: GrowOptions): tf.LayersModel {
   const from = modelConfigOf(model);
@@ -73,6 +50,28 @@ export function growModel(model: tf.LayersModel, options: GrowOptions): tf.Layer
   const rng = new Rng(options.seed ?? 1);
   const sd = options.noise ?? 0.02;
   const noise = () => sd * rng.normal();
+  /**
+   * A kernel [kh, kw, cin, cout] with its input channels (`spreadIn`: shared out among copies)
+   * and/or output channels (`copyOut`: copied, with noise on the copies) mapped to the new width.
+   */
+  const remap = (k: Kernel, cin: number, cout: number, spreadIn: boolean, copyOut: boolean): tf.Tensor => {
+    const [kh, kw, oldIn, oldOut] = k.shape;
+    const rms = Math.sqrt(k.data.reduce((sum, v) => sum + v * v, 0) / k.data.length);
+    const out = new Float32Array(kh * kw * cin * cout);
+    for (let t = 0; t < kh * kw; t++) {
+      for (let i = 0; i < cin; i++) {
+        const si = spreadIn ? source(i) : i;
+        for (let o = 0; o < cout; o++) {
+          const so = copyOut ? source(o) : o;
+          let v = k.data[(t * oldIn + si) * oldOut + so];
+          if (spreadIn) v /= copies(si);
+          if (o !== so) v += rms * noise();
+          out[(t * cin + i) * cout + o] = v;
+        }
+      }
+    }
+    return tf.tensor(out, [kh, kw, cin, cout]);
+  };
   const bias = (b: Kernel) => tf.tensor(Float32Array.from({ length: width }, (_, j) => b.data[source(j)]), [width]);
   const set = (name: string, weights: tf.Tensor[]) => {
     grown.getLayer(name).setWeights(weights);
@@ -90,7 +89,7 @@ export function growModel(model: tf.LayersModel, options: GrowOptions): tf.Layer
     chain.forEach((name, i) => {
       const [k, b] = kernelOf(model, name);
       const cin = i === 0 ? k.shape[2] : width;
-      set(name, [remapKernel(k, cin, width, source, copies, i > 0, true, noise), bias(b)]);
+      set(name, [remap(k, cin, width, i > 0, true), bias(b)]);
     });
     for (let i = oldContext; i < context; i++) {
       const identity = new Float32Array(9 * width * width);
@@ -98,7 +97,7 @@ export function growModel(model: tf.LayersModel, options: GrowOptions): tf.Layer
       set(`${side}_context${i}`, [tf.tensor(identity, [3, 3, width, width]), tf.zeros([width])]);
     }
     const [k, b] = kernelOf(model, `${side}_features`);
-    set(`${side}_features`, [remapKernel(k, width, k.shape[3], source, copies, true, false, noise), tf.tensor(b.data, b.shape)]);
+    set(`${side}_features`, [remap(k, width, k.shape[3], true, false), tf.tensor(b.data, b.shape)]);
   }
   return grown;
 }

@@ -65,9 +65,11 @@ export interface ElastixPreset {
  * - `default`: captures up to ~15° and ~15 % from identity, ~1.8 s, 0.02 px corner error.
  * - `accurate`: more iterations and samples at up to 1024², for final results.
  */
+const REFINE = { resolutions: 2, iterations: 100, samples: 2048, maxPixels: 256 * 256, exactGradientSamples: 2048, metric: 'NormalizedMutualInformation', histogramBins: 24 } as const;
+
 export const ELASTIX_PRESETS = {
-  refine: { resolutions: 2, iterations: 100, samples: 2048, maxPixels: 256 * 256, exactGradientSamples: 2048, metric: 'NormalizedMutualInformation', histogramBins: 24 },
-  finish: { resolutions: 1, iterations: 100, samples: 2048, maxPixels: 256 * 256, exactGradientSamples: 2048, metric: 'NormalizedMutualInformation', histogramBins: 24 },
+  refine: REFINE,
+  finish: { ...REFINE, resolutions: 1 },
   fast: { resolutions: 3, iterations: 150, samples: 2048, maxPixels: 256 * 256, exactGradientSamples: 4096 },
   default: { resolutions: 5, iterations: 200, samples: 2048, maxPixels: 320 * 320, exactGradientSamples: 4096 },
   accurate: { resolutions: 5, iterations: 500, samples: 4096, maxPixels: 1024 * 1024, exactGradientSamples: 4096 },

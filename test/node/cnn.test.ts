@@ -426,6 +426,7 @@ describe('every shipped model folder, not only the default', () => {
       const error = cornerError(truth, result.transform, gridOf(em));
       assert.ok(isSuccess(error, gridOf(em)), `${dir}: corner error ${error.toFixed(1)} px`);
       assert.ok(Number(result.details.confidence) > 0.5, `${dir}: confidence ${result.details.confidence}`);
+      cnn.model.dispose();
     }
   });
 });

@@ -27,10 +27,12 @@ describe('growing a trained network (grow.ts)', () => {
   it('widens the last stage and adds context convolutions without changing the features', () => {
     const parent = buildModel({ size: 64, encoder: [8, 12, 16], features: 10 });
     // Biases start at zero; random ones make sure copies carry them too.
-    for (const layer of parent.layers) {
-      const weights = layer.getWeights();
-      if (weights.length === 2) layer.setWeights([weights[0], tf.randomNormal(weights[1].shape, 0, 0.1, 'float32', 7)]);
-    }
+    tf.tidy(() => {
+      for (const layer of parent.layers) {
+        const weights = layer.getWeights();
+        if (weights.length === 2) layer.setWeights([weights[0], tf.randomNormal(weights[1].shape, 0, 0.1, 'float32', 7)]);
+      }
+    });
     const grown = growModel(parent, { width: 40, context: 2, noise: 0 });
     assert.deepEqual(modelConfigOf(grown), { size: 64, encoder: [8, 12, 40], features: 10, context: 2 });
     assert.deepEqual(modelConfigOf(parent), { size: 64, encoder: [8, 12, 16], features: 10 }, 'the parent is untouched');

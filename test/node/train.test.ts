@@ -67,6 +67,9 @@ describe('npm run train (a few steps, never a full model)', () => {
     assert.match(narrower.stderr, /--grow-from .*parent: growModel: width 32 must be an integer ≥ the last stage's 64/);
     const missing = await run('--name', 'orphan', ...common, '--grow-from', join(out, 'nothing'));
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--grow-from .*nothing: no model.json there/);
+    assert.match(missing.stderr, /--grow-from .*nothing: holds no model.json/);
+    const both = await run('--name', 'grown', ...common, '--grow-from', join(out, 'parent'), '--resume');
+    assert.equal(both.code, 2, 'growing into a run that exists is refused, not ignored');
+    assert.match(both.stderr, /--grow-from starts a new run, but grown has one to --resume/);
   });
 });
