@@ -333,3 +333,20 @@ describe('xemreg batch', () => {
     assert.match(missing.stderr, /no-list\.csv: pair list not found/);
   });
 });
+
+describe('the npm package', () => {
+  it('carries the default model and the models index, so an installed xemreg runs --method cnn', async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    // --ignore-scripts: listing the files must not rebuild the project.
+    const listing = await new Promise<string>((resolve, reject) => {
+      execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 1 << 24 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    const files = new Set((JSON.parse(listing) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+    const index = JSON.parse(await readFile(join(root, 'models', 'index.json'), 'utf8')) as { default: string };
+    for (const path of ['models/index.json', `models/${index.default}/model.json`, `models/${index.default}/weights.bin`, `models/${index.default}/MODEL_CARD.md`, 'bin/xemreg.js']) {
+      assert.ok(files.has(path), `${path} is not in the package`);
+    }
+    // Training state (optimizer moments) is for resuming in a clone, not for users.
+    assert.ok(![...files].some((p) => p.includes('/training/')), 'training state is packed');
+  });
+});
