@@ -6,7 +6,7 @@
  *  - speed of one 512² registration in Node (wasm).
  * Writes models/<name>/eval/{eval.json, test-pairs.csv, *.svg} and the results section of MODEL_CARD.md.
  *
- *   npm run eval -- [--model models/<name>] [--pairs 1000] [--real-data ../shared/data]
+ *   npm run eval -- [--model models/<name>] [--pairs 1000] [--real-data ../shared/data] [--against models/<other>]
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import cliProgress from 'cli-progress';
 import { summarise, type ErrorSummary, angleDifference, median, normalisedCornerError, NORMALISED_SUCCESS, overlapShare } from '../cnn/evaluate.js';
 import { normalisedMatrix, normalisedOf, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
+import { pairedComparison, type PairedComparison } from '../cnn/paired.js';
 import { createFloatImage, gridOf, type Image } from '../image/image.js';
 import { CONFIDENT, DEFAULT_PASSES, registerCnn, type CnnModel } from '../methods/cnn.js';
 import { prepareImage } from '../methods/prepare.js';
@@ -46,6 +47,7 @@ interface EvalFlags {
   size: string;
   viewPairs: string;
   registrabilityPairs: string;
+  against?: string;
 }
 
 interface Predictions {
@@ -125,6 +127,40 @@ function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
   return lines.join('\n') + '\n';
 }
 
+
+/** Another model's held-out results (`eval/test-pairs.csv`): truth and success per pair. */
+interface OtherPairs {
+  file: string;
+  truths: NormalisedSimilarity[];
+  success: boolean[];
+}
+
+/** Reads `<dir>/eval/test-pairs.csv` for `--against`; an Error naming the file says what is wrong. */
+async function readOtherPairs(dir: string, count: number): Promise<OtherPairs> {
+  const file = join(dir, 'eval', 'test-pairs.csv');
+  if (!existsSync(file)) throw new Error(`${file}: not found (evaluate that model first)`);
+  const [header, ...lines] = (await readFile(file, 'utf8')).trim().split('\n');
+  const columns = header.split(',');
+  const at = (name: string) => {
+    const i = columns.indexOf(name);
+    if (i < 0) throw new Error(`${file}: no "${name}" column`);
+    return i;
+  };
+  const [rot, scale, tx, ty, success] = ['rotation_true', 'scale_true', 'tx_true', 'ty_true', 'success'].map(at);
+  if (lines.length < count) throw new Error(`${file}: ${lines.length} pairs, fewer than the ${count} to compare`);
+  const rows = lines.slice(0, count).map((l) => l.split(','));
+  return {
+    file,
+    truths: rows.map((r) => ({ rotationDeg: Number(r[rot]), scale: Number(r[scale]), tx: Number(r[tx]), ty: Number(r[ty]) })),
+    success: rows.map((r) => r[success] === '1'),
+  };
+}
+
+/** Whether two lists of truths are the same pairs (the CSV keeps six significant digits). */
+function samePairs(a: readonly NormalisedSimilarity[], b: readonly NormalisedSimilarity[]): boolean {
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(x));
+  return a.length === b.length && a.every((t, i) => close(t.rotationDeg, b[i].rotationDeg) && close(t.scale, b[i].scale) && close(t.tx, b[i].tx) && close(t.ty, b[i].ty));
+}
 
 function normalisedImage(data: Float32Array, n: number): Image {
   return createFloatImage([n, n], data, { spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1] });
@@ -273,6 +309,17 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   // Synthetic images at twice the model's side, as real images are larger than the model's frame.
   const options = { size: Number(flags.size), fineFraction: 0, sources };
   const testCount = Number(flags.pairs);
+  // Checked before the long run: a comparison that cannot be made should not wait for it.
+  let other: OtherPairs | null = null;
+  if (flags.against) {
+    try {
+      other = await readOtherPairs(flags.against, testCount);
+    } catch (error) {
+      process.stderr.write(`xemreg-eval: --against ${(error as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
   const trainCount = Number(flags.trainPairs);
   const realTypes = realPairTypes(flags.realData);
   const realTotal = realTypes.reduce((n, t) => n + Math.ceil(Number(flags.transforms) / t.pairs.length) * t.pairs.length, 0);
@@ -319,6 +366,10 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     returns: successOf(test, (i) => i < registrable.length && registrable[i]),
     not: successOf(test, (i) => i < registrable.length && !registrable[i]),
   };
+  // The same seed and count but another generator would compare different pairs.
+  const againstSame = other !== null && samePairs(test.truths, other.truths);
+  const paired: (PairedComparison & { against: string }) | null =
+    other && againstSame ? { against: flags.against as string, ...pairedComparison(test.truths.map((t, i) => normalisedCornerError(t, test.estimates[i]) <= NORMALISED_SUCCESS), other.success) } : null;
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),
@@ -333,6 +384,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     byXrayPixel,
     byRegistrability,
     views,
+    paired,
     speed: { medianRegistrationMs512: speedMs, backend: 'wasm (Node)' },
   };
   await writeFile(join(outDir, 'eval.json'), JSON.stringify(summary, null, 2));
@@ -390,6 +442,12 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     '',
     'Every held-out pair (kind, truth, overlap, estimate, confidence, error, world, X-ray pixel, local registrability): `eval/test-pairs.csv`.',
     '',
+    ...(paired
+      ? [
+          `Against \`${paired.against}\` on the same ${paired.count} held-out pairs (\`--against\`): both align ${paired.both}, only this model ${paired.onlyFirst}, only the other ${paired.onlySecond}, neither ${paired.neither}; a two-sided sign test over the ${paired.onlyFirst + paired.onlySecond} pairs on which they differ gives p = ${paired.signTestP < 0.001 ? paired.signTestP.toExponential(1) : paired.signTestP.toFixed(3)}.`,
+          '',
+        ]
+      : []),
     '| real co-registered pairs, random transforms of the full range (rotations stratified over ≤ 5°, ≤ 15°, ≤ 45°, ≤ 180°) | transforms | success | median corner error (px) | median rotation error |',
     '|---|---|---|---|---|',
     ...real.map((r) => `| ${r.name} | ${r.count} | ${(100 * r.successRate).toFixed(1)} % | ${r.medianCornerPx.toFixed(1)} | ${r.medianRotationDeg.toFixed(1)}° |`),
@@ -410,6 +468,10 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   }
   await writeFile(join(outDir, 'eval.md'), md + '\n');
   process.stdout.write(md + '\n');
+  if (other && !againstSame) {
+    process.stderr.write(`xemreg-eval: --against ${other.file}: its pairs are not these (another seed, size or generator); no comparison written\n`);
+    process.exitCode = 2;
+  }
 }
 
 await new Command()
@@ -426,5 +488,6 @@ await new Command()
   .option('--size <n>', 'side of the synthetic test images', '256')
   .option('--view-pairs <n>', 'held-out pairs also registered as non-square views', '200')
   .option('--registrability-pairs <n>', 'held-out pairs whose local registrability is measured (elastix from an offset truth, ~0.3 s each; 0: none)', '1000')
+  .option('--against <dir>', 'another model folder evaluated on the same held-out pairs (its eval/test-pairs.csv): pairs only each model aligns, and a sign test')
   .action(evaluate)
   .parseAsync(process.argv);
