@@ -112,7 +112,13 @@ function successOf(p: Predictions, keep: (i: number) => boolean): { count: numbe
 }
 
 /** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
+/** Whether each pair succeeded (the acceptance's rule), in order: the CSV's column and `--against`'s flags. */
+function pairSuccesses(p: Predictions): boolean[] {
+  return p.truths.map((t, i) => normalisedCornerError(t, p.estimates[i]) <= NORMALISED_SUCCESS);
+}
+
 function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
+  const aligned = pairSuccesses(p);
   const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success,world,xray_pixel,registrable'];
   p.truths.forEach((t, i) => {
     const e = p.estimates[i];
@@ -120,7 +126,7 @@ function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
     lines.push(
       ([p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlaps[i], e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]] as (string | number)[])
         .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
-        .concat([Number(error.toPrecision(6)), error <= NORMALISED_SUCCESS ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3)), i < p.registrable.length ? Number(p.registrable[i]) : ''])
+        .concat([Number(error.toPrecision(6)), aligned[i] ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3)), i < p.registrable.length ? Number(p.registrable[i]) : ''])
         .join(','),
     );
   });
@@ -299,7 +305,7 @@ function row(label: string, s: ErrorSummary): string {
   return `| ${label} | ${s.count} | ${(100 * s.successRate).toFixed(1)} % | ${s.medianRotationDeg.toFixed(2)}° | ${(100 * s.medianScaleRel).toFixed(2)} % | ${(100 * s.medianShiftFraction).toFixed(2)} % |`;
 }
 
-async function evaluate(flags: EvalFlags): Promise<void> {
+async function evaluate(flags: EvalFlags, command: Command): Promise<void> {
   flags.model = modelDirOrShipped(flags.model);
   const cnn = await loadCnnModel(flags.model);
   const passes = Number(flags.passes);
@@ -315,9 +321,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
     try {
       other = await readOtherPairs(flags.against, testCount);
     } catch (error) {
-      process.stderr.write(`xemreg-eval: --against ${(error as Error).message}\n`);
-      process.exitCode = 2;
-      return;
+      command.error(`xemreg-eval: --against ${(error as Error).message}`, { exitCode: 2 });
     }
   }
   const trainCount = Number(flags.trainPairs);
@@ -369,7 +373,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   // The same seed and count but another generator would compare different pairs.
   const againstSame = other !== null && samePairs(test.truths, other.truths);
   const paired: (PairedComparison & { against: string }) | null =
-    other && againstSame ? { against: flags.against as string, ...pairedComparison(test.truths.map((t, i) => normalisedCornerError(t, test.estimates[i]) <= NORMALISED_SUCCESS), other.success) } : null;
+    other && againstSame ? { against: flags.against as string, ...pairedComparison(pairSuccesses(test), other.success) } : null;
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),
@@ -468,10 +472,7 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   }
   await writeFile(join(outDir, 'eval.md'), md + '\n');
   process.stdout.write(md + '\n');
-  if (other && !againstSame) {
-    process.stderr.write(`xemreg-eval: --against ${other.file}: its pairs are not these (another seed, size or generator); no comparison written\n`);
-    process.exitCode = 2;
-  }
+  if (other && !againstSame) command.error(`xemreg-eval: --against ${other.file}: its pairs are not these (another seed, size or generator); no comparison written`, { exitCode: 2 });
 }
 
 await new Command()

@@ -14,23 +14,11 @@ import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
 import { parseTransform } from '../../src/transform/formats.js';
 import { Rng } from '../../src/synthetic/random.js';
 import { transformFromJSON } from '../../src/transform/json.js';
-import { fixture, similarityAbout, warp } from './helpers.js';
+import { fixture, runScript, similarityAbout, warp, type ScriptRun } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function xemreg(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const xemreg = (...args: string[]) => runScript(bin, args);
 
 let dir: string;
 const fixedPath = () => join(dir, 'fixed.png');
@@ -297,7 +285,7 @@ describe('xemreg batch', () => {
     const one = await xemreg('batch', list, '--method', 'cnn', '--passes', '1');
     const two = await xemreg('batch', list, '--method', 'cnn', '--passes', '1', '--jobs', '2');
     assert.equal(two.code, 1, two.stderr);
-    const parse = (run: Run) => run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const parse = (run: ScriptRun) => run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const [a, b] = [parse(one), parse(two)];
     assert.deepEqual(b.map((l) => l.line), [2, 3, 4, 5]);
     assert.equal(b[1].error.code, 2);

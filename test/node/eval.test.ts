@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pairedComparison } from '../../src/cnn/paired.js';
 import { shippedModelDir } from '../../src/node/cnn-model.js';
+import { runScript } from './helpers.js';
 
 describe('pairedComparison', () => {
   it('counts the pairs each model aligns and gives the exact two-sided sign test', () => {
@@ -32,11 +32,7 @@ describe('pairedComparison', () => {
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const evalJs = join(root, 'dist', 'src', 'cli', 'eval.js');
 
-function runEval(...args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [evalJs, ...args], { cwd: root, maxBuffer: 1 << 24 }, (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }));
-  });
-}
+const runEval = (...args: string[]) => runScript(evalJs, args, { cwd: root });
 
 describe('npm run eval --against', () => {
   let dir: string;

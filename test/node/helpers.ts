@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
 import { resample } from '../../src/resample.js';
@@ -42,4 +43,20 @@ export function blobs(width: number, height: number, seed = 1, count = 40): Imag
     }
   }
   return createFloatImage([width, height], data);
+}
+
+/** What a script run as a child process did: exit code (1 when killed) and its output. */
+export interface ScriptRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a Node script (the CLIs under test) with `args`; never rejects, the exit code says how it went. */
+export function runScript(script: string, args: string[], options: { cwd?: string } = {}): Promise<ScriptRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { ...options, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
 }

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MATCHING_WEIGHT } from '../../src/cnn/model.js';
+import { runScript } from './helpers.js';
 
 const train = fileURLToPath(new URL('../../src/cli/train.js', import.meta.url));
 
-function run(...args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [train, ...args], { maxBuffer: 1 << 24 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr });
-    });
-  });
-}
+const run = (...args: string[]) => runScript(train, args);
 
 describe('npm run train (a few steps, never a full model)', () => {
   it('checkpoints, logs every checkpoint, and resumes where it stopped with a new matching weight', async () => {
