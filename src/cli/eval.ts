@@ -17,7 +17,7 @@ import { summarise, type ErrorSummary, angleDifference, median, normalisedCorner
 import { normalisedMatrix, normalisedOf, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { pairedComparison, type PairedComparison } from '../cnn/paired.js';
-import { createFloatImage, gridOf, type Image } from '../image/image.js';
+import { gridOf } from '../image/image.js';
 import { CONFIDENT, DEFAULT_PASSES, registerCnn, type CnnModel } from '../methods/cnn.js';
 import { prepareImage } from '../methods/prepare.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
@@ -32,7 +32,7 @@ import { scatterPlot, linePlot } from '../report/svg-plot.js';
 import { makeBatch } from '../synthetic/batches.js';
 import type { PairKind } from '../synthetic/pairs.js';
 import { Rng } from '../synthetic/random.js';
-import { randomView, VIEW_ASPECT } from '../synthetic/views.js';
+import { normalisedImage, randomView, VIEW_ASPECT } from '../synthetic/views.js';
 import type { SimilarityTransform } from '../transform/transform.js';
 
 interface EvalFlags {
@@ -166,10 +166,6 @@ async function readOtherPairs(dir: string, count: number): Promise<OtherPairs> {
 function samePairs(a: readonly NormalisedSimilarity[], b: readonly NormalisedSimilarity[]): boolean {
   const close = (x: number, y: number) => Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(x));
   return a.length === b.length && a.every((t, i) => close(t.rotationDeg, b[i].rotationDeg) && close(t.scale, b[i].scale) && close(t.tx, b[i].tx) && close(t.ty, b[i].ty));
-}
-
-function normalisedImage(data: Float32Array, n: number): Image {
-  return createFloatImage([n, n], data, { spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1] });
 }
 
 /** The first `count` pairs of the generator's stream for `seed`, as normalised images with their truth. */

@@ -15,7 +15,7 @@ import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../cnn/wasm-gradient-kernels.js';
-import { buildModel, decodeOutput, DEFAULT_MODEL_CONFIG, MATCHING_WEIGHT, modelConfigOf, predictSimilarity, trainingLoss } from '../cnn/model.js';
+import { buildModel, decodeOutput, DEFAULT_MODEL_CONFIG, MATCHING_WEIGHT, modelAtSize, modelConfigOf, predictSimilarity, trainingLoss } from '../cnn/model.js';
 import { growModel } from '../cnn/grow.js';
 import { summarise, type ErrorSummary } from '../cnn/evaluate.js';
 import { makeBatch, type PairBatch } from '../synthetic/batches.js';
@@ -43,6 +43,9 @@ interface TrainFlags {
   maxRotation: string;
   maxZoom: string;
   matchingWeight: string;
+  refineSize: string;
+  refineShare: string;
+  viewShare: string;
   resume?: boolean;
   growFrom?: string;
   width?: string;
@@ -61,6 +64,11 @@ interface TrainState {
   pairOptions: Omit<PairOptions, 'sources'>;
   validation: ErrorSummary | null;
   elapsedMs: number;
+  /**
+   * `--refine-size`: a share of the steps trains at the side where inference refines, on the
+   * residuals its passes see (REFINE_RANGE), from their own batch stream.
+   */
+  refine?: { size: number; share: number; pairOptions: Omit<PairOptions, 'sources'> };
   /** The model this run's network was grown from (`--grow-from`), and how. */
   grownFrom?: { model: string; width: number; context: number };
 }
@@ -68,6 +76,27 @@ interface TrainState {
 function fullRange(flags: TrainFlags): TransformRange {
   const zoom = Number(flags.maxZoom);
   return { ...FULL_RANGE, maxRotationDeg: Number(flags.maxRotation), minScale: 1 / zoom, maxScale: zoom };
+}
+
+/**
+ * What the refinement passes start from: the start grid (every 45°, zooms 1/√2, 1 and √2 through
+ * the exchanged direction) leaves at most ±22.5° and a zoom of √2 at the ends of the scale range,
+ * and every shift the pair has.
+ */
+const REFINE_RANGE: TransformRange = { maxRotationDeg: 25, minScale: Math.SQRT1_2, maxScale: Math.SQRT2, maxShift: FULL_RANGE.maxShift };
+
+/** Refinement-size steps before `step` (a steady `share` of them, interleaved). */
+function refineStepsBefore(step: number, share: number): number {
+  return Math.floor(step * share);
+}
+
+/**
+ * Pairs per refinement-size step: as many input pixels as a step at the model's side. The whole
+ * batch would not fit: the match scores grow with the square of the cells (32 × 1024² values at
+ * 256 px), and the wasm heap aborts.
+ */
+function refineBatch(batch: number, n: number, size: number): number {
+  return Math.max(1, Math.round((batch * n * n) / (size * size)));
 }
 
 /** Cosine decay from lr to lr/100 over the run, after a short warm-up. */
@@ -174,10 +203,20 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
         realFraction: Number(flags.realFraction),
         curriculumBatches: Math.round(Number(flags.curriculum) * Number(flags.steps)),
         full: fullRange(flags),
+        viewShare: Number(flags.viewShare),
       },
       validation: null,
       elapsedMs: 0,
     };
+    const viewShare = state.pairOptions.viewShare!;
+    if (!(viewShare >= 0 && viewShare <= 1)) command.error(`xemreg-train: --view-share ${flags.viewShare}: a chance between 0 and 1`, { exitCode: 2 });
+    const refineSize = Number(flags.refineSize);
+    if (refineSize) {
+      if (!(refineSize > n && refineSize % 8 === 0)) command.error(`xemreg-train: --refine-size ${flags.refineSize}: a multiple of 8 above the model's side (${n})`, { exitCode: 2 });
+      const share = Number(flags.refineShare);
+      if (!(share > 0 && share < 1)) command.error(`xemreg-train: --refine-share ${flags.refineShare}: a share between 0 and 1`, { exitCode: 2 });
+      state.refine = { size: refineSize, share, pairOptions: { size: refineSize, fineFraction: Number(flags.fineFraction), realFraction: Number(flags.realFraction), curriculumBatches: 0, full: REFINE_RANGE, viewShare } };
+    }
     if (flags.growFrom) {
       ({ model, grownFrom: state.grownFrom } = await grownParent(flags.growFrom, flags, command));
     } else {
@@ -189,8 +228,8 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   // Validation: pairs from a seed training never uses (training seeds batches from state.seed).
   const dataDir = flags.data === 'none' ? null : flags.data;
   const sources = dataDir ? await loadRealSources(dataDir) : [];
-  // Validation always spans the full documented range (no curriculum).
-  const valOptions: PairOptions = { ...state.pairOptions, curriculumBatches: 0, sources };
+  // Validation always spans the full documented range (no curriculum), on square images as the held-out test set.
+  const valOptions: PairOptions = { ...state.pairOptions, curriculumBatches: 0, viewShare: 0, sources };
   const valBatches = Array.from({ length: Math.ceil(Number(flags.valPairs) / 32) }, (_, i) => makeBatch(state.seed + 1_000_003, i, 32, valOptions));
   const validate = (): ErrorSummary => {
     const truths: NormalisedSimilarity[] = [];
@@ -204,7 +243,13 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
 
   // Adam keys its moments by position: a fixed, name-sorted variable order makes resumed state line up.
   const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val).sort((a, b) => a.name.localeCompare(b.name));
-  const pool = new BatchPool({ seed: state.seed, batchSize: state.batch, startIndex: state.step, options: state.pairOptions, dataDir, workers: Number(flags.workers) });
+  const refine = state.refine;
+  const refineBefore = (step: number) => (refine ? refineStepsBefore(step, refine.share) : 0);
+  const pool = new BatchPool({ seed: state.seed, batchSize: state.batch, startIndex: state.step - refineBefore(state.step), options: state.pairOptions, dataDir, workers: Number(flags.workers) });
+  // Its own seed: the refinement batches are not the main stream's pairs at another size.
+  const refinePool = refine && new BatchPool({ seed: state.seed + 2_000_003, batchSize: refineBatch(state.batch, n, refine.size), startIndex: refineBefore(state.step), options: refine.pairOptions, dataDir, workers: 1 });
+  const refineModel = refine && modelAtSize(model, refine.size);
+  if (refine) process.stderr.write(`refinement steps: ${(100 * refine.share).toFixed(0)} % at ${refine.size} px, transforms ${JSON.stringify(refine.pairOptions.full)}\n`);
   process.stderr.write(`training ${flags.name}: ${model.countParams()} parameters, ${await pool.sources()} real source images, batch ${state.batch}\n`);
   // A live bar on a terminal; in a log file, one line every 50 steps instead.
   const tty = Boolean(process.stderr.isTTY);
@@ -222,10 +267,12 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   let samples = 0;
   try {
     while (state.step < state.steps) {
-      const batch = await pool.next();
+      const refining = refineBefore(state.step + 1) > refineBefore(state.step);
+      const batch = await (refining ? refinePool! : pool).next();
       (optimizer as unknown as { learningRate: number }).learningRate = learningRate(state.step, state.steps, state.lr);
-      const { fixed, moving, targets } = toTensors(batch, n);
-      const loss = optimizer.minimize(() => trainingLoss(model, fixed, moving, targets, state.matchingWeight), true, variables) as tf.Scalar;
+      const { fixed, moving, targets } = toTensors(batch, refining ? refine!.size : n);
+      const stepModel = refining ? refineModel! : model;
+      const loss = optimizer.minimize(() => trainingLoss(stepModel, fixed, moving, targets, state.matchingWeight), true, variables) as tf.Scalar;
       const value = (await loss.data())[0];
       tf.dispose([fixed, moving, targets, loss]);
       ema = Number.isNaN(ema) ? value : 0.98 * ema + 0.02 * value;
@@ -254,6 +301,7 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
   } finally {
     bar.stop();
     await pool.close();
+    await refinePool?.close();
   }
   process.stderr.write(`done: ${JSON.stringify(state.validation)}\n`);
 }
@@ -277,6 +325,9 @@ const program = new Command()
   .option('--max-rotation <deg>', 'largest training rotation: inference starts from rotations every 45°, so a smaller range covers any angle', '50')
   .option('--max-zoom <f>', 'training scales from 1/f to f: inference also starts from zooms of 1/√2 and √2', '2')
   .option('--matching-weight <w>', 'weight of the dense matching loss beside the corner loss (kept on --resume unless given)', String(MATCHING_WEIGHT))
+  .option('--refine-size <n>', 'also train at this side (e.g. 256, where inference refines) on the residuals its passes start from (0: off; a new run only)', '0')
+  .option('--refine-share <p>', 'with --refine-size: share of the steps at that side', '0.5')
+  .option('--view-share <p>', 'chance that each image of a pair is cut to a non-square view, padded as inference frames it (a new run only)', '0')
   .option('--resume', 'continue from the last checkpoint of <name>')
   .option('--grow-from <dir>', 'start a new run from this trained model, grown by --width and --context (same features at the start)')
   .option('--width <n>', 'with --grow-from: channels of the last encoder stage (default: unchanged)')

@@ -61,6 +61,24 @@ export function buildModel(config: ModelConfig = DEFAULT_MODEL_CONFIG): tf.Layer
   return tf.model({ name: 'xemreg_encoders', inputs: [fixed, moving], outputs: [encoder(fixed, 'fixed', config), encoder(moving, 'moving', config)] });
 }
 
+/**
+ * The same two encoders (shared layers, so shared weights) on inputs of another side: training
+ * at the side where inference refines (train `--refine-size`) updates the weights that the saved
+ * model, at its own side, holds.
+ */
+export function modelAtSize(model: tf.LayersModel, size: number): tf.LayersModel {
+  const inputs = model.inputLayers.map((inputLayer) => tf.input({ name: `${inputLayer.name}_${size}`, shape: [size, size, 1] }));
+  const outputs = model.inputLayers.map((inputLayer, i) => applyEncoder(model, inputLayer.name, inputs[i]));
+  return tf.model({ name: `${model.name}_${size}`, inputs, outputs });
+}
+
+/** One of a model's encoders ('fixed' or 'moving', a chain of layers named after its input, in topological order) applied to another input. */
+export function applyEncoder(model: tf.LayersModel, inputName: string, input: tf.SymbolicTensor): tf.SymbolicTensor {
+  let x = input;
+  for (const layer of model.layers) if (layer.name.startsWith(`${inputName}_`)) x = layer.apply(x) as tf.SymbolicTensor;
+  return x;
+}
+
 /** The configuration a model was built with, read from its layers (model.json holds no ModelConfig). */
 export function modelConfigOf(model: tf.LayersModel): ModelConfig {
   const filters = (name: string) => (model.getLayer(name).getConfig() as { filters: number }).filters;

@@ -12,7 +12,7 @@ import { resampleWithMask } from '../resample.js';
 import { composeMatrices, invertMatrix, isFiniteMatrix, type Matrix2x3 } from '../transform/matrix.js';
 import { NORMALISED_SUCCESS, normalisedCornerError } from '../cnn/evaluate.js';
 import { normalisedMatrix, normalisedOf, toModelInput, toPhysical, type ModelFrame, type ModelInput, type NormalisedSimilarity } from '../cnn/model-frame.js';
-import { decodeOutput, modelSize } from '../cnn/model.js';
+import { applyEncoder, decodeOutput, modelSize } from '../cnn/model.js';
 import { cellValidity, matchAndFit, type CellValidity, type MatchingOptions } from '../cnn/matching.js';
 import type { MethodResult } from './result.js';
 
@@ -117,11 +117,9 @@ function modelGrid(n: number): Grid {
 /** The model's size from its input shape. */
 export function cnnModel(model: tf.LayersModel, name: string): CnnModel {
   const encoders = model.inputLayers.map((inputLayer) => {
-    // Re-apply this encoder's layers (a chain, in topological order) to an input of any size.
+    // This encoder's layers on an input of any size.
     const input = tf.input({ name: `${inputLayer.name}_any_size`, shape: [null, null, 1] });
-    let x: tf.SymbolicTensor = input;
-    for (const layer of model.layers) if (layer.name.startsWith(`${inputLayer.name}_`)) x = layer.apply(x) as tf.SymbolicTensor;
-    return tf.model({ inputs: input, outputs: x });
+    return tf.model({ inputs: input, outputs: applyEncoder(model, inputLayer.name, input) });
   }) as [tf.LayersModel, tf.LayersModel];
   return { model, encoders, size: modelSize(model), name };
 }

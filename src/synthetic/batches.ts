@@ -5,6 +5,7 @@
 import { encodeTarget } from '../cnn/model.js';
 import { makePair, makeWorld, type PairKind, type PairOptions } from './pairs.js';
 import { Rng } from './random.js';
+import { viewInputs } from './views.js';
 
 export interface PairBatch {
   index: number;
@@ -46,9 +47,10 @@ export function makeBatch(seed: number, index: number, batchSize: number, option
   for (let i = 0; i < batchSize; i++) {
     if (i > 0 && i % PAIRS_PER_WORLD === 0) world = makeWorld(rng, options);
     const pair = makePair(rng, options, world);
-    fixed.set(pair.fixed, i * n * n);
-    moving.set(pair.moving, i * n * n);
-    targets.set(encodeTarget(pair.truth), i * 4);
+    const inputs = viewInputs(pair, n, options.viewShare ?? 0, rng);
+    fixed.set(inputs.fixed, i * n * n);
+    moving.set(inputs.moving, i * n * n);
+    targets.set(encodeTarget(inputs.truth), i * 4);
     kinds.push(pair.kind);
     worlds.push(pair.world);
     xrayPixels.push(Math.max(1, ...[pair.xrayMaps.fixed, pair.xrayMaps.moving].map((map) => (map ? n / map.m : 1))));

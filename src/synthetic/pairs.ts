@@ -47,6 +47,8 @@ export interface PairOptions {
   realFraction?: number;
   /** A given transform instead of a random one (benchmarks stratify their own). */
   truth?: NormalisedSimilarity;
+  /** Chance that each image of a pair is cut to a non-square view and framed as inference frames it (views.ts `viewInputs`; batches only). Default 0. */
+  viewShare?: number;
   /** Probabilities of the modality orders; default 0.35 X-ray→EM, 0.35 EM→X-ray, 0.15 each mono-modal. */
   kinds?: Partial<Record<PairKind, number>>;
 }

@@ -22,6 +22,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readImageFile } from '../../src/node/image-file.js';
 import { makeBatch } from '../../src/synthetic/batches.js';
+import { viewInputs } from '../../src/synthetic/views.js';
 import { MIN_CNR, renderField, SPARSE_XRAY_SHARE, visibleCounts } from '../../src/synthetic/modalities.js';
 import { proceduralWorld } from '../../src/synthetic/world.js';
 import { FULL_RANGE } from '../../src/synthetic/pairs.js';
@@ -292,6 +293,43 @@ describe('model frames', () => {
     const { image, mask } = resampleWithMask(movingImage, grid, toPhysical(p, { center: [0, 0], halfSide: 1, direction: [1, 0, 0, 1] }, { center: [0, 0], halfSide: 1, direction: [1, 0, 0, 1] }));
     const score = ncc(createFloatImage([n, n], f.data, grid), image, mask);
     assert.ok(score > 0.9, `NCC ${score}`);
+  });
+
+  it('training views (viewInputs): cut, framed as inference frames them, and the truth moved with the frames', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const truth = similarityAbout(em, { rotationDeg: 15, scale: 1.1, translation: [12, -8] });
+    const n = 128;
+    const f = toModelInput(em, n);
+    const m = toModelInput(warp(em, truth, gridOf(em)), n);
+    const pair = { fixed: f.data, moving: m.data, truth: toNormalised(truth.matrix, f.frame, m.frame) };
+    const frozen = { fixed: pair.fixed.slice(), moving: pair.moving.slice() };
+    const unit = { center: [0, 0] as [number, number], halfSide: 1, direction: [1, 0, 0, 1] as [number, number, number, number] };
+    const grid: Grid = { size: [n, n], spacing: [2 / (n - 1), 2 / (n - 1)], origin: [-1, -1], direction: [1, 0, 0, 1] };
+    // NCC over the pixels both views show (the padding is the views' lowest value: 0 once normalised).
+    const agreement = (fixed: Float32Array, moving: Float32Array, p: typeof pair.truth) => {
+      const { image, mask } = resampleWithMask(createFloatImage([n, n], moving, grid), grid, toPhysical(p, unit, unit));
+      const warped = image.data as Float32Array;
+      const both = mask.map((v, i) => (v && fixed[i] > 0 && warped[i] > 0 ? 1 : 0));
+      return ncc(createFloatImage([n, n], fixed, grid), image, both);
+    };
+    assert.equal(viewInputs(pair, n, 0, new Rng(1)), pair, 'share 0: the pair as it is');
+    let moved = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const views = viewInputs(pair, n, 1, new Rng(seed));
+      assert.deepEqual({ fixed: pair.fixed, moving: pair.moving }, frozen, 'the inputs are not mutated');
+      for (const data of [views.fixed, views.moving]) {
+        const padded = data.filter((v) => v === 0).length / data.length;
+        assert.ok(padded > 0.15, `a view pads a fifth of the frame or more (${padded.toFixed(2)})`);
+      }
+      const score = agreement(views.fixed, views.moving, views.truth);
+      assert.ok(score > 0.85, `seed ${seed}: the views agree under their truth (NCC ${score.toFixed(3)})`);
+      if (normalisedCornerError(views.truth, pair.truth) > 0.05) {
+        moved++;
+        const stale = agreement(views.fixed, views.moving, pair.truth);
+        assert.ok(stale < score - 0.2, `seed ${seed}: not under the whole images' truth (NCC ${stale.toFixed(3)} against ${score.toFixed(3)})`);
+      }
+    }
+    assert.ok(moved >= 2, 'off-centre views move the truth');
   });
 
   it('model inputs mark the padding of a non-square frame; block-averaged edges show the image, not the background', () => {

@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { growModel } from '../../src/cnn/grow.js';
-import { buildModel, modelConfigOf } from '../../src/cnn/model.js';
+import { buildModel, modelAtSize, modelConfigOf } from '../../src/cnn/model.js';
+import { cnnModel } from '../../src/methods/cnn.js';
 
 /** Largest absolute difference between two models' feature maps on the same inputs, and the features' scale. */
 function featureDifference(a: tf.LayersModel, b: tf.LayersModel, seed: number): { diff: number; scale: number } {
@@ -62,5 +63,36 @@ describe('growing a trained network (grow.ts)', () => {
     const parent = buildModel({ size: 32, encoder: [4, 8], features: 6, context: 1 });
     assert.throws(() => growModel(parent, { width: 6, context: 1 }), /width 6 must be an integer ≥ the last stage's 8/);
     assert.throws(() => growModel(parent, { width: 8, context: 0 }), /context 0 must be an integer ≥ the model's 1/);
+  });
+
+  it('runs the same encoders at another input side, sharing their weights (modelAtSize)', () => {
+    const model = buildModel({ size: 32, encoder: [4, 8], features: 6, context: 1 });
+    const wide = modelAtSize(model, 64);
+    assert.equal(Number(wide.inputs[0].shape[1]), 64);
+    assert.equal(modelConfigOf(model).size, 32, 'the model keeps its side');
+    const features = () =>
+      tf.tidy(() => {
+        const fixed = tf.randomUniform([1, 64, 64, 1], 0, 1, 'float32', 11);
+        const moving = tf.randomUniform([1, 64, 64, 1], 0, 1, 'float32', 12);
+        const [ff, fm] = wide.predict([fixed, moving]) as tf.Tensor[];
+        const encoders = cnnModel(model, 'test').encoders;
+        const ef = encoders[0].predict(fixed) as tf.Tensor;
+        const em = encoders[1].predict(moving) as tf.Tensor;
+        assert.deepEqual(ff.shape, [1, 16, 16, 6], 'two stages: a quarter of 64');
+        return { wide: [ff.arraySync(), fm.arraySync()], any: [ef.arraySync(), em.arraySync()] };
+      });
+    const before = features();
+    assert.deepEqual(before.wide, before.any, "the inference encoders' features at 64");
+    // A change to the model's weights is a change to the wide model's: they are the same variables.
+    tf.tidy(() => {
+      const layer = model.getLayer('moving_features');
+      const [kernel, bias] = layer.getWeights();
+      layer.setWeights([kernel, tf.add(bias, 1)]);
+    });
+    const after = features();
+    assert.deepEqual(after.wide, after.any);
+    assert.deepEqual(after.wide[0], before.wide[0], 'the fixed encoder is untouched');
+    assert.notDeepEqual(after.wide[1], before.wide[1], 'the moving encoder follows its model');
+    model.dispose();
   });
 });

@@ -66,4 +66,31 @@ describe('npm run train (a few steps, never a full model)', () => {
     assert.equal(both.code, 2, 'growing into a run that exists is refused, not ignored');
     assert.match(both.stderr, /--grow-from starts a new run, but grown has one to --resume/);
   });
+
+  it('trains a share of the steps at the refinement side (--refine-size), on non-square views too (--view-share), and still saves the model at its own side', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'xemreg-refine-'));
+    const common = ['--out', out, '--batch', '4', '--checkpoint-every', '2', '--val-pairs', '2', '--data', 'none', '--steps', '4'];
+    const plain = await run('--name', 'plain', ...common);
+    assert.equal(plain.code, 0, plain.stderr);
+    const refined = await run('--name', 'refined', ...common, '--refine-size', '256', '--refine-share', '0.5', '--view-share', '0.5');
+    assert.equal(refined.code, 0, refined.stderr);
+    assert.match(refined.stderr, /refinement steps: 50 % at 256 px, transforms \{"maxRotationDeg":25,/);
+    const state = JSON.parse(await readFile(join(out, 'refined', 'training', 'state.json'), 'utf8'));
+    assert.equal(state.refine.size, 256);
+    assert.equal(state.refine.pairOptions.size, 256);
+    assert.equal(state.pairOptions.viewShare, 0.5, 'both streams cut views');
+    assert.equal(state.refine.pairOptions.viewShare, 0.5);
+    assert.equal(state.step, 4);
+    const inputShape = async (name: string) => JSON.parse(await readFile(join(out, name, 'model.json'), 'utf8')).modelTopology.config.layers[0].config.batch_input_shape;
+    assert.deepEqual(await inputShape('refined'), [null, 128, 128, 1]);
+    // Same seed and steps: the main stream's first two batches are the plain run's, so the weights differ by the refinement steps.
+    assert.notDeepEqual(await readFile(join(out, 'refined', 'weights.bin')), await readFile(join(out, 'plain', 'weights.bin')));
+
+    const tooSmall = await run('--name', 'small', ...common, '--refine-size', '100');
+    assert.equal(tooSmall.code, 2);
+    assert.match(tooSmall.stderr, /--refine-size 100: a multiple of 8 above the model's side \(128\)/);
+    const badShare = await run('--name', 'views', ...common, '--view-share', '2');
+    assert.equal(badShare.code, 2);
+    assert.match(badShare.stderr, /--view-share 2: a chance between 0 and 1/);
+  });
 });
