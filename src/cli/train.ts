@@ -170,6 +170,11 @@ async function train(flags: TrainFlags, command: Command): Promise<void> {
     state.steps = Number(flags.steps);
     // The transform range can be narrowed (or widened) for the rest of a run (reported on stderr).
     const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+    // What a run trains on at its start is its own: refused, not ignored, on a resumed run.
+    for (const flag of ['refineSize', 'refineShare', 'viewShare'] as const) {
+      const option = `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      if (given(flag)) command.error(`xemreg-train: ${option} is set when a run starts; ${flags.name} resumes with its own`, { exitCode: 2 });
+    }
     // States written before the weight was an option were trained with the default.
     state.matchingWeight ??= MATCHING_WEIGHT;
     if (given('matchingWeight')) {

@@ -89,6 +89,9 @@ describe('npm run train (a few steps, never a full model)', () => {
     const tooSmall = await run('--name', 'small', ...common, '--refine-size', '100');
     assert.equal(tooSmall.code, 2);
     assert.match(tooSmall.stderr, /--refine-size 100: a multiple of 8 above the model's side \(128\)/);
+    const resumed = await run('--name', 'refined', ...common, '--steps', '5', '--resume', '--view-share', '0.1');
+    assert.equal(resumed.code, 2, 'a resumed run keeps its views: the flag is refused, not ignored');
+    assert.match(resumed.stderr, /--view-share is set when a run starts; refined resumes with its own/);
     const badShare = await run('--name', 'views', ...common, '--view-share', '2');
     assert.equal(badShare.code, 2);
     assert.match(badShare.stderr, /--view-share 2: a chance between 0 and 1/);
