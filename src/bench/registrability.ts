@@ -7,7 +7,7 @@
  * X-ray pixels) or their intensity optimum lies elsewhere. It tells how hard a test set is
  * independently of the network under test.
  */
-import { normalisedCornerError, NORMALISED_SUCCESS } from '../cnn/evaluate.js';
+import { isNormalisedSuccess, normalisedCornerError } from '../cnn/evaluate.js';
 import { normalisedOf, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import type { Image } from '../image/image.js';
 import { registerElastix, type ElastixRunner } from '../methods/elastix.js';
@@ -59,5 +59,5 @@ export async function localRegistrability(fixed: Image, moving: Image, truth: No
     // A constant image or a failed run: nothing pins the transform down.
     if (!(error instanceof RegistrationError)) throw error;
   }
-  return { startError, endError, returns: endError <= NORMALISED_SUCCESS };
+  return { startError, endError, returns: isNormalisedSuccess(endError) };
 }

@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { summarise, type ErrorSummary, angleDifference, median, normalisedCornerError, NORMALISED_SUCCESS, overlapShare } from '../cnn/evaluate.js';
+import { summarise, type ErrorSummary, angleDifference, isNormalisedSuccess, median, normalisedCornerError, overlapShare } from '../cnn/evaluate.js';
 import { normalisedMatrix, normalisedOf, type NormalisedSimilarity } from '../cnn/model-frame.js';
 import { decodeOutput } from '../cnn/model.js';
 import { pairedComparison, type PairedComparison } from '../cnn/paired.js';
@@ -111,22 +111,22 @@ function successOf(p: Predictions, keep: (i: number) => boolean): { count: numbe
   return { count: idx.length, successRate: idx.length ? summarise(idx.map((i) => p.truths[i]), idx.map((i) => p.estimates[i])).successRate : NaN };
 }
 
-/** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
-/** Whether each pair succeeded (the acceptance's rule), in order: the CSV's column and `--against`'s flags. */
-function pairSuccesses(p: Predictions): boolean[] {
-  return p.truths.map((t, i) => normalisedCornerError(t, p.estimates[i]) <= NORMALISED_SUCCESS);
+/** Each pair's normalised corner error, in order: the CSV's columns and `--against`'s success flags. */
+function pairErrors(p: Predictions): number[] {
+  return p.truths.map((t, i) => normalisedCornerError(t, p.estimates[i]));
 }
 
+/** One line per held-out pair, for analyses of one's own (kind, truth, overlap, estimate, confidence, error). */
 function pairsCsv(p: Predictions, overlaps: readonly number[]): string {
-  const aligned = pairSuccesses(p);
+  const errors = pairErrors(p);
   const lines = ['kind,rotation_true,scale_true,tx_true,ty_true,overlap,rotation_est,scale_est,tx_est,ty_est,confidence,inliers,corner_error_normalised,success,world,xray_pixel,registrable'];
   p.truths.forEach((t, i) => {
     const e = p.estimates[i];
-    const error = normalisedCornerError(t, e);
+    const error = errors[i];
     lines.push(
       ([p.kinds[i], t.rotationDeg, t.scale, t.tx, t.ty, overlaps[i], e.rotationDeg, e.scale, e.tx, e.ty, p.confidences[i], p.inliers[i]] as (string | number)[])
         .map((v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v))
-        .concat([Number(error.toPrecision(6)), aligned[i] ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3)), i < p.registrable.length ? Number(p.registrable[i]) : ''])
+        .concat([Number(error.toPrecision(6)), isNormalisedSuccess(error) ? 1 : 0, worldLabel(p.worlds[i]), Number(p.xrayPixels[i].toPrecision(3)), i < p.registrable.length ? Number(p.registrable[i]) : ''])
         .join(','),
     );
   });
@@ -369,7 +369,7 @@ async function evaluate(flags: EvalFlags, command: Command): Promise<void> {
   // The same seed and count but another generator would compare different pairs.
   const againstSame = other !== null && samePairs(test.truths, other.truths);
   const paired: (PairedComparison & { against: string }) | null =
-    other && againstSame ? { against: flags.against as string, ...pairedComparison(pairSuccesses(test), other.success) } : null;
+    other && againstSame ? { against: flags.against as string, ...pairedComparison(pairErrors(test).map(isNormalisedSuccess), other.success) } : null;
   const summary = {
     model: flags.model,
     date: new Date().toISOString(),

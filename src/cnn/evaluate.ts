@@ -17,6 +17,9 @@ const FRAME_CORNERS: Point[] = [
 /** Success: corner error ≤ 2 % of the width; the frame spans 2 units, so 0.04 normalised units. */
 export const NORMALISED_SUCCESS = 0.04;
 
+/** Whether a normalised corner error counts as a success (the acceptance's rule). */
+export const isNormalisedSuccess = (error: number) => error <= NORMALISED_SUCCESS;
+
 /** Mean distance of the four frame corners (±1, ±1) mapped by both similarities, normalised units. */
 export function normalisedCornerError(truth: NormalisedSimilarity, estimate: NormalisedSimilarity): number {
   const t = encodeTarget(truth);
@@ -56,7 +59,7 @@ export function summarise(truths: NormalisedSimilarity[], estimates: NormalisedS
   const corner = truths.map((t, i) => normalisedCornerError(t, estimates[i]));
   return {
     count: truths.length,
-    successRate: corner.filter((c) => c <= NORMALISED_SUCCESS).length / Math.max(1, truths.length),
+    successRate: corner.filter(isNormalisedSuccess).length / Math.max(1, truths.length),
     medianCorner: median(corner),
     medianRotationDeg: median(truths.map((t, i) => Math.abs(angleDifference(estimates[i].rotationDeg, t.rotationDeg)))),
     medianScaleRel: median(truths.map((t, i) => Math.abs(estimates[i].scale / t.scale - 1))),
