@@ -87,7 +87,8 @@ function plausible(transform: Transform): boolean {
  * retry), with a mean 202 against 219 ms (167 ms without). The benchmark's median over all pairs
  * sits among the pairs the CNN is unsure of, where this time goes: on its 128 pairs (2026-12-07)
  * the hybrid took a median 519 ms with the nine windows (0.65 of elastix's; 66 aligned) and
- * 389 ms with the corners (0.50; 65 aligned), against 334 ms and 62 before the retry.
+ * 389 and 396 ms in two runs with the corners (0.50 and 0.54; 65 aligned), against 334 ms and
+ * 62 before the retry.
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,

@@ -245,6 +245,7 @@ describe('xemreg bad input', () => {
     await expectFailure(2, /--preset: expected fast, default, accurate, got "finish"/, fixedPath(), fixedPath(), '--method', 'elastix', '--preset', 'finish');
     await expectFailure(2, /unknown option '--frobnicate'/, fixedPath(), fixedPath(), '--frobnicate');
     await expectFailure(2, /--hybrid-fallback: expected a confidence between 0 and 1, got "high"/, fixedPath(), fixedPath(), '--method', 'hybrid', '--hybrid-fallback', 'high');
+    await expectFailure(2, /--retry-below: expected a confidence between 0 and 1, got "1\.5"/, fixedPath(), fixedPath(), '--method', 'cnn', '--retry-below', '1.5');
     await expectFailure(2, /--transform "x\.mat": transform files end in \.json, \.tfm or \.txt/, fixedPath(), fixedPath(), '--transform', 'x.mat');
   });
 });
