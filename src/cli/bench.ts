@@ -22,7 +22,7 @@ import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
 import { registerElastix } from '../methods/elastix.js';
-import { CONFIDENT, DEFAULT_PASSES, RETRY_BELOW } from '../methods/cnn.js';
+import { CONFIDENT, DEFAULT_PASSES, RETRY_BELOW, RETRY_STARTS, type StartGrid } from '../methods/cnn.js';
 import { HYBRID_CNN_SEARCH, SEARCH_REFINED } from '../methods/hybrid.js';
 import { readRealPair, realPairTypes } from '../node/real-pairs.js';
 import { loadRealSources } from '../node/real-sources.js';
@@ -223,9 +223,15 @@ function describeCnnOptions(o: typeof HYBRID_CNN_SEARCH): string {
     o.refineSize && `refinement at ${o.refineSize} px`,
     o.matching?.subcell === 'window' && 'soft-argmax matches',
     o.keepBestPass === false && 'the last pass kept',
-    o.retry && `below confidence ${o.retryBelow ?? RETRY_BELOW} a second search with the zoomed starts' windows ${o.retry.zoomOffsets?.includes(0) ? 'at the centre, edges and corners' : 'in the corners'} of the moving image`,
+    o.retry && describeRetry(o.retry, o.retryBelow),
   ];
   return parts.filter(Boolean).join(', ');
+}
+
+/** A CNN search's retry of unsure pairs in words, for the report (the CNN method's and the hybrid's). */
+function describeRetry(retry: StartGrid, below = RETRY_BELOW): string {
+  const where = retry.zoomOffsets?.includes(0) ? 'at the centre, edges and corners' : 'in the corners';
+  return `below confidence ${below} a second search with the zoomed starts' windows ${where} of the moving image`;
 }
 
 async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { model: string; passes: number; seconds: number; browserNote: string; cases: number }): Promise<void> {
@@ -253,7 +259,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
   const md = [
     '# Benchmark: CNN vs elastix vs hybrid',
     '',
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${info.seconds.toFixed(0)} s), model \`${info.model}\`, ${info.passes} CNN passes (the cnn method searches again, with the windows of its zoomed starts at the centre, edges and corners of the moving image, when its first search ends below confidence ${RETRY_BELOW}: RETRY_STARTS).`,
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${info.seconds.toFixed(0)} s), model \`${info.model}\`, ${info.passes} CNN passes (cnn: ${describeRetry(RETRY_STARTS)}, \`RETRY_STARTS\`).`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU; Node ${process.version} (cnn: tfjs wasm backend; elastix: itk-wasm in Node); Chromium: ${info.browserNote}.`,
     '',
     `${info.cases} pairs with known transforms: synthetic correlative pairs (the training generator on a held-out seed, all modality orders, over a ${flags.size}-pixel field: EM images at ${flags.size}², X-ray maps at their own 1–8× coarser pixels and in counts, as a beamline writes them) and real co-registered pairs from \`${flags.data}\` whose moving image is resampled through a random similarity. Rotations are stratified over the bins, scale log-uniform in 0.5–2, shifts up to ±25 % of the field. Success: corner error ≤ 2 % of the fixed width (CONVENTIONS.md); corner errors are in fixed-image pixels, so X-ray pixels when an X-ray map is fixed. elastix: preset \`default\` from the identity; hybrid: its own CNN search (\`HYBRID_CNN_SEARCH\`: ${describeCnnOptions(HYBRID_CNN_SEARCH)}) refined by elastix preset \`finish\` (one level), keeping whichever of the two has the higher NMI (elastix from the identity, preset \`default\`, and from the best ${SEARCH_REFINED} starts of a coarse NMI search over the whole range, \`nmi-search.ts\`, refined with preset \`refine\` (2 levels), only when the CNN's estimate is unusable: \`--hybrid-fallback\` is off by default); \`${HYBRID_SEARCH}\`: the same with \`--hybrid-fallback ${CONFIDENT}\`, that fallback also where the CNN's confidence is below ${CONFIDENT}. Times are \`registrationMs\` (images loaded, model and pipelines warm).`,

@@ -670,9 +670,9 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   let retried = false;
   try {
     outcome = searchOutcome(fixed, moving, cnn, options, plan, startGrid, cache);
-    retried = retry !== null && outcome.confidence < (options.retryBelow ?? RETRY_BELOW);
-    if (retried) {
-      const second = searchOutcome(fixed, moving, cnn, options, plan, retry as StartGrid, cache);
+    if (retry && outcome.confidence < (options.retryBelow ?? RETRY_BELOW)) {
+      retried = true;
+      const second = searchOutcome(fixed, moving, cnn, options, plan, retry, cache);
       const startsTried = outcome.startsTried + second.startsTried;
       if (second.confidence > outcome.confidence) outcome = second;
       outcome.startsTried = startsTried;
