@@ -42,7 +42,7 @@ interface BenchFlags {
   model?: string;
   passes: string;
   browser: boolean;
-  browserPairs: string;
+  browserPairs?: string;
   out?: string;
 }
 
@@ -201,7 +201,8 @@ async function bench(flags: BenchFlags): Promise<void> {
   if (flags.browser) {
     process.stderr.write('bench: the CNN in headless Chromium (WebGL)…\n');
     // Software WebGL is slow here (no GPU): an evenly spread subset of the pairs.
-    const limit = Math.max(1, Number(flags.browserPairs));
+    // Quick: 4 pairs; each takes up to ~15 s on SwiftShader, and all 16 made --quick take 217 s.
+    const limit = Math.max(1, Number(flags.browserPairs ?? (flags.quick ? 4 : 32)));
     // An odd stride, so that the subset does not fall in step with the 4 stratified rotation bins.
     const stride = Math.ceil(cases.length / limit) | 1;
     const subset = cases.filter((_, i) => i % stride === 0);
@@ -311,7 +312,7 @@ await new Command()
   .option('--model <dir>', 'model folder (default: the shipped model)')
   .option('--passes <n>', 'passes of the cnn method at most (the hybrid runs its own search, HYBRID_CNN_SEARCH)', String(DEFAULT_PASSES))
   .option('--no-browser', 'skip the CNN in headless Chromium')
-  .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium', '32')
+  .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium (default 32, quick 4)')
   .option('--out <dir>', 'output folder (default: BENCHMARK.md at the top level, assets in bench/)')
   .action(bench)
   .parseAsync(process.argv);
