@@ -579,9 +579,10 @@ function searchOneWay(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
 
 /**
  * The direct search and, unless it is confident, the exchanged one (each with BOTH_WAYS_PASSES),
- * then the remaining passes for the winner's candidate.
+ * then the remaining passes for the winner's candidate — unless those run at a finer side
+ * (`bothWaysSize` < `refineSize`) and the winner agrees no more than `beat` there (`last` null).
  */
-function searchBothWays(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, startGrid: StartGrid, cache: RegistrationCache) {
+function searchBothWays(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, startGrid: StartGrid, cache: RegistrationCache, beat: number) {
   const { passes } = plan;
   const swappedScales = startGrid.swappedScales ?? [];
   const direct = startGrid.scales.length ? searchOneWay(fixed, moving, cnn, options, plan, startGrid, startGrid.scales, cache) : null;
@@ -592,6 +593,8 @@ function searchBothWays(fixed: Image, moving: Image, cnn: CnnModel, options: Cnn
   const swapped = swappedScales.length && !directConfident ? searchOneWay(moving, fixed, cnn, options, plan, startGrid, swappedScales, cache) : null;
   const useSwapped = swapped !== null && (direct === null || agreementOf(swapped.kept, options) > agreementOf(direct.kept, options));
   const way = (useSwapped ? swapped : direct) as OneWay;
+  const wayAgreement = agreementOf(way.kept, options);
+  if (plan.bothWays !== plan.fine && wayAgreement <= beat) return { direct, swapped, useSwapped, way, last: null, wayAgreement };
   // Only the winning direction's candidate goes on to the remaining passes. Moving on to a finer
   // side starts afresh: converged at the coarser side is not converged at the finer one, and
   // inlier shares are compared between passes of one side only (the best pass).
@@ -599,12 +602,18 @@ function searchBothWays(fixed: Image, moving: Image, cnn: CnnModel, options: Cnn
   const finer = plan.bothWays !== plan.fine && way.kept.history.length < passes && !way.kept.diverged;
   const winner = finer ? { ...way.kept, lastStep: Infinity, best: null } : way.kept;
   const [last] = refine(onFixed, onMoving, cnn, options, plan.fine, [winner], passes, cache);
-  return { direct, swapped, useSwapped, way, last };
+  return { direct, swapped, useSwapped, way, last, wayAgreement };
 }
 
-/** One search over a start grid, oriented fixed → moving, with its confidence. */
-function searchOutcome(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, startGrid: StartGrid, cache: RegistrationCache) {
-  const { direct, swapped, useSwapped, way, last } = searchBothWays(fixed, moving, cnn, options, plan, startGrid, cache);
+/**
+ * One search over a start grid, oriented fixed → moving, with its confidence, and its winner's
+ * agreement before the finer passes (`wayAgreement`); `refined` false when that winner did not
+ * agree more than `beat` (searchBothWays).
+ */
+function searchOutcome(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: Plan, startGrid: StartGrid, cache: RegistrationCache, beat = -Infinity) {
+  const { direct, swapped, useSwapped, way, last, wayAgreement } = searchBothWays(fixed, moving, cnn, options, plan, startGrid, cache, beat);
+  const startsTried = (direct?.startsTried ?? 0) + (swapped?.startsTried ?? 0);
+  if (!last) return { refined: false as const, startsTried };
   // Passes can drift where the network misreads a pair: the best-agreeing one is returned.
   const best = (options.keepBestPass ?? true) ? last.best : null;
   const kept = best ? { ...last, estimate: best.estimate, inliers: best.inliers } : last;
@@ -615,6 +624,8 @@ function searchOutcome(fixed: Image, moving: Image, cnn: CnnModel, options: CnnO
   const [fixedFrame, movingFrame] = useSwapped ? [way.movingFrame, way.fixedFrame] : [way.fixedFrame, way.movingFrame];
   const converged = Number.isFinite(lastStep) ? Math.exp(-Math.max(0, lastStep - NORMALISED_SUCCESS / 2) / NORMALISED_SUCCESS) : 1;
   return {
+    refined: true as const,
+    wayAgreement,
     normalised: oriented(normalisedOf(kept.estimate)),
     history: kept.history.map(oriented),
     best,
@@ -624,7 +635,7 @@ function searchOutcome(fixed: Image, moving: Image, cnn: CnnModel, options: CnnO
     movingFrame,
     // As a fixed → moving turn and zoom, whichever way it was tried.
     start: oriented(way.starts[kept.start]),
-    startsTried: (direct?.startsTried ?? 0) + (swapped?.startsTried ?? 0),
+    startsTried,
     confidence: Math.min(1, inliers / CONFIDENT_INLIERS) * converged,
     inliers,
     lastStep,
@@ -647,7 +658,11 @@ function searchOutcome(fixed: Image, moving: Image, cnn: CnnModel, options: CnnO
  * fit's inlier share relative to CONFIDENT_INLIERS, reduced when the last pass still moved the
  * estimate by more than the success tolerance: low values flag likely failures. Below
  * `retryBelow` the search runs again from `retry` (RETRY_STARTS: zoomed windows moved to the
- * moving image's edges) and the more confident result is returned (`details.retried`).
+ * moving image's edges) and the more confident result is returned (`details.retried`). When the
+ * passes before the direction is chosen run at a coarser side than the last ones (`bothWaysSize`
+ * < `refineSize`, as in the hybrid), the retry's winner goes on to the finer side only if it
+ * agrees more at the coarser one than the first search's winner did: the finer passes are much
+ * of its cost (measured for the hybrid: HYBRID_CNN_SEARCH).
  */
 export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions = {}): MethodResult {
   const passes = Math.max(1, options.passes ?? DEFAULT_PASSES);
@@ -666,16 +681,21 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   const started = performance.now();
   const retry = options.retry === undefined ? RETRY_STARTS : options.retry;
   const cache = registrationCache(cnn);
-  let outcome: ReturnType<typeof searchOutcome>;
+  let outcome: Extract<ReturnType<typeof searchOutcome>, { refined: true }>;
   let retried = false;
+  let retryOutcome: 'kept' | 'less confident' | 'not refined' | null = null;
   try {
-    outcome = searchOutcome(fixed, moving, cnn, options, plan, startGrid, cache);
+    const first = searchOutcome(fixed, moving, cnn, options, plan, startGrid, cache);
+    // Unreachable: with nothing to beat, the winning direction is always refined to the end.
+    if (!first.refined) throw new RegistrationError('the search refined no start', 'cnn');
+    outcome = first;
     if (retry && outcome.confidence < (options.retryBelow ?? RETRY_BELOW)) {
       retried = true;
-      const second = searchOutcome(fixed, moving, cnn, options, plan, retry, cache);
+      const second = searchOutcome(fixed, moving, cnn, options, plan, retry, cache, outcome.wayAgreement);
       const startsTried = outcome.startsTried + second.startsTried;
-      if (second.confidence > outcome.confidence) outcome = second;
-      outcome.startsTried = startsTried;
+      retryOutcome = !second.refined ? 'not refined' : second.confidence > outcome.confidence ? 'kept' : 'less confident';
+      if (second.refined && second.confidence > outcome.confidence) outcome = second;
+      outcome = { ...outcome, startsTried };
     }
   } finally {
     cache.dispose();
@@ -703,6 +723,11 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       startsTried,
       /** The first search was unsure and the `retry` starts were searched too. */
       retried,
+      /**
+       * What the retry came to: 'kept' (its result is returned), 'less confident', 'not refined'
+       * (its winner agreed no more before the finer passes than the first search's); null: none ran.
+       */
+      retryOutcome,
       lastStepNormalised: lastStep,
       /** The passes ran away (a step zoomed by more than MAX_STEP_ZOOM) and were stopped: the estimate is a likely failure. */
       diverged: last.diverged,

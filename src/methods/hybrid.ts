@@ -69,9 +69,12 @@ function plausible(transform: Transform): boolean {
  * and flag the estimate `diverged` (7 of 8 warped DeepCLEM pairs), so the fallback runs there:
  * 2.6 s instead of 0.4 s per pair. (Until 2026-12-06 every pass ran at 128: the CNN method
  * alone then aligned one synthetic pair more than the hybrid in three bins of the benchmark;
- * two passes instead of three lost 2 successes, one pass 18.) Both directions are always
- * searched: SKIP_SWAPPED_INLIERS was calibrated for the CNN method's own search, not this
- * coarser one. The CNN stage keeps the
+ * two passes instead of three lost 2 successes, one pass 18.) The exchanged direction is skipped
+ * when the direct one ends confident (SKIP_SWAPPED_INLIERS, as in the CNN method): until
+ * 2026-12-07 both were always searched, but on the benchmark's generator at two other seeds
+ * (8101, 9393: 96 synthetic and HXN pairs each) the hybrid aligned the same pairs (70 and 67),
+ * with the same median corner error on them, in a median 271–279 against 292–295 ms (8101,
+ * two runs each). The CNN stage keeps the
  * refinement it was calibrated with — soft-argmax matches over every cell, the last pass
  * returned — since the precision devices of the CNN method (INFERENCE_MATCHING, DEFAULT_PASSES,
  * the best-agreeing pass) polish what elastix polishes here: on the benchmark's generator at another
@@ -88,18 +91,26 @@ function plausible(transform: Transform): boolean {
  * sits among the pairs the CNN is unsure of, where this time goes: on its 128 pairs (2026-12-07)
  * the hybrid took a median 519 ms with the nine windows (0.65 of elastix's; 66 aligned) and
  * 389 and 396 ms in two runs with the corners (0.50 and 0.54; 65 aligned), against 334 ms and
- * 62 before the retry.
+ * 62 before the retry. Since its passes before the direction is chosen run at 128 px, the retry's
+ * winner gets its 256-px passes only when it agrees more at 128 px than the first search's did
+ * (registerCnn): on 2 × 40 eval-generator pairs (seeds 4242, 5353) the CNN stage came within 0.06
+ * on as many (36, 28) in 0.88 of the mean time; the hybrid aligned the same pairs at seeds 8101
+ * and 9393. It retries below confidence 0.2, not the CNN method's 0.3 (RETRY_BELOW): on the same
+ * 2 × 40 pairs the CNN stage came within 0.06 on as many (36, 28) in a mean 178 and 215 ms against
+ * 213 and 244, and at seeds 8101 and 9393 the hybrid aligned the same pairs, its time's 2/3
+ * quantile (where the benchmark's median over all pairs falls: a quarter of them are the
+ * EM vs fluorescence pairs, which take the fallback) 357 and 419 ms against 395 and 437.
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,
   candidates: 2,
   refineSize: 256,
   bothWaysSize: 128,
-  skipSwappedInliers: Infinity,
   passes: 5,
   matching: { subcell: 'window', mutual: false, maskPadding: false },
   keepBestPass: false,
   retry: { ...RETRY_STARTS, zoomOffsets: [-1, 1] },
+  retryBelow: 0.2,
 };
 
 export interface HybridOptions {

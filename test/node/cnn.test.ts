@@ -538,10 +538,13 @@ describe('CNN inference with the shipped model', () => {
     const sources = await loadRealSources(fixture(''));
     const n = 256;
     const batch = makeBatch(7777, 4, 32, { size: n, fineFraction: 0, sources });
+    const pairAt = (i: number) => ({
+      fixed: normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n),
+      moving: normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n),
+      truth: decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4)),
+    });
     const i = 21;
-    const fixed = normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n);
-    const moving = normalisedImage(batch.moving.slice(i * n * n, (i + 1) * n * n), n);
-    const truth = decodeOutput(batch.targets.subarray(4 * i, 4 * i + 4));
+    const { fixed, moving, truth } = pairAt(i);
     assert.ok(truth.scale < 0.6 && Math.min(Math.abs(truth.tx), Math.abs(truth.ty)) > 0.25, JSON.stringify(truth));
     const error = (r: ReturnType<typeof registerCnn>) => normalisedCornerError(truth, r.details.normalised as ReturnType<typeof decodeOutput>);
     const once = registerCnn(fixed, moving, cnn, { retry: null });
@@ -552,6 +555,7 @@ describe('CNN inference with the shipped model', () => {
     const twice = registerCnn(fixed, moving, cnn);
     assert.equal(tf.memory().numTensors, tensors, 'both searches free their tensors');
     assert.equal(twice.details.retried, true);
+    assert.equal(twice.details.retryOutcome, 'kept');
     assert.ok(Number(twice.details.startsTried) > Number(once.details.startsTried));
     assert.ok(error(twice) <= NORMALISED_SUCCESS, `with the retry: error ${error(twice)}`);
     assert.ok(Number(twice.details.confidence) > Number(once.details.confidence), `confidence ${twice.details.confidence}`);
@@ -559,6 +563,25 @@ describe('CNN inference with the shipped model', () => {
     assert.ok(Math.hypot(start.tx, start.ty) > 0, 'an offset window won');
     // Inputs are not mutated by the second search.
     assert.deepEqual(fixed.data, normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n).data);
+
+    // With the passes before the direction is chosen at 128 px (as in the hybrid), the retry's
+    // winner gets its 256-px passes only when it agrees more at 128 px than the first search's:
+    // here it does, and aligns the pair.
+    const coarse = { bothWaysSize: 128 };
+    const aligned = registerCnn(fixed, moving, cnn, coarse);
+    assert.equal(aligned.details.retryOutcome, 'kept');
+    assert.ok(error(aligned) <= NORMALISED_SUCCESS, `bothWaysSize 128: error ${error(aligned)}`);
+    // Pair 156 (28 of this batch), another unsure X-ray/EM pair: the retry's winner agrees less at
+    // 128 px, so the first search's result is returned as it was, without the retry's finer passes.
+    const other = pairAt(28);
+    const alone = registerCnn(other.fixed, other.moving, cnn, { ...coarse, retry: null });
+    assert.ok(Number(alone.details.confidence) < RETRY_BELOW, `first search confidence ${alone.details.confidence}`);
+    const tensorsBefore = tf.memory().numTensors;
+    const notRefined = registerCnn(other.fixed, other.moving, cnn, coarse);
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'an unrefined retry frees its tensors');
+    assert.equal(notRefined.details.retryOutcome, 'not refined');
+    assert.deepEqual(notRefined.transform.matrix, alone.transform.matrix);
+    assert.ok(Number(notRefined.details.startsTried) > Number(alone.details.startsTried));
   });
 
   it('registers non-square views of a specimen (frame padding masked), with a confidence over the content cells', async () => {
