@@ -14,7 +14,6 @@ import { InputError } from '../errors.js';
 import { gridOf } from '../image/image.js';
 import { STANDALONE_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
 import { CONFIDENT, DEFAULT_PASSES, isUnsure, RETRY_BELOW } from '../methods/cnn.js';
-import { HYBRID_CNN_SEARCH } from '../methods/hybrid.js';
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
@@ -35,7 +34,7 @@ interface MethodFlags {
   model?: string;
   passes: string;
   hybridFallback: string;
-  retryBelow?: string;
+  retryBelow: string;
 }
 
 interface RegisterFlags extends MethodFlags {
@@ -92,10 +91,8 @@ function settingsOf(flags: MethodFlags): Settings {
   if (!Number.isInteger(passes) || passes < 1) throw new UsageError(`--passes: expected an integer ≥ 1, got "${flags.passes}"`);
   const hybridFallback = Number(flags.hybridFallback);
   if (!(hybridFallback >= 0 && hybridFallback <= 1)) throw new UsageError(`--hybrid-fallback: expected a confidence between 0 and 1, got "${flags.hybridFallback}"`);
-  // Unset, each method keeps its own threshold (the hybrid's CNN stage retries less: HYBRID_CNN_SEARCH).
-  const retryBelow = flags.retryBelow === undefined ? undefined : Number(flags.retryBelow);
-  if (retryBelow !== undefined && !(retryBelow >= 0 && retryBelow <= 1)) throw new UsageError(`--retry-below: expected a confidence between 0 and 1, got "${flags.retryBelow}"`);
-  const retry = retryBelow === undefined ? {} : { retryBelow };
+  const retryBelow = Number(flags.retryBelow);
+  if (!(retryBelow >= 0 && retryBelow <= 1)) throw new UsageError(`--retry-below: expected a confidence between 0 and 1, got "${flags.retryBelow}"`);
   if (!STANDALONE_PRESETS.includes(flags.preset as ElastixPresetName)) throw new UsageError(`--preset: expected ${STANDALONE_PRESETS.join(', ')}, got "${flags.preset}"`);
   if (flags.transformType !== 'similarity' && flags.transformType !== 'affine') {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
@@ -106,8 +103,8 @@ function settingsOf(flags: MethodFlags): Settings {
     modelDir,
     movingComponent,
     options: {
-      cnn: { passes, ...retry },
-      hybridCnn: retry,
+      cnn: { passes, retryBelow },
+      hybridCnn: { retryBelow },
       hybridFallbackBelowConfidence: hybridFallback,
       fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component') },
       movingInput: { component: movingComponent },
@@ -248,7 +245,7 @@ function withMethodOptions(command: Command): Command {
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
     .option('--passes <n>', 'CNN forward passes of --method cnn, at most (the first estimates, the others refine until a pass changes little; the hybrid runs its own search)', String(DEFAULT_PASSES))
     .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity and from the best starts of a coarse NMI search over every rotation, scale and shift when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at about three times its time on those pairs)', '0')
-    .option('--retry-below <confidence>', `cnn and hybrid: when the CNN search ends below this confidence, search again with the zoomed starts looking at the edges and corners of the moving image (0: never: faster on the pairs the CNN cannot read; default: cnn ${RETRY_BELOW}, hybrid ${HYBRID_CNN_SEARCH.retryBelow})`)
+    .option('--retry-below <confidence>', 'cnn and hybrid: when the CNN search ends below this confidence, search again with the zoomed starts looking at the edges and corners of the moving image (0: never: faster on the pairs the CNN cannot read)', String(RETRY_BELOW))
     .option('--no-progress', 'no progress bar on stderr');
 }
 

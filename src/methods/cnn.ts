@@ -693,8 +693,9 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       retried = true;
       const second = searchOutcome(fixed, moving, cnn, options, plan, retry, cache, outcome.wayAgreement);
       const startsTried = outcome.startsTried + second.startsTried;
-      retryOutcome = !second.refined ? 'not refined' : second.confidence > outcome.confidence ? 'kept' : 'less confident';
-      if (second.refined && second.confidence > outcome.confidence) outcome = second;
+      const better = second.refined && second.confidence > outcome.confidence;
+      retryOutcome = !second.refined ? 'not refined' : better ? 'kept' : 'less confident';
+      if (better) outcome = second;
       outcome = { ...outcome, startsTried };
     }
   } finally {
