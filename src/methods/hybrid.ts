@@ -101,7 +101,10 @@ function plausible(transform: Transform): boolean {
  * quantile (where the benchmark's median over all pairs falls: a quarter of its pairs are the
  * EM vs fluorescence ones, which take the fallback) 357 and 419 ms against 395 and 437; but on
  * the benchmark (2026-12-07 09:27) it lost synthetic-14, whose first search ends at 0.28 and
- * whose retry aligns it (0.81): not adopted.
+ * whose retry aligns it (0.81): not adopted. With the exchanged direction skipped when confident
+ * and the retry's finer passes only for a winner that agrees more, the benchmark of 2026-12-07
+ * 09:46 gave 66 aligned of 128 (65 at 07:30) and a median 284 ms on the synthetic pairs and 282 ms
+ * on the HXN ones (333 and 301 at 07:30); over all pairs 382 ms, 0.52 of elastix's 730.
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,
