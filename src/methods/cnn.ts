@@ -682,7 +682,6 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
   const retry = options.retry === undefined ? RETRY_STARTS : options.retry;
   const cache = registrationCache(cnn);
   let outcome: Extract<ReturnType<typeof searchOutcome>, { refined: true }>;
-  let retried = false;
   let retryOutcome: 'kept' | 'less confident' | 'not refined' | null = null;
   try {
     const first = searchOutcome(fixed, moving, cnn, options, plan, startGrid, cache);
@@ -690,7 +689,6 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     if (!first.refined) throw new RegistrationError('the search refined no start', 'cnn');
     outcome = first;
     if (retry && outcome.confidence < (options.retryBelow ?? RETRY_BELOW)) {
-      retried = true;
       const second = searchOutcome(fixed, moving, cnn, options, plan, retry, cache, outcome.wayAgreement);
       const startsTried = outcome.startsTried + second.startsTried;
       const better = second.refined && second.confidence > outcome.confidence;
@@ -723,7 +721,7 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
       start: { rotationDeg: start.rotationDeg, scale: start.scale, tx: start.tx, ty: start.ty, swapped: useSwapped },
       startsTried,
       /** The first search was unsure and the `retry` starts were searched too. */
-      retried,
+      retried: retryOutcome !== null,
       /**
        * What the retry came to: 'kept' (its result is returned), 'less confident', 'not refined'
        * (its winner agreed no more before the finer passes than the first search's); null: none ran.

@@ -513,14 +513,14 @@ describe('CNN inference with the shipped model', () => {
       // search, whose direct half agrees well enough here that the exchanged half is skipped.
       assert.equal(result.details.startsTried, params.rotationDeg === 8 ? 1 : 16, `starts tried for ${params.rotationDeg}°`);
     }
-    const turned = warp(em, similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }));
+    const turnedTruth = similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] });
+    const turned = warp(em, turnedTruth);
     const searched = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, skipSwappedInliers: Infinity });
     assert.equal(searched.details.startsTried, 32);
     const skipping = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity });
     assert.ok(Number(skipping.details.inliers) >= SKIP_SWAPPED_INLIERS);
     assert.equal(skipping.details.startsTried, 16, 'a confident direct search skips the exchanged one');
     assert.equal((skipping.details.start as { swapped: boolean }).swapped, false);
-    const turnedTruth = similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] });
     for (const r of [searched, skipping]) assert.ok(isSuccess(cornerError(turnedTruth, r.transform, gridOf(em)), gridOf(em)), `${r.details.startsTried} starts`);
     // More candidates refined side by side: the best start alone is among them, so the kept fit agrees at least as well.
     const wider = registerCnn(em, turned, cnn, { acceptStartInliers: Infinity, skipSwappedInliers: Infinity, candidates: 3 });
@@ -529,7 +529,7 @@ describe('CNN inference with the shipped model', () => {
     // alignment, and skips the exchanged half too.
     const coarse = registerCnn(em, turned, cnn, { ...HYBRID_CNN_SEARCH, acceptStartInliers: Infinity });
     assert.equal(coarse.details.startsTried, 16, 'a confident direct search at 64 px skips the exchanged one');
-    const coarseError = cornerError(similarityAbout(em, { rotationDeg: 8, scale: 1, translation: [0, 0] }), coarse.transform, gridOf(em));
+    const coarseError = cornerError(turnedTruth, coarse.transform, gridOf(em));
     assert.ok(isSuccess(coarseError, gridOf(em)), `search at 64 px: corner error ${coarseError.toFixed(1)} px`);
   });
 
@@ -563,7 +563,7 @@ describe('CNN inference with the shipped model', () => {
     const start = twice.details.start as { tx: number; ty: number };
     assert.ok(Math.hypot(start.tx, start.ty) > 0, 'an offset window won');
     // Inputs are not mutated by the second search.
-    assert.deepEqual(fixed.data, normalisedImage(batch.fixed.slice(i * n * n, (i + 1) * n * n), n).data);
+    assert.deepEqual(fixed.data, pairAt(i).fixed.data);
 
     // With the passes before the direction is chosen at 128 px (as in the hybrid), the retry's
     // winner gets its 256-px passes only when it agrees more at 128 px than the first search's:
