@@ -15,18 +15,29 @@ export interface Quality {
   overlapAfter: number;
 }
 
-/** Computed on copies of at most `maxPixels` pixels (default 256²): a quality check, not a metric to optimise. */
-export function registrationQuality(fixed: Image, moving: Image, transform: Transform, maxPixels = 256 * 256): Quality {
+/** Quality is computed on copies of at most this many pixels: a check, not a metric to optimise. */
+const QUALITY_PIXELS = 256 * 256;
+
+/** NMI of fixed and the moving image resampled by `transform`, over their overlap, and the share of fixed covered. */
+function after(fixed: Image, moving: Image, matrix: Transform['matrix'], maxPixels: number): { nmi: number; overlap: number } {
   const f = downsampleToBudget(fixed, maxPixels);
-  const m = downsampleToBudget(moving, maxPixels);
-  const grid = gridOf(f);
-  const before = resampleWithMask(m, grid, identityMatrix());
-  const after = resampleWithMask(m, grid, transform);
+  const warped = resampleWithMask(downsampleToBudget(moving, maxPixels), gridOf(f), matrix);
   let covered = 0;
-  for (const v of after.mask) covered += v;
+  for (const v of warped.mask) covered += v;
+  return { nmi: nmi(f, warped.image, warped.mask), overlap: covered / warped.mask.length };
+}
+
+/** The quality of a registration, before and after (default `maxPixels`: QUALITY_PIXELS). */
+export function registrationQuality(fixed: Image, moving: Image, transform: Transform, maxPixels = QUALITY_PIXELS): Quality {
+  const result = after(fixed, moving, transform.matrix, maxPixels);
   return {
-    nmiBefore: nmi(f, before.image, before.mask),
-    nmiAfter: nmi(f, after.image, after.mask),
-    overlapAfter: covered / after.mask.length,
+    nmiBefore: after(fixed, moving, identityMatrix(), maxPixels).nmi,
+    nmiAfter: result.nmi,
+    overlapAfter: result.overlap,
   };
+}
+
+/** `registrationQuality`'s nmiAfter alone: what the hybrid compares its candidates by. */
+export function nmiAfter(fixed: Image, moving: Image, transform: Transform, maxPixels = QUALITY_PIXELS): number {
+  return after(fixed, moving, transform.matrix, maxPixels).nmi;
 }
