@@ -104,7 +104,10 @@ function plausible(transform: Transform): boolean {
  * whose retry aligns it (0.81): not adopted. With the exchanged direction skipped when confident
  * and the retry's finer passes only for a winner that agrees more, the benchmark of 2026-12-07
  * 09:46 gave 66 aligned of 128 (65 at 07:30) and a median 284 ms on the synthetic pairs and 282 ms
- * on the HXN ones (333 and 301 at 07:30); over all pairs 382 ms, 0.52 of elastix's 730.
+ * on the HXN ones (333 and 301 at 07:30); over all pairs 382 ms, 0.52 of elastix's 730. Rerun at
+ * 11:22 (the same search; candidates compared by `nmiAfter`, which skips the unused before-value):
+ * the same 66 aligned, 267 and 280 ms, over all pairs 356 ms, 0.49 of elastix's 722 — on the
+ * limit, within what two runs of one code differ by (0.50 and 0.54 at 07:30 and before).
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,

@@ -18,10 +18,9 @@ export interface Quality {
 /** Quality is computed on copies of at most this many pixels: a check, not a metric to optimise. */
 const QUALITY_PIXELS = 256 * 256;
 
-/** NMI of fixed and the moving image resampled by `transform`, over their overlap, and the share of fixed covered. */
-function after(fixed: Image, moving: Image, matrix: Transform['matrix'], maxPixels: number): { nmi: number; overlap: number } {
-  const f = downsampleToBudget(fixed, maxPixels);
-  const warped = resampleWithMask(downsampleToBudget(moving, maxPixels), gridOf(f), matrix);
+/** NMI of fixed and the moving image resampled by `matrix` (both already within the budget), over their overlap, and the share of fixed covered. */
+function after(f: Image, m: Image, matrix: Transform['matrix']): { nmi: number; overlap: number } {
+  const warped = resampleWithMask(m, gridOf(f), matrix);
   let covered = 0;
   for (const v of warped.mask) covered += v;
   return { nmi: nmi(f, warped.image, warped.mask), overlap: covered / warped.mask.length };
@@ -29,15 +28,13 @@ function after(fixed: Image, moving: Image, matrix: Transform['matrix'], maxPixe
 
 /** The quality of a registration, before and after (default `maxPixels`: QUALITY_PIXELS). */
 export function registrationQuality(fixed: Image, moving: Image, transform: Transform, maxPixels = QUALITY_PIXELS): Quality {
-  const result = after(fixed, moving, transform.matrix, maxPixels);
-  return {
-    nmiBefore: after(fixed, moving, identityMatrix(), maxPixels).nmi,
-    nmiAfter: result.nmi,
-    overlapAfter: result.overlap,
-  };
+  const f = downsampleToBudget(fixed, maxPixels);
+  const m = downsampleToBudget(moving, maxPixels);
+  const result = after(f, m, transform.matrix);
+  return { nmiBefore: after(f, m, identityMatrix()).nmi, nmiAfter: result.nmi, overlapAfter: result.overlap };
 }
 
 /** `registrationQuality`'s nmiAfter alone: what the hybrid compares its candidates by. */
 export function nmiAfter(fixed: Image, moving: Image, transform: Transform, maxPixels = QUALITY_PIXELS): number {
-  return after(fixed, moving, transform.matrix, maxPixels).nmi;
+  return after(downsampleToBudget(fixed, maxPixels), downsampleToBudget(moving, maxPixels), transform.matrix).nmi;
 }
