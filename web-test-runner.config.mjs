@@ -1,7 +1,7 @@
 // Browser tests: bundled test files (rollup → dist/browser-tests) in headless Chromium.
 // Chromium comes from the system (Debian's package): /usr/bin/chromium or $CHROME_PATH.
 import { existsSync, writeFileSync } from 'node:fs';
-import { serveAssetsUnmodified } from './scripts/serve-assets.mjs';
+import { crossOriginIsolation, serveAssetsUnmodified } from './scripts/serve-assets.mjs';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
 
@@ -39,7 +39,8 @@ export default {
   files: 'dist/browser-tests/*.test.js',
   rootDir: '.',
   nodeResolve: false,
-  middleware: [serveAssetsUnmodified('dist/assets')],
+  // Served as the app is (npm start): cross-origin isolated.
+  middleware: [crossOriginIsolation(), serveAssetsUnmodified('dist/assets')],
   concurrency: 1,
   testsFinishTimeout: 10 * 60 * 1000,
   testFramework: { config: { timeout: 120000 } },

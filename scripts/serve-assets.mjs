@@ -22,3 +22,17 @@ export function serveAssetsUnmodified(dir) {
     ctx.body = await readFile(file);
   };
 }
+
+/**
+ * Cross-origin isolation for every response: it gives the page SharedArrayBuffer, so tfjs runs
+ * its multi-threaded wasm build when WebGL is not used (half the logical cores, at most 4; one
+ * on a 2-core machine). Everything our pages load comes from their own origin, which
+ * require-corp allows. The app (`npm start`) and the browser tests both serve this way.
+ */
+export function crossOriginIsolation() {
+  return async (ctx, next) => {
+    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    ctx.set('Cross-Origin-Embedder-Policy', 'require-corp');
+    await next();
+  };
+}

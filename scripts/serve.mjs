@@ -4,7 +4,7 @@
 // server. Options: --port N (default 8080, or $PORT), --host H (default 127.0.0.1).
 import { existsSync } from 'node:fs';
 import { startDevServer } from '@web/dev-server';
-import { serveAssetsUnmodified } from './serve-assets.mjs';
+import { crossOriginIsolation, serveAssetsUnmodified } from './serve-assets.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -24,6 +24,7 @@ const server = await startDevServer({
     nodeResolve: false,
     appIndex: undefined,
     middleware: [
+      crossOriginIsolation(),
       serveAssetsUnmodified('dist/assets'),
       (ctx, next) => {
         if (ctx.path === '/') ctx.redirect('/viewer/');

@@ -95,7 +95,7 @@ async function loadModel(): Promise<{ cnn: CnnModel | null; note: string }> {
   const { default: name } = (await index.json()) as { default: string };
   const choice = await chooseTfBackend();
   const fell = choice.fallbacks.map((f) => `not ${f.backend}: ${f.reason}`).join('; ');
-  return { cnn: await loadCnnModelFromUrl(`/models/${name}/model.json`, name), note: `CNN ${name} on ${choice.backend}${fell ? ` — ${fell}` : ''}.` };
+  return { cnn: await loadCnnModelFromUrl(`/models/${name}/model.json`, name), note: `CNN ${name} on ${choice.backend}${choice.threads ? ` (${choice.threads} thread${choice.threads > 1 ? 's' : ''})` : ''}${fell ? ` — ${fell}` : ''}.` };
 }
 
 async function main(): Promise<void> {

@@ -44,7 +44,10 @@ export async function writeImageBlob(image: Image, fileName: string): Promise<Bl
   if (unsupported) throw new InputError(fileName, `cannot be written: ${unsupported}`);
   try {
     const { serializedImage } = await withWorker((worker) => writeImage(image, baseName(fileName), { webWorker: worker }));
-    return new Blob([serializedImage.data as Uint8Array<ArrayBuffer>]);
+    // In a cross-origin isolated page itk-wasm may hand back a view of shared memory, which a
+    // Blob refuses: copy it into a buffer of its own.
+    const bytes = serializedImage.data as Uint8Array;
+    return new Blob([bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes)]);
   } catch (error) {
     const reason = typeof error === 'number' ? 'the writer failed inside itk-wasm' : String((error as Error)?.message ?? error);
     throw new InputError(fileName, `could not be written (${reason})`);

@@ -3,13 +3,18 @@
  * which one runs and why a faster one did not. wasm binaries come from our server.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { cnnModel, type CnnModel } from '../methods/cnn.js';
 
 export type TfBackendName = 'webgl' | 'wasm' | 'cpu';
 
 export interface BackendChoice {
   backend: TfBackendName;
+  /**
+   * Threads of the wasm backend (null for the others): more than one only where the page is
+   * cross-origin isolated (SharedArrayBuffer) and the machine has 4 or more logical cores.
+   */
+  threads: number | null;
   /** Backends tried before it, with the reason each failed. */
   fallbacks: { backend: TfBackendName; reason: string }[];
 }
@@ -61,7 +66,7 @@ export async function chooseTfBackend(order: readonly TfBackendName[] = ['webgl'
     try {
       if (await tf.setBackend(backend)) {
         await tf.ready();
-        return { backend, fallbacks };
+        return { backend, fallbacks, threads: backend === 'wasm' ? getThreadsCount() : null };
       }
       fallbacks.push({ backend, reason: 'failed to initialise' });
     } catch (error) {

@@ -21,6 +21,9 @@ async function sample(name: string) {
   return readImageBlob(new File([await response.blob()], name));
 }
 
+/** The tfjs backend the app's default order picked (set by `setup`). */
+let backendChoice: Awaited<ReturnType<typeof chooseTfBackend>> | null = null;
+
 async function setup(withModel: boolean, moving?: Image): Promise<{ viewer: XemViewer; panel: XemRegistrationPanel }> {
   const viewer = document.createElement('xem-viewer');
   viewer.style.height = '300px';
@@ -28,7 +31,7 @@ async function setup(withModel: boolean, moving?: Image): Promise<{ viewer: XemV
   await viewer.updateComplete;
   viewer.addLayer(await sample('deepclem_s6_em_crop512.png'), { role: 'fixed', name: 'fixed' });
   viewer.addLayer(moving ?? (await sample('deepclem_s6_em_moved.png')), { role: 'moving', name: 'moving' });
-  await chooseTfBackend();
+  backendChoice = await chooseTfBackend();
   // The shipped model, as the app loads it.
   const shipped = withModel ? ((await (await fetch('/models/index.json')).json()) as { default: string }).default : null;
   const cnn = shipped ? await loadCnnModelFromUrl(`/models/${shipped}/model.json`) : null;
@@ -73,6 +76,13 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     expect(panel.shadowRoot?.querySelector('.status')?.textContent).not.to.contain('unsure');
     // No GPU here: WebGL is software-rendered, so the panel's CNN runs on wasm (the faster one) and says so.
     expect(results[0].backend).to.equal(tf.getBackend());
+    expect(backendChoice?.backend).to.equal('wasm');
+    expect(backendChoice?.fallbacks.map((f) => f.reason).join()).to.contain('software-rendered WebGL');
+    // Served as the app is (cross-origin isolated), tfjs loads its multi-threaded wasm build; its
+    // pool has half the logical cores, at most 4 (one on a 2-core machine).
+    expect(self.crossOriginIsolated).to.equal(true);
+    expect(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')).to.equal(true);
+    expect(backendChoice?.threads).to.equal(Math.min(4, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
     // The hybrid's fallback is opt-in (checkbox, unchecked by default).
     expect((panel.shadowRoot?.querySelector('#hybrid-fallback') as HTMLInputElement).checked).to.equal(false);
     expect(results[2].details.fallback).to.equal(false);
