@@ -25,7 +25,7 @@ export function serveAssetsUnmodified(dir) {
 
 /**
  * Cross-origin isolation for every response: it gives the page SharedArrayBuffer, so tfjs runs
- * its multi-threaded wasm build when WebGL is not used (half the logical cores, at most 4; one
+ * its multi-threaded wasm build when WebGL is not used (half the logical cores, at most 8; one
  * on a 2-core machine). Everything our pages load comes from their own origin, which
  * require-corp allows. The app (`npm start`) and the browser tests both serve this way.
  */

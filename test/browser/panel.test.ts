@@ -79,10 +79,10 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     expect(backendChoice?.backend).to.equal('wasm');
     expect(backendChoice?.fallbacks.map((f) => f.reason).join()).to.contain('software-rendered WebGL');
     // Served as the app is (cross-origin isolated), tfjs loads its multi-threaded wasm build; its
-    // pool has half the logical cores, at most 4 (one on a 2-core machine).
+    // pool has half the logical cores, at most 8 (one on a 2-core machine).
     expect(self.crossOriginIsolated).to.equal(true);
     expect(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')).to.equal(true);
-    expect(backendChoice?.threads).to.equal(Math.min(4, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
+    expect(backendChoice?.threads).to.equal(Math.min(8, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
     // The hybrid's fallback is opt-in (checkbox, unchecked by default).
     expect((panel.shadowRoot?.querySelector('#hybrid-fallback') as HTMLInputElement).checked).to.equal(false);
     expect(results[2].details.fallback).to.equal(false);
