@@ -108,6 +108,13 @@ function plausible(transform: Transform): boolean {
  * 11:22 (the same search; candidates compared by `nmiAfter`, which skips the unused before-value):
  * the same 66 aligned, 267 and 280 ms, over all pairs 356 ms, 0.49 of elastix's 722 — on the
  * limit, within what two runs of one code differ by (0.50 and 0.54 at 07:30 and before).
+ * The same benchmark at two other seeds (2026-12-07, `--seed 8101` and `--seed 9393`, no
+ * browser): hybrid/elastix 0.51 and 0.53; the hybrid aligned 70 and 67 pairs against the CNN
+ * method's 65 and 69, short of the better single method in 3 bins (one DeepCLEM pair the CNN
+ * method aligned at 9.6 px, the tolerance being 10.2) and 9 bins (synthetic and all pairs, by 1–3
+ * pairs); on its successes 0.65 and 0.71 px against the finish's 0.63 and 0.58 from the truth.
+ * The hybrid's coarser CNN search, which keeps its time near half of elastix's, is what loses
+ * pairs the CNN method's full search finds: the two criteria pull against each other.
  */
 export const HYBRID_CNN_SEARCH: CnnOptions = {
   searchSize: 64,
