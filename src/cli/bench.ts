@@ -22,7 +22,7 @@ import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
 import { registerElastix } from '../methods/elastix.js';
-import { CONFIDENT, DEFAULT_PASSES, RETRY_BELOW, RETRY_STARTS, type StartGrid } from '../methods/cnn.js';
+import { CONFIDENT, RETRY_BELOW, RETRY_STARTS, type StartGrid } from '../methods/cnn.js';
 import { HYBRID_CNN_SEARCH, SEARCH_REFINED } from '../methods/hybrid.js';
 import { readRealPair, realPairTypes } from '../node/real-pairs.js';
 import { loadRealSources } from '../node/real-sources.js';
@@ -31,20 +31,8 @@ import type { Matrix2x3 } from '../transform/matrix.js';
 import { rotationBin, scaleBin, ROTATION_BINS, SCALE_BINS, syntheticCases, warpedCases, type BenchCase } from '../bench/cases.js';
 import { binTable, floorTable, shortfallTable, speedTable, successPlot, type SpeedRatio } from '../bench/report.js';
 import { binsBelow, summariseBy, type BenchRecord } from '../bench/summary.js';
+import { DEFAULTS, reproduceCommand, runPlan, type BenchFlags } from '../bench/plan.js';
 
-interface BenchFlags {
-  quick?: boolean;
-  data: string;
-  synthetic?: string;
-  real?: string;
-  size: string;
-  seed: string;
-  model?: string;
-  passes: string;
-  browser: boolean;
-  browserPairs?: string;
-  out?: string;
-}
 
 const WEBGL = 'cnn (Chromium WebGL)';
 /** The hybrid with its NMI search also for pairs the CNN is unsure of (`--hybrid-fallback 0.5`; not the default). */
@@ -81,10 +69,8 @@ function failed(c: BenchCase, method: string): BenchRecord {
 }
 
 async function makeCases(flags: BenchFlags): Promise<BenchCase[]> {
-  const quick = Boolean(flags.quick);
   const rng = new Rng(Number(flags.seed));
-  const syntheticCount = Number(flags.synthetic ?? (quick ? 8 : 64));
-  const realCount = Number(flags.real ?? (quick ? 4 : 32));
+  const { synthetic: syntheticCount, real: realCount } = runPlan(flags);
   const sources = await loadRealSources(flags.data);
   const cases = syntheticCases(rng, syntheticCount, Number(flags.size), sources);
   for (const type of realPairTypes(flags.data)) {
@@ -201,8 +187,7 @@ async function bench(flags: BenchFlags): Promise<void> {
   if (flags.browser) {
     process.stderr.write('bench: the CNN in headless Chromium (WebGL)…\n');
     // Software WebGL is slow here (no GPU): an evenly spread subset of the pairs.
-    // Quick: 4 pairs; each takes up to ~15 s on SwiftShader, and all 16 made --quick take 217 s.
-    const limit = Math.max(1, Number(flags.browserPairs ?? (flags.quick ? 4 : 32)));
+    const limit = runPlan(flags).browserPairs;
     // An odd stride, so that the subset does not fall in step with the 4 stratified rotation bins.
     const stride = Math.ceil(cases.length / limit) | 1;
     const subset = cases.filter((_, i) => i % stride === 0);
@@ -236,8 +221,7 @@ function describeRetry(retry: StartGrid, below = RETRY_BELOW): string {
 }
 
 async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { model: string; passes: number; seconds: number; browserNote: string; cases: number }): Promise<void> {
-  const outDir = flags.out ?? (flags.quick ? 'bench/quick' : '.');
-  const assetDir = flags.out ?? (flags.quick ? 'bench/quick' : 'bench');
+  const { outDir, assetDir } = runPlan(flags);
   await mkdir(assetDir, { recursive: true });
   const methods = ['cnn', WEBGL, 'elastix', 'hybrid', HYBRID_SEARCH];
   const rotationBins = ROTATION_BINS.map((e) => `≤ ${e}°`);
@@ -256,7 +240,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     return { label: set, cnnMs: ms('cnn'), elastixMs: ms('elastix'), hybridMs: ms('hybrid') };
   });
   const webMs = median(records.filter((r) => r.method === WEBGL).map((r) => r.registrationMs));
-  const command = `npm run bench --${flags.quick ? ' --quick' : ''}${flags.data !== 'samples' ? ` --data ${flags.data}` : ''}${flags.browser ? '' : ' --no-browser'}`;
+  const command = reproduceCommand(flags);
   const md = [
     '# Benchmark: CNN vs elastix vs hybrid',
     '',
@@ -304,13 +288,13 @@ await new Command()
   .name('xemreg-bench')
   .description('Benchmark cnn, elastix and hybrid on pairs with known transforms; writes BENCHMARK.md, bench/results.json and an SVG plot.')
   .option('--quick', 'a few pairs (under 3 minutes); writes into bench/quick/')
-  .option('--data <dir>', 'folder with co-registered real pairs and EM worlds (the shared layout or samples/)', 'samples')
+  .option('--data <dir>', 'folder with co-registered real pairs and EM worlds (the shared layout or samples/)', DEFAULTS.data)
   .option('--synthetic <n>', 'synthetic pairs (default 64, quick 8)')
   .option('--real <n>', 'warped pairs per real pair type (default 32, quick 4)')
-  .option('--size <n>', 'side of the synthetic images', '256')
-  .option('--seed <n>', 'seed of the pairs and transforms', '7001')
+  .option('--size <n>', 'side of the synthetic images', DEFAULTS.size)
+  .option('--seed <n>', 'seed of the pairs and transforms', DEFAULTS.seed)
   .option('--model <dir>', 'model folder (default: the shipped model)')
-  .option('--passes <n>', 'passes of the cnn method at most (the hybrid runs its own search, HYBRID_CNN_SEARCH)', String(DEFAULT_PASSES))
+  .option('--passes <n>', 'passes of the cnn method at most (the hybrid runs its own search, HYBRID_CNN_SEARCH)', DEFAULTS.passes)
   .option('--no-browser', 'skip the CNN in headless Chromium')
   .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium (default 32, quick 4)')
   .option('--out <dir>', 'output folder (default: BENCHMARK.md at the top level, assets in bench/)')

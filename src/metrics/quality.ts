@@ -34,7 +34,12 @@ export function registrationQuality(fixed: Image, moving: Image, transform: Tran
   return { nmiBefore: after(f, m, identityMatrix()).nmi, nmiAfter: result.nmi, overlapAfter: result.overlap };
 }
 
-/** `registrationQuality`'s nmiAfter alone: what the hybrid compares its candidates by. */
-export function nmiAfter(fixed: Image, moving: Image, transform: Transform, maxPixels = QUALITY_PIXELS): number {
-  return after(downsampleToBudget(fixed, maxPixels), downsampleToBudget(moving, maxPixels), transform.matrix).nmi;
+/**
+ * `registrationQuality`'s nmiAfter alone, for many transforms of one pair (what the hybrid
+ * compares its candidates by): the images are brought within the budget once.
+ */
+export function nmiAfterScorer(fixed: Image, moving: Image, maxPixels = QUALITY_PIXELS): (transform: Transform) => number {
+  const f = downsampleToBudget(fixed, maxPixels);
+  const m = downsampleToBudget(moving, maxPixels);
+  return (transform) => after(f, m, transform.matrix).nmi;
 }

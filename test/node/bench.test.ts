@@ -4,6 +4,7 @@ import { rotationBin, scaleBin, syntheticCases, warpedCases, xrayMapImage } from
 import { binsBelow, summariseBy, type BenchRecord } from '../../src/bench/summary.js';
 import { percentileOfSorted } from '../../src/image/statistics.js';
 import { binTable, floorTable } from '../../src/bench/report.js';
+import { DEFAULTS, reproduceCommand, runPlan, type BenchFlags } from '../../src/bench/plan.js';
 import { createFloatImage, gridCenter, gridOf } from '../../src/image/image.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
@@ -103,5 +104,24 @@ describe('benchmark cases and statistics', () => {
     // Over all pairs the hybrid (3) beats the cnn (2); in set a it does not, in every bin there.
     assert.deepEqual(where, ['a/rotationBin/all: 1 < 2 cnn', 'a/rotationBin/≤ 5°: 1 < 2 cnn', 'a/scaleBin/0.93–1.07: 1 < 2 cnn', 'all pairs/rotationBin/≤ 5°: 1 < 2 cnn']);
     assert.deepEqual(binsBelow(records.filter((x) => x.set === 'b'), 'hybrid', ['cnn', 'elastix']), []);
+  });
+});
+
+describe('benchmark runs', () => {
+  const flags = (more: Partial<BenchFlags> = {}): BenchFlags => ({ ...DEFAULTS, browser: true, ...more });
+
+  it('fill in a full run\'s or --quick\'s counts and folders where the flags say nothing', () => {
+    assert.deepEqual(runPlan(flags()), { synthetic: 64, real: 32, browserPairs: 32, outDir: '.', assetDir: 'bench' });
+    assert.deepEqual(runPlan(flags({ quick: true })), { synthetic: 8, real: 4, browserPairs: 4, outDir: 'bench/quick', assetDir: 'bench/quick' });
+    assert.deepEqual(runPlan(flags({ quick: true, synthetic: '2', browserPairs: '0', out: 'x' })), { synthetic: 2, real: 4, browserPairs: 1, outDir: 'x', assetDir: 'x' });
+  });
+
+  it('name the command that repeats them, with every option that is not a default', () => {
+    assert.equal(reproduceCommand(flags()), 'npm run bench --');
+    assert.equal(reproduceCommand(flags({ quick: true })), 'npm run bench -- --quick');
+    assert.equal(
+      reproduceCommand(flags({ seed: '8101', browser: false, browserPairs: '8', data: '../shared/data', model: 'models/xemreg-sim-v9' })),
+      'npm run bench -- --data ../shared/data --seed 8101 --model models/xemreg-sim-v9 --no-browser',
+    );
   });
 });
