@@ -1,7 +1,8 @@
 /**
- * The benchmark's browser half: loads the model on the best tfjs backend (WebGL here) and
- * registers every case of a manifest written by `npm run bench`, returning the transforms and
- * registrationMs. The first case runs twice; its first (warm-up, shader compilation) is dropped.
+ * The benchmark's browser half: loads the model on a tfjs backend — WebGL, or wasm as the app
+ * runs it where WebGL is software-rendered — and registers every case of a manifest written by
+ * `npm run bench`, returning the transforms and registrationMs. The first case runs twice; its
+ * first (warm-up, shader compilation) is dropped.
  */
 import * as tf from '@tensorflow/tfjs';
 import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
@@ -23,9 +24,9 @@ async function load(entry: ImageEntry): Promise<Image> {
   return createFloatImage(entry.size, data, { spacing: entry.spacing, origin: entry.origin, direction: entry.direction });
 }
 
-async function run(manifestUrl: string, modelUrl: string, passes: number) {
-  // The benchmark measures WebGL as such, software-rendered or not.
-  const choice = await chooseTfBackend(['webgl', 'wasm', 'cpu'], { allowSoftwareWebgl: true });
+async function run(manifestUrl: string, modelUrl: string, passes: number, backend: 'webgl' | 'wasm' = 'webgl') {
+  // WebGL is measured as such, software-rendered or not.
+  const choice = await chooseTfBackend(backend === 'webgl' ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'cpu'], { allowSoftwareWebgl: true });
   const cnn = await loadCnnModelFromUrl(modelUrl);
   const cases = (await (await fetch(manifestUrl)).json()) as { id: string; fixed: ImageEntry; moving: ImageEntry }[];
   const results = [];
@@ -37,7 +38,7 @@ async function run(manifestUrl: string, modelUrl: string, passes: number) {
     results.push({ id: c.id, matrix: r.transform.matrix, registrationMs: r.registrationMs });
   }
   cnn.model.dispose();
-  return { backend: tf.getBackend(), fallbacks: choice.fallbacks, results };
+  return { backend: tf.getBackend(), threads: choice.threads, fallbacks: choice.fallbacks, results };
 }
 
 (window as unknown as { xemregBench: typeof run }).xemregBench = run;

@@ -25,8 +25,10 @@ export function runPlan(flags: BenchFlags) {
   return {
     synthetic: Number(flags.synthetic ?? (quick ? 8 : 64)),
     real: Number(flags.real ?? (quick ? 4 : 32)),
-    // Quick: 4 pairs; each takes up to ~15 s on SwiftShader, and all 16 made --quick take 217 s.
-    browserPairs: Math.max(1, Number(flags.browserPairs ?? (quick ? 4 : 32))),
+    // Quick: 1 pair (and the warm-up run of it). Each takes up to ~20 s on SwiftShader: all 16
+    // made --quick take 217 s; on a slower machine (2026-12-07, with the wasm pass) 4 took 199 s
+    // and 2 took 176 s.
+    browserPairs: Math.max(1, Number(flags.browserPairs ?? (quick ? 1 : 32))),
     outDir: flags.out ?? (quick ? 'bench/quick' : '.'),
     assetDir: flags.out ?? (quick ? 'bench/quick' : 'bench'),
   };

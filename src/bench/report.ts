@@ -3,7 +3,7 @@ import { linePlot } from '../report/svg-plot.js';
 import type { BenchRecord, BinShortfall, BinSummary } from './summary.js';
 import { median } from '../cnn/evaluate.js';
 
-const COLORS: Record<string, string> = { cnn: '#1f77b4', 'cnn (Chromium WebGL)': '#17becf', elastix: '#d62728', hybrid: '#2ca02c' };
+const COLORS: Record<string, string> = { cnn: '#1f77b4', 'cnn (Chromium WebGL)': '#17becf', 'cnn (Chromium wasm)': '#9467bd', elastix: '#d62728', hybrid: '#2ca02c' };
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : '—');
 const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '—');

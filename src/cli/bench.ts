@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: cnn, elastix and hybrid side by side on pairs with known transforms —
  * synthetic correlative pairs (held-out seed) and real co-registered pairs warped by random
- * similarities — binned by rotation and scale; plus the CNN in headless Chromium on WebGL
- * (Playwright) on the same pairs, and a precision floor (elastix started at the truth). Writes
+ * similarities — binned by rotation and scale; plus the CNN in headless Chromium (Playwright) on
+ * a subset of the same pairs, on WebGL and on wasm, and a precision floor (elastix started at the
+ * truth). Writes
  * BENCHMARK.md, bench/results.json (every registration)
  * and bench/success-vs-rotation.svg.
  *
@@ -35,6 +36,8 @@ import { DEFAULTS, reproduceCommand, runPlan, type BenchFlags } from '../bench/p
 
 
 const WEBGL = 'cnn (Chromium WebGL)';
+/** The CNN in the same page on wasm: what the app runs where WebGL is software-rendered (no GPU). */
+const BROWSER_WASM = 'cnn (Chromium wasm)';
 /** The hybrid with its NMI search also for pairs the CNN is unsure of (`--hybrid-fallback 0.5`; not the default). */
 const HYBRID_SEARCH = 'hybrid + search if unsure';
 /**
@@ -83,8 +86,8 @@ async function makeCases(flags: BenchFlags): Promise<BenchCase[]> {
   return cases;
 }
 
-/** The CNN on every case in headless Chromium (WebGL), through the bench page. */
-async function runInChromium(cases: BenchCase[], modelDir: string, passes: number): Promise<BenchRecord[]> {
+/** The CNN on every case in headless Chromium, through the bench page: on WebGL, then on wasm. */
+async function runInChromium(cases: BenchCase[], modelDir: string, passes: number): Promise<{ records: BenchRecord[]; note: string }> {
   const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
   if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath} (apt-get install -y chromium, set CHROME_PATH, or pass --no-browser)`);
   // Case images as raw float32 files under dist/, which the app server serves.
@@ -124,12 +127,18 @@ async function runInChromium(cases: BenchCase[], modelDir: string, passes: numbe
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${base}/bench/browser/index.html`);
       await page.waitForFunction(() => 'xemregBench' in window, null, { timeout: 60000 });
-      const results = (await page.evaluate(
-        ([m, model, p]) => (window as unknown as { xemregBench: (m: string, model: string, p: number) => Promise<unknown> }).xemregBench(m, model, p),
-        [`/${dir}/manifest.json`, `/${dir}/model/model.json`, passes] as const,
-      )) as { backend: string; results: { id: string; matrix: Matrix2x3; registrationMs: number }[] };
-      if (errors.length) throw new Error(`bench page: ${errors.join('; ')}`);
-      return results.results.map((r) => record(cases.find((c) => c.id === r.id) as BenchCase, WEBGL, results.backend, r.matrix, r.registrationMs));
+      const records: BenchRecord[] = [];
+      const notes: string[] = [];
+      for (const [backend, method] of [['webgl', WEBGL], ['wasm', BROWSER_WASM]] as const) {
+        const results = (await page.evaluate(
+          ([m, model, p, b]) => (window as unknown as { xemregBench: (m: string, model: string, p: number, b: string) => Promise<unknown> }).xemregBench(m, model, p, b),
+          [`/${dir}/manifest.json`, `/${dir}/model/model.json`, passes, backend] as const,
+        )) as { backend: string; threads: number | null; results: { id: string; matrix: Matrix2x3; registrationMs: number }[] };
+        if (errors.length) throw new Error(`bench page: ${errors.join('; ')}`);
+        records.push(...results.results.map((r) => record(cases.find((c) => c.id === r.id) as BenchCase, method, results.backend, r.matrix, r.registrationMs)));
+        notes.push(`${method}: ${results.backend} backend${results.threads ? ` (${results.threads} thread${results.threads > 1 ? 's' : ''})` : ''}`);
+      }
+      return { records, note: `${notes.join(', ')}, on ${cases.length} of the pairs, headless Chromium (Playwright, ${executablePath}; the page cross-origin isolated, as the app is served)` };
     } finally {
       await browser.close();
     }
@@ -185,15 +194,15 @@ async function bench(flags: BenchFlags): Promise<void> {
   bar.stop();
   let browserNote = 'not run (--no-browser)';
   if (flags.browser) {
-    process.stderr.write('bench: the CNN in headless Chromium (WebGL)…\n');
+    process.stderr.write('bench: the CNN in headless Chromium (WebGL, then wasm)…\n');
     // Software WebGL is slow here (no GPU): an evenly spread subset of the pairs.
     const limit = runPlan(flags).browserPairs;
     // An odd stride, so that the subset does not fall in step with the 4 stratified rotation bins.
     const stride = Math.ceil(cases.length / limit) | 1;
     const subset = cases.filter((_, i) => i % stride === 0);
     const web = await runInChromium(subset, modelDir, passes);
-    records.push(...web);
-    browserNote = `${web[0]?.backend ?? '?'} backend on ${web.length} of the pairs, headless Chromium (Playwright, ${process.env.CHROME_PATH || '/usr/bin/chromium'})`;
+    records.push(...web.records);
+    browserNote = web.note;
   }
   const seconds = (performance.now() - started) / 1000;
   await writeReport(flags, records, { model: cnn.name, passes, seconds, browserNote, cases: cases.length });
@@ -223,7 +232,7 @@ function describeRetry(retry: StartGrid, below = RETRY_BELOW): string {
 async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { model: string; passes: number; seconds: number; browserNote: string; cases: number }): Promise<void> {
   const { outDir, assetDir } = runPlan(flags);
   await mkdir(assetDir, { recursive: true });
-  const methods = ['cnn', WEBGL, 'elastix', 'hybrid', HYBRID_SEARCH];
+  const methods = ['cnn', WEBGL, BROWSER_WASM, 'elastix', 'hybrid', HYBRID_SEARCH];
   const rotationBins = ROTATION_BINS.map((e) => `≤ ${e}°`);
   const scaleBins = SCALE_BINS.map((e) => `${(2 ** -e).toFixed(2)}–${(2 ** e).toFixed(2)}`);
   const sets = [...new Set(records.map((r) => r.set))];
@@ -239,7 +248,12 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     const ms = (m: string) => median(records.filter((r) => r.set === set && r.method === m && Number.isFinite(r.registrationMs)).map((r) => r.registrationMs));
     return { label: set, cnnMs: ms('cnn'), elastixMs: ms('elastix'), hybridMs: ms('hybrid') };
   });
-  const webMs = median(records.filter((r) => r.method === WEBGL).map((r) => r.registrationMs));
+  // The browser runs a subset of the pairs: Node's CNN is compared on the same ones.
+  const browserCases = new Set(records.filter((r) => r.method === WEBGL).map((r) => r.caseId));
+  const browserMs = (method: string) => {
+    const ms = median(records.filter((r) => r.method === method && browserCases.has(r.caseId)).map((r) => r.registrationMs));
+    return Number.isFinite(ms) ? ms.toFixed(1) : '—';
+  };
   const command = reproduceCommand(flags);
   const md = [
     '# Benchmark: CNN vs elastix vs hybrid',
@@ -253,7 +267,7 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     '',
     speedTable(speeds),
     '',
-    `CNN in headless Chromium (WebGL, SwiftShader on this GPU-less machine): median ${Number.isFinite(webMs) ? webMs.toFixed(1) : '—'} ms per pair.`,
+    `CNN in headless Chromium, median per pair: ${browserMs(WEBGL)} ms on WebGL (SwiftShader on this GPU-less machine), ${browserMs(BROWSER_WASM)} ms on wasm (what the app runs here: it skips software-rendered WebGL), against ${browserMs('cnn')} ms in Node (wasm) on the same pairs.`,
     '',
     '## Precision floor',
     '',
@@ -296,7 +310,7 @@ await new Command()
   .option('--model <dir>', 'model folder (default: the shipped model)')
   .option('--passes <n>', 'passes of the cnn method at most (the hybrid runs its own search, HYBRID_CNN_SEARCH)', DEFAULTS.passes)
   .option('--no-browser', 'skip the CNN in headless Chromium')
-  .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium (default 32, quick 4)')
+  .option('--browser-pairs <n>', 'at most this many pairs (evenly spread) for the CNN in Chromium, on WebGL and on wasm (default 32, quick 1)')
   .option('--out <dir>', 'output folder (default: BENCHMARK.md at the top level, assets in bench/)')
   .action(bench)
   .parseAsync(process.argv);
