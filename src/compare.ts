@@ -9,7 +9,7 @@ import { registerElastix, type ElastixOptions, type ElastixRunner } from './meth
 import { registerHybrid } from './methods/hybrid.js';
 import { prepareImage, type PrepareOptions } from './methods/prepare.js';
 import type { MethodName, MethodResult } from './methods/result.js';
-import { registrationQuality, type Quality } from './metrics/quality.js';
+import { pairQuality, type Quality } from './metrics/quality.js';
 
 export const METHOD_ORDER: readonly MethodName[] = ['cnn', 'elastix', 'hybrid'];
 
@@ -71,6 +71,8 @@ export async function compare(
   const fixedGray = prepareImage(fixed, options.labels?.fixed ?? (fixed.name || 'fixed'), options.fixedInput);
   const movingGray = prepareImage(moving, options.labels?.moving ?? (moving.name || 'moving'), options.movingInput);
   const ordered = METHOD_ORDER.filter((m) => methods.includes(m));
+  // One pair, several transforms: the copies and the NMI before are made once.
+  const quality = pairQuality(fixedGray, movingGray);
   const results: ComparedResult[] = [];
   for (const [index, method] of ordered.entries()) {
     options.onMethodStart?.(method, index, ordered.length);
@@ -92,7 +94,7 @@ export async function compare(
         });
         break;
     }
-    results.push({ ...result, quality: registrationQuality(fixedGray, movingGray, result.transform) });
+    results.push({ ...result, quality: quality.quality(result.transform) });
   }
   return results;
 }

@@ -6,7 +6,7 @@
 import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
-import { chooseTfBackend, loadCnnModelFromUrl } from '../src/browser/tf-backend.js';
+import { backendLabel, chooseTfBackend, loadCnnModelFromUrl } from '../src/browser/tf-backend.js';
 import type { CnnModel } from '../src/methods/cnn.js';
 import type { Image } from '../src/image/image.js';
 import { transformToJSON, type TransformJSON } from '../src/transform/json.js';
@@ -95,7 +95,7 @@ async function loadModel(): Promise<{ cnn: CnnModel | null; note: string }> {
   const { default: name } = (await index.json()) as { default: string };
   const choice = await chooseTfBackend();
   const fell = choice.fallbacks.map((f) => `not ${f.backend}: ${f.reason}`).join('; ');
-  return { cnn: await loadCnnModelFromUrl(`/models/${name}/model.json`, name), note: `CNN ${name} on ${choice.backend}${choice.threads ? ` (${choice.threads} thread${choice.threads > 1 ? 's' : ''})` : ''}${fell ? ` — ${fell}` : ''}.` };
+  return { cnn: await loadCnnModelFromUrl(`/models/${name}/model.json`, name), note: `CNN ${name} on ${backendLabel(choice)}${fell ? ` — ${fell}` : ''}.` };
 }
 
 async function main(): Promise<void> {

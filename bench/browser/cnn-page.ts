@@ -5,7 +5,7 @@
  * first (warm-up, shader compilation) is dropped.
  */
 import * as tf from '@tensorflow/tfjs';
-import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
+import { backendLabel, chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
 import { createFloatImage, type Image } from '../../src/image/image.js';
 import { registerCnn } from '../../src/methods/cnn.js';
 
@@ -24,21 +24,29 @@ async function load(entry: ImageEntry): Promise<Image> {
   return createFloatImage(entry.size, data, { spacing: entry.spacing, origin: entry.origin, direction: entry.direction });
 }
 
-async function run(manifestUrl: string, modelUrl: string, passes: number, backend: 'webgl' | 'wasm' = 'webgl') {
+/** One backend's pass over the cases: the model loaded on it, the first case run twice (warm-up). */
+async function runOn(backend: 'webgl' | 'wasm', cases: { id: string; fixed: Image; moving: Image }[], modelUrl: string, passes: number) {
   // WebGL is measured as such, software-rendered or not.
   const choice = await chooseTfBackend(backend === 'webgl' ? ['webgl', 'wasm', 'cpu'] : ['wasm', 'cpu'], { allowSoftwareWebgl: true });
   const cnn = await loadCnnModelFromUrl(modelUrl);
-  const cases = (await (await fetch(manifestUrl)).json()) as { id: string; fixed: ImageEntry; moving: ImageEntry }[];
   const results = [];
   for (const [i, c] of cases.entries()) {
-    const fixed = await load(c.fixed);
-    const moving = await load(c.moving);
-    if (i === 0) registerCnn(fixed, moving, cnn, { passes });
-    const r = registerCnn(fixed, moving, cnn, { passes });
+    if (i === 0) registerCnn(c.fixed, c.moving, cnn, { passes });
+    const r = registerCnn(c.fixed, c.moving, cnn, { passes });
     results.push({ id: c.id, matrix: r.transform.matrix, registrationMs: r.registrationMs });
   }
   cnn.model.dispose();
-  return { backend: tf.getBackend(), threads: choice.threads, fallbacks: choice.fallbacks, results };
+  return { requested: backend, backend: tf.getBackend(), label: backendLabel(choice), fallbacks: choice.fallbacks, results };
+}
+
+/** Every case on each backend in turn; the images are fetched once. */
+async function run(manifestUrl: string, modelUrl: string, passes: number, backends: readonly ('webgl' | 'wasm')[]) {
+  const manifest = (await (await fetch(manifestUrl)).json()) as { id: string; fixed: ImageEntry; moving: ImageEntry }[];
+  const cases = [];
+  for (const c of manifest) cases.push({ id: c.id, fixed: await load(c.fixed), moving: await load(c.moving) });
+  const runs = [];
+  for (const backend of backends) runs.push(await runOn(backend, cases, modelUrl, passes));
+  return runs;
 }
 
 (window as unknown as { xemregBench: typeof run }).xemregBench = run;

@@ -76,6 +76,12 @@ export async function chooseTfBackend(order: readonly TfBackendName[] = ['webgl'
   throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
 }
 
+/** A choice as notes name it: "webgl", "wasm (1 thread)". */
+export function backendLabel(choice: Pick<BackendChoice, 'backend' | 'threads'>): string {
+  const { backend, threads } = choice;
+  return threads ? `${backend} (${threads} thread${threads > 1 ? 's' : ''})` : backend;
+}
+
 /** Load a model from its model.json URL. */
 export async function loadCnnModelFromUrl(url: string, name = url.split('/').slice(-2, -1)[0] ?? 'model'): Promise<CnnModel> {
   return cnnModel(await tf.loadLayersModel(url), name);

@@ -127,17 +127,15 @@ async function runInChromium(cases: BenchCase[], modelDir: string, passes: numbe
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${base}/bench/browser/index.html`);
       await page.waitForFunction(() => 'xemregBench' in window, null, { timeout: 60000 });
-      const records: BenchRecord[] = [];
-      const notes: string[] = [];
-      for (const [backend, method] of [['webgl', WEBGL], ['wasm', BROWSER_WASM]] as const) {
-        const results = (await page.evaluate(
-          ([m, model, p, b]) => (window as unknown as { xemregBench: (m: string, model: string, p: number, b: string) => Promise<unknown> }).xemregBench(m, model, p, b),
-          [`/${dir}/manifest.json`, `/${dir}/model/model.json`, passes, backend] as const,
-        )) as { backend: string; threads: number | null; results: { id: string; matrix: Matrix2x3; registrationMs: number }[] };
-        if (errors.length) throw new Error(`bench page: ${errors.join('; ')}`);
-        records.push(...results.results.map((r) => record(cases.find((c) => c.id === r.id) as BenchCase, method, results.backend, r.matrix, r.registrationMs)));
-        notes.push(`${method}: ${results.backend} backend${results.threads ? ` (${results.threads} thread${results.threads > 1 ? 's' : ''})` : ''}`);
-      }
+      const methods = { webgl: WEBGL, wasm: BROWSER_WASM } as const;
+      const runs = (await page.evaluate(
+        ([m, model, p, b]) => (window as unknown as { xemregBench: (m: string, model: string, p: number, b: readonly string[]) => Promise<unknown> }).xemregBench(m, model, p, b),
+        [`/${dir}/manifest.json`, `/${dir}/model/model.json`, passes, Object.keys(methods)] as const,
+      )) as { requested: keyof typeof methods; backend: string; label: string; results: { id: string; matrix: Matrix2x3; registrationMs: number }[] }[];
+      if (errors.length) throw new Error(`bench page: ${errors.join('; ')}`);
+      const byId = new Map(cases.map((c) => [c.id, c]));
+      const records = runs.flatMap((run) => run.results.map((r) => record(byId.get(r.id) as BenchCase, methods[run.requested], run.backend, r.matrix, r.registrationMs)));
+      const notes = runs.map((run) => `${methods[run.requested]}: ${run.label} backend`);
       return { records, note: `${notes.join(', ')}, on ${cases.length} of the pairs, headless Chromium (Playwright, ${executablePath}; the page cross-origin isolated, as the app is served)` };
     } finally {
       await browser.close();

@@ -23,7 +23,7 @@ import type { Image } from '../image/image.js';
 import { FULL_RANGE } from '../synthetic/pairs.js';
 import { determinant } from '../transform/matrix.js';
 import type { Transform } from '../transform/transform.js';
-import { nmiAfterScorer } from '../metrics/quality.js';
+import { pairQuality } from '../metrics/quality.js';
 import { registerCnn, RETRY_STARTS, type CnnModel, type CnnOptions } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import { nmiSearch, type NmiSearchOptions } from './nmi-search.js';
@@ -105,7 +105,7 @@ function plausible(transform: Transform): boolean {
  * and the retry's finer passes only for a winner that agrees more, the benchmark of 2026-12-07
  * 09:46 gave 66 aligned of 128 (65 at 07:30) and a median 284 ms on the synthetic pairs and 282 ms
  * on the HXN ones (333 and 301 at 07:30); over all pairs 382 ms, 0.52 of elastix's 730. Rerun at
- * 11:22 (the same search; candidates compared by `nmiAfterScorer`, which skips the unused before-value):
+ * 11:22 (the same search; candidates compared by `pairQuality`'s nmiAfter, which skips the unused before-value):
  * the same 66 aligned, 267 and 280 ms, over all pairs 356 ms, 0.49 of elastix's 722 — on the
  * limit, within what two runs of one code differ by (0.50 and 0.54 at 07:30 and before).
  * Rerun at 14:27 on another machine (2 AMD EPYC cores instead of Intel Xeon; the same code for the
@@ -159,7 +159,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const refineStarted = performance.now();
   const finishOptions: ElastixOptions = { preset: 'finish', ...options.elastix };
   const searchOptions: ElastixOptions = { preset: 'refine', ...options.elastix };
-  const nmiAfter = nmiAfterScorer(fixed, moving);
+  const { nmiAfter } = pairQuality(fixed, moving);
   // `label` names a candidate in the details (the search's starts are numbered), `kept` its kind.
   const candidates: { kept: string; label: string; transform: MethodResult['transform']; nmi: number }[] = [
     { kept: 'cnn', label: 'cnn', transform: first.transform, nmi: nmiAfter(first.transform) },

@@ -26,20 +26,31 @@ function after(f: Image, m: Image, matrix: Transform['matrix']): { nmi: number; 
   return { nmi: nmi(f, warped.image, warped.mask), overlap: covered / warped.mask.length };
 }
 
-/** The quality of a registration, before and after (default `maxPixels`: QUALITY_PIXELS). */
-export function registrationQuality(fixed: Image, moving: Image, transform: Transform, maxPixels = QUALITY_PIXELS): Quality {
-  const f = downsampleToBudget(fixed, maxPixels);
-  const m = downsampleToBudget(moving, maxPixels);
-  const result = after(f, m, transform.matrix);
-  return { nmiBefore: after(f, m, identityMatrix()).nmi, nmiAfter: result.nmi, overlapAfter: result.overlap };
+/**
+ * Quality of any number of registrations of one pair: the images are brought within the budget
+ * once, and NMI before (the identity) is computed once, when first asked for. `nmiAfter` alone is
+ * what the hybrid compares its candidates by; `quality` is what `compare` reports per method.
+ */
+export interface PairQuality {
+  nmiAfter: (transform: Transform) => number;
+  quality: (transform: Transform) => Quality;
 }
 
-/**
- * `registrationQuality`'s nmiAfter alone, for many transforms of one pair (what the hybrid
- * compares its candidates by): the images are brought within the budget once.
- */
-export function nmiAfterScorer(fixed: Image, moving: Image, maxPixels = QUALITY_PIXELS): (transform: Transform) => number {
+export function pairQuality(fixed: Image, moving: Image, maxPixels = QUALITY_PIXELS): PairQuality {
   const f = downsampleToBudget(fixed, maxPixels);
   const m = downsampleToBudget(moving, maxPixels);
-  return (transform) => after(f, m, transform.matrix).nmi;
+  let nmiBefore: number | undefined;
+  return {
+    nmiAfter: (transform) => after(f, m, transform.matrix).nmi,
+    quality: (transform) => {
+      nmiBefore ??= after(f, m, identityMatrix()).nmi;
+      const result = after(f, m, transform.matrix);
+      return { nmiBefore, nmiAfter: result.nmi, overlapAfter: result.overlap };
+    },
+  };
+}
+
+/** The quality of one registration, before and after (default `maxPixels`: QUALITY_PIXELS). */
+export function registrationQuality(fixed: Image, moving: Image, transform: Transform, maxPixels = QUALITY_PIXELS): Quality {
+  return pairQuality(fixed, moving, maxPixels).quality(transform);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gridOf, createFloatImage } from '../../src/image/image.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
-import { nmiAfterScorer, registrationQuality } from '../../src/metrics/quality.js';
+import { pairQuality, registrationQuality } from '../../src/metrics/quality.js';
 import { ncc, nmi } from '../../src/metrics/similarity-metrics.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { readImageFile } from '../../src/node/image-file.js';
@@ -62,16 +62,18 @@ describe('metrics', () => {
     assert.ok(nmi(em, em) > 1.9, 'an image determines itself');
   });
 
-  it('registration quality: NMI before and after on 256² copies, the covered share; the nmiAfter scorer agrees', () => {
+  it('registration quality: NMI before and after on 256² copies, the covered share; the pair scorer agrees', () => {
     const truth = similarityAbout(em, { rotationDeg: 12, scale: 1.1, translation: [20, -10] });
     const moving = warp(em, truth);
     const copy = Float32Array.from(moving.data as Float32Array);
     const q = registrationQuality(em, moving, truth);
     assert.ok(q.nmiAfter > q.nmiBefore + 0.2, `after ${q.nmiAfter} vs before ${q.nmiBefore}`);
     assert.ok(q.overlapAfter > 0.6 && q.overlapAfter < 1, `overlap ${q.overlapAfter}`);
-    const nmiAfter = nmiAfterScorer(em, moving);
-    assert.equal(nmiAfter(truth), q.nmiAfter);
-    assert.equal(nmiAfter(similarity()), q.nmiBefore, 'before is after the identity');
+    const pair = pairQuality(em, moving);
+    assert.equal(pair.nmiAfter(truth), q.nmiAfter);
+    assert.equal(pair.nmiAfter(similarity()), q.nmiBefore, 'before is after the identity');
+    assert.deepEqual(pair.quality(truth), q, 'the same quality, for one transform or several');
+    assert.deepEqual(pair.quality(similarity()).nmiBefore, q.nmiBefore);
     assert.deepEqual(moving.data, copy, 'the moving image is not mutated');
   });
 
