@@ -1,8 +1,9 @@
 /**
  * <xem-layer-list>: the layers of a viewer with their controls — visibility, colormap, opacity,
- * window and level — labelled and keyboard operable.
+ * window and level, pixel size — labelled and keyboard operable.
  */
 import { LitElement, css, html } from 'lit';
+import { withSpacing } from '../src/image/spacing.js';
 import { COLORMAP_NAMES, type ColormapName } from './colormaps.js';
 import type { LayerInfo, XemViewer } from './xem-viewer.js';
 
@@ -39,6 +40,23 @@ export class XemLayerList extends LitElement {
     this.viewer?.updateLayer(layer.id, patch);
   }
 
+  /**
+   * A pixel size the file did not carry (or carried wrongly): the layer's image gets it, so that
+   * registration works in physical units — and the CNN registers a much smaller field inside
+   * windows of a larger one (field-windows.ts) once both layers have sizes of their own.
+   */
+  private setPixelSize(layer: LayerInfo, input: HTMLInputElement): void {
+    const x = Number(input.value);
+    if (!this.viewer || !(Number.isFinite(x) && x > 0)) {
+      input.value = String(+layer.spacing[0].toPrecision(5));
+      return;
+    }
+    const image = withSpacing(this.viewer.getLayerImage(layer.id), [x, (x * layer.spacing[1]) / layer.spacing[0]]);
+    this.viewer.updateLayer(layer.id, { image });
+    // The layers' physical layout changed: fit them in the view again.
+    this.viewer.resetView();
+  }
+
   override render() {
     const layers = this.viewer?.getLayers() ?? [];
     return html`${layers.map(
@@ -56,6 +74,8 @@ export class XemLayerList extends LitElement {
         <input id="${l.id}-window" type="number" step="any" .value=${String(+l.window.toPrecision(5))} @change=${(e: Event) => this.update_(l, { window: Math.max(1e-12, Number((e.target as HTMLInputElement).value)) })} />
         <label for="${l.id}-level">level</label>
         <input id="${l.id}-level" type="number" step="any" .value=${String(+l.level.toPrecision(5))} @change=${(e: Event) => this.update_(l, { level: Number((e.target as HTMLInputElement).value) })} />
+        <label for="${l.id}-pixel" title="physical size of a pixel along x (y keeps its ratio); PNG and JPEG files carry none">pixel size</label>
+        <input id="${l.id}-pixel" type="number" min="0" step="any" .value=${String(+l.spacing[0].toPrecision(5))} @change=${(e: Event) => this.setPixelSize(l, e.target as HTMLInputElement)} />
       </div>`,
     )}`;
   }

@@ -20,7 +20,8 @@ import { formatTransform, transformFormatOf } from '../transform/formats.js';
 import { lowConfidenceWarnings, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
 import { runInWorkers, type PairTask } from './pair-workers.js';
-import { failureOf, modelFor, registerFiles, registerListedPair, UsageError, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
+import { failureOf, modelFor, registerFiles, registerListedPair, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
+import { parseSpacing } from '../image/spacing.js';
 
 /** Flags that `register` and `batch` share: the methods and their parameters. */
 interface MethodFlags {
@@ -35,6 +36,8 @@ interface MethodFlags {
   passes: string;
   hybridFallback: string;
   retryBelow: string;
+  fixedSpacing?: string;
+  movingSpacing?: string;
 }
 
 interface RegisterFlags extends MethodFlags {
@@ -98,7 +101,16 @@ function settingsOf(flags: MethodFlags): Settings {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
   }
   const movingComponent = parseComponent(flags.movingComponent, '--moving-component');
-  return {
+  const spacingOf = (value: string | undefined, flag: string) => {
+    if (value === undefined) return undefined;
+    try {
+      return parseSpacing(value);
+    } catch (e) {
+      throw new UsageError(`${flag}: ${(e as Error).message}`);
+    }
+  };
+  const spacing = { fixed: spacingOf(flags.fixedSpacing, '--fixed-spacing'), moving: spacingOf(flags.movingSpacing, '--moving-spacing') };
+  return withSpacingOverrides({
     methods,
     modelDir,
     movingComponent,
@@ -110,7 +122,8 @@ function settingsOf(flags: MethodFlags): Settings {
       movingInput: { component: movingComponent },
       elastix: { preset: flags.preset as ElastixPresetName, transform: flags.transformType, parameters: parseParams(flags.param) },
     },
-  };
+    spacing,
+  });
 }
 
 
@@ -242,6 +255,8 @@ function withMethodOptions(command: Command): Command {
     .option('--param <Key=value>', 'override an elastix parameter, e.g. --param MaximumNumberOfIterations=500 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--fixed-component <n>', 'component of a multi-component fixed image, or "luminance" for RGB (default: luminance for RGB, else 0)')
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
+    .option('--fixed-spacing <size>', 'pixel size of the fixed image in physical units ("0.05", or "x,y"), replacing what the file says (PNG and JPEG carry none); give both images\' in one unit. With a pixel size given, the CNN registers a much smaller field inside windows of the larger one')
+    .option('--moving-spacing <size>', 'pixel size of the moving image (as --fixed-spacing)')
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
     .option('--passes <n>', 'CNN forward passes of --method cnn, at most (the first estimates, the others refine until a pass changes little; the hybrid runs its own search)', String(DEFAULT_PASSES))
     .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity and from the best starts of a coarse NMI search over every rotation, scale and shift when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at about three times its time on those pairs)', '0')
@@ -271,7 +286,7 @@ function buildProgram(onExitCode: (code: number) => void): Command {
   withMethodOptions(
     program
       .command('batch')
-      .description('register every pair of a CSV list (header with "fixed" and "moving" columns, paths relative to the list; an optional "name" column names the outputs), loading the model and pipelines once; one JSON line per pair on stdout; exit 1 when any pair failed')
+      .description('register every pair of a CSV list (header with "fixed" and "moving" columns, paths relative to the list; an optional "name" column names the outputs, optional "fixed_spacing" and "moving_spacing" columns give pixel sizes as --fixed-spacing does), loading the model and pipelines once; one JSON line per pair on stdout; exit 1 when any pair failed')
       .argument('<list>', 'CSV pair list')
       .option('--out-dir <dir>', 'write each pair\'s transform (<name>.transform.json) and registered image (<name>.registered.tif) here')
       .option('--jobs <n>', 'pairs registered at once, each in a worker thread with its own model and pipeline (one core each; "auto": one per core)', '1'),

@@ -1,6 +1,7 @@
 /**
  * The pair list of `xemreg batch`: CSV with a header naming the columns `fixed` and `moving`
- * (others, e.g. a sample name, are kept for the output), one pair per line. Paths are relative
+ * (others are kept for the output: `name` names a pair's outputs, `fixed_spacing` and
+ * `moving_spacing` give its pixel sizes), one pair per line. Paths are relative
  * to the list's folder. Fields may be double-quoted (a quote inside doubled), for paths with
  * commas; blank lines and lines starting with # are skipped.
  */

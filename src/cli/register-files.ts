@@ -10,6 +10,7 @@ import { CancelledError, InputError, MethodUnavailableError, RegistrationError }
 import { castForFile } from '../image/cast.js';
 import { toGrayscale } from '../image/grayscale.js';
 import { gridOf, type Image } from '../image/image.js';
+import { parseSpacing, withSpacing } from '../image/spacing.js';
 import type { CnnModel } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { loadCnnModel } from '../node/cnn-model.js';
@@ -29,6 +30,30 @@ export interface Settings {
   modelDir: string | null;
   options: Omit<CompareOptions, 'labels' | 'onMethodStart' | 'signal'>;
   movingComponent?: number | 'luminance';
+  /** Pixel sizes (x, y) that replace what the files say (--fixed-spacing, --moving-spacing; a batch list's fixed_spacing and moving_spacing columns). */
+  spacing?: { fixed?: [number, number]; moving?: [number, number] };
+}
+
+/**
+ * The settings for one pair: a pair list's `fixed_spacing` and `moving_spacing` columns over the
+ * flags. A pixel size the user gives is physical, so the CNN's field windows apply whenever the
+ * fields differ enough (field-windows.ts: 'always'), not only when both files carry sizes of their own.
+ */
+export function withSpacingOverrides(settings: Settings, columns: Record<string, string> = {}): Settings {
+  const spacing = { ...settings.spacing };
+  for (const role of ['fixed', 'moving'] as const) {
+    const text = columns[`${role}_spacing`];
+    if (text) {
+      try {
+        spacing[role] = parseSpacing(text);
+      } catch (e) {
+        throw new UsageError(`${role}_spacing: ${(e as Error).message}`);
+      }
+    }
+  }
+  if (!spacing.fixed && !spacing.moving) return settings;
+  const windows = { fieldWindows: 'always' as const };
+  return { ...settings, spacing, options: { ...settings.options, cnn: { ...settings.options.cnn, ...windows }, hybridCnn: { ...settings.options.hybridCnn, ...windows } } };
 }
 
 /** The model, loaded once per command (or worker) when a method needs it. */
@@ -50,9 +75,11 @@ export interface Registered {
  */
 export async function registerFiles(fixedPath: string, movingPath: string, settings: Settings, cnn: CnnModel | undefined, stage: (name: string) => void, started = performance.now()): Promise<Registered> {
   stage(`reading ${fixedPath}`);
-  const fixed = await readImageFile(fixedPath);
+  const fixedFile = await readImageFile(fixedPath);
   stage(`reading ${movingPath}`);
-  const moving = await readImageFile(movingPath);
+  const movingFile = await readImageFile(movingPath);
+  const fixed = settings.spacing?.fixed ? withSpacing(fixedFile, settings.spacing.fixed) : fixedFile;
+  const moving = settings.spacing?.moving ? withSpacing(movingFile, settings.spacing.moving) : movingFile;
   const results = await compare(fixed, moving, settings.methods, { elastixRunner: nodeElastixRunner, cnn }, {
     ...settings.options,
     labels: { fixed: fixedPath, moving: movingPath },
@@ -94,7 +121,7 @@ export interface PairOutcome {
  */
 export async function registerListedPair(pair: PairEntry, stem: string, settings: Settings, cnn: CnnModel | undefined, outDir?: string): Promise<PairOutcome> {
   try {
-    const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, settings, cnn, () => {});
+    const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, withSpacingOverrides(settings, pair.columns), cnn, () => {});
     if (!outDir) return { line: { line: pair.line, ...doc }, doc };
     const outputs = { transform: join(outDir, `${stem}.transform.json`), registered: join(outDir, `${stem}.registered.tif`) };
     await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));

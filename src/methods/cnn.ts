@@ -7,7 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { RegistrationError } from '../errors.js';
 import type { Grid, Image } from '../image/image.js';
-import { createFloatImage } from '../image/image.js';
+import { createFloatImage, gridOf } from '../image/image.js';
+import { cropImage } from '../image/crop.js';
+import { fieldWindowPlan, type FieldWindowMode, type FieldWindowPlan } from './field-windows.js';
 import { resampleWithMask } from '../resample.js';
 import { composeMatrices, invertMatrix, isFiniteMatrix, type Matrix2x3 } from '../transform/matrix.js';
 import { NORMALISED_SUCCESS, normalisedCornerError } from '../cnn/evaluate.js';
@@ -85,6 +87,11 @@ export interface CnnOptions {
   retry?: StartGrid | null;
   /** Confidence below which the `retry` search runs. Default RETRY_BELOW. */
   retryBelow?: number;
+  /**
+   * Register a small-field image inside windows of a much larger one (field-windows.ts): 'auto'
+   * (the default) when both images carry pixel sizes of their own, 'always', or 'never'.
+   */
+  fieldWindows?: FieldWindowMode;
 }
 
 /**
@@ -665,6 +672,66 @@ function searchOutcome(fixed: Image, moving: Image, cnn: CnnModel, options: CnnO
  * of its cost (measured for the hybrid: HYBRID_CNN_SEARCH).
  */
 export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions = {}): MethodResult {
+  let plan: FieldWindowPlan | null;
+  try {
+    plan = fieldWindowPlan(gridOf(fixed), gridOf(moving), options.fieldWindows ?? 'auto');
+  } catch (error) {
+    if (error instanceof RangeError) throw new RegistrationError(error.message, 'cnn');
+    throw error;
+  }
+  return plan ? registerInWindows(fixed, moving, cnn, options, plan) : registerFrames(fixed, moving, cnn, options);
+}
+
+/**
+ * How each field window is scored before the best WINDOWS_REFINED are registered in full with
+ * the caller's options: the CNN method's search without its retry, three passes, whatever the
+ * caller's search (the hybrid's coarser one ranked the windows worse: 19 against 21 of 24 pairs,
+ * its elastix finish failing on all).
+ * On 12 pairs of WINDOW_SIDE's study, registering every window in full aligned 11, this 10–11 in
+ * about a third of the time (3.5 s median for 2.5–5× field ratios).
+ */
+export const WINDOW_SCORING: CnnOptions = { passes: 3, retry: null };
+export const WINDOWS_REFINED = 2;
+
+/** registerCnn over a plan's windows: every window scored, the best registered in full, the most confident kept. */
+function registerInWindows(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: FieldWindowPlan): MethodResult {
+  const started = performance.now();
+  const pairFor = (w: [number, number, number, number]): [Image, Image] =>
+    plan.cut === 'fixed' ? [cropImage(fixed, ...w), moving] : [fixed, cropImage(moving, ...w)];
+  // A window the network cannot use (RegistrationError: e.g. a non-finite fit) scores lowest.
+  const failures: RegistrationError[] = [];
+  const attempt = (w: [number, number, number, number], o: CnnOptions): MethodResult | null => {
+    try {
+      return registerFrames(...pairFor(w), cnn, o);
+    } catch (error) {
+      if (!(error instanceof RegistrationError)) throw error;
+      failures.push(error);
+      return null;
+    }
+  };
+  const confidenceOf = (r: MethodResult | null) => (r && Number.isFinite(r.details.confidence) ? (r.details.confidence as number) : -1);
+  const scored = plan.windows.map((w) => ({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) }));
+  scored.sort((a, b) => b.confidence - a.confidence);
+  let best = null as { w: [number, number, number, number]; result: MethodResult } | null;
+  for (const { w } of scored.slice(0, WINDOWS_REFINED)) {
+    const result = attempt(w, options);
+    if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { w, result };
+  }
+  if (!best) throw failures[failures.length - 1];
+  const { w, result } = best;
+  return {
+    ...result,
+    registrationMs: performance.now() - started,
+    details: {
+      ...result.details,
+      /** The pair was registered in windows of the larger field (field-windows.ts): which image, how many, and the kept one in its pixels [x0, y0, width, height]. */
+      fieldWindows: { cut: plan.cut, ratio: plan.ratio, windows: plan.windows.length, kept: w },
+    },
+  };
+}
+
+/** registerCnn on the images' own frames. */
+function registerFrames(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions): MethodResult {
   const passes = Math.max(1, options.passes ?? DEFAULT_PASSES);
   const n = cnn.size;
   const fine = options.refineSize ?? REFINE_FACTOR * n;

@@ -16,12 +16,16 @@
  *   is one whose refinement passes ran away (`details.diverged`: the CNN says it failed; before
  *   the passes were stopped such estimates ended at implausible scales): the fallback runs
  *   instead, whatever the option;
+ * - when the CNN registered a small field inside windows of a larger one (field-windows.ts), the
+ *   finish runs on the part of the larger image under the smaller (finishPair);
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN),
  * 'elastix-identity' or 'elastix-search' (refined from a start of the NMI search).
  */
-import type { Image } from '../image/image.js';
+import { gridOf, type Image } from '../image/image.js';
 import { FULL_RANGE } from '../synthetic/pairs.js';
-import { determinant } from '../transform/matrix.js';
+import { determinant, invertMatrix } from '../transform/matrix.js';
+import { cropImage } from '../image/crop.js';
+import { footprint } from './field-windows.js';
 import type { Transform } from '../transform/transform.js';
 import { pairQuality } from '../metrics/quality.js';
 import { registerCnn, RETRY_STARTS, type CnnModel, type CnnOptions } from './cnn.js';
@@ -131,6 +135,19 @@ export const HYBRID_CNN_SEARCH: CnnOptions = {
   retry: { ...RETRY_STARTS, zoomOffsets: [-1, 1] },
 };
 
+/**
+ * The images elastix finishes on: the pair itself, or, when the CNN registered a small field
+ * inside windows of a larger one (field-windows.ts), the smaller image and the part of the larger
+ * that the CNN's estimate puts under it. Given the whole larger field elastix stops: most of its
+ * samples map outside the smaller image (seen on every such pair of the model card's study).
+ */
+function finishPair(fixed: Image, moving: Image, cnn: MethodResult): [Image, Image] {
+  const windows = cnn.details.fieldWindows as { cut: 'fixed' | 'moving' } | undefined;
+  if (!windows) return [fixed, moving];
+  if (windows.cut === 'fixed') return [cropImage(fixed, ...footprint(gridOf(fixed), gridOf(moving), invertMatrix(cnn.transform.matrix))), moving];
+  return [fixed, cropImage(moving, ...footprint(gridOf(moving), gridOf(fixed), cnn.transform.matrix))];
+}
+
 export interface HybridOptions {
   /** CNN options; HYBRID_CNN_SEARCH unless they say otherwise. */
   cnn?: CnnOptions;
@@ -165,9 +182,9 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     { kept: 'cnn', label: 'cnn', transform: first.transform, nmi: nmiAfter(first.transform) },
   ];
   const failures: string[] = [];
-  const attempt = async (kept: string, elastixOptions: ElastixOptions, label = kept) => {
+  const attempt = async (kept: string, elastixOptions: ElastixOptions, label = kept, pair: [Image, Image] = [fixed, moving]) => {
     try {
-      const r = await registerElastix(fixed, moving, runner, elastixOptions);
+      const r = await registerElastix(pair[0], pair[1], runner, elastixOptions);
       candidates.push({ kept, label, transform: r.transform, nmi: nmiAfter(r.transform) });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
@@ -175,7 +192,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     }
   };
   const cnnUsable = plausible(first.transform) && !first.details.diverged;
-  if (cnnUsable) await attempt('elastix', { ...finishOptions, initialTransform: first.transform });
+  if (cnnUsable) await attempt('elastix', { ...finishOptions, initialTransform: first.transform }, 'elastix', finishPair(fixed, moving, first));
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
   // An unusable (NaN) confidence counts as unsure when the fallback is on. A collapsed or

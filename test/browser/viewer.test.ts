@@ -115,6 +115,19 @@ describe('<xem-viewer>', () => {
     expect(viewer.getLayers()[0].window).to.be.closeTo(layer.window / 4, layer.window * 1e-4);
     expect(viewer.getLayers()[0].colormap).to.equal('fire');
     expect(Math.abs(stats(await viewer.captureImage()).mean - before)).to.be.greaterThan(5);
+    // A pixel size typed in: the layer's image gets it (registration reads it from there); a bad value is refused.
+    const pixel = list.shadowRoot?.querySelector(`#${layer.id}-pixel`) as HTMLInputElement;
+    expect(list.shadowRoot?.querySelector(`label[for="${layer.id}-pixel"]`)?.textContent).to.equal('pixel size');
+    pixel.value = '0.02';
+    pixel.dispatchEvent(new Event('change'));
+    expect(viewer.getLayers()[0].spacing).to.deep.equal([0.02, 0.02]);
+    expect(Array.from(viewer.getLayerImage(layer.id).spacing)).to.deep.equal([0.02, 0.02]);
+    expect(fixed.spacing, 'the loaded image keeps its own').to.deep.equal([1, 1]);
+    pixel.value = '-3';
+    pixel.dispatchEvent(new Event('change'));
+    expect(viewer.getLayers()[0].spacing).to.deep.equal([0.02, 0.02]);
+    await list.updateComplete;
+    expect(pixel.value).to.equal('0.02');
     const visible = list.shadowRoot?.querySelector(`#${layer.id}-visible`) as HTMLInputElement;
     visible.click();
     expect(viewer.getLayers()[0].visible).to.equal(false);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Image, ImageType } from 'itk-wasm';
 import { castToInteger } from '../../src/image/cast.js';
 import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
+import { withSpacing } from '../../src/image/spacing.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
 import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
@@ -96,6 +97,24 @@ describe('xemreg register --method elastix', () => {
       assert.ok(error < 1, `corner error ${error}`);
     });
   }
+
+  it('--fixed-spacing and --moving-spacing replace the files\' pixel sizes: the transform is in their unit', async () => {
+    const run = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), '--json', '--preset', 'fast', '--fixed-spacing', '0.5', '--moving-spacing', '0.5,0.5');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.deepEqual(doc.images.fixed.spacing, [0.5, 0.5]);
+    assert.deepEqual(doc.images.moving.spacing, [0.5, 0.5]);
+    // The same pair in half-size pixels: the shift halves, rotation and scale stay.
+    const halved = withSpacing(em, [0.5, 0.5]);
+    const halvedTruth = similarityAbout(halved, { rotationDeg: 7, scale: 1.06, translation: [4, -2.5] });
+    const error = cornerError(halvedTruth, transformFromJSON(doc.results[0].transform), gridOf(halved));
+    assert.ok(isSuccess(error, gridOf(halved)), `corner error ${error} px`);
+    for (const [flag, value] of [['--fixed-spacing', 'abc'], ['--moving-spacing', '-1']]) {
+      const bad = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), flag, value);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, new RegExp(`${flag}: expected a positive pixel size, or two as "x,y", got "${value}"`));
+    }
+  });
 
   it('writes the registered image and the transform in all three formats', async () => {
     const out = join(dir, 'registered.nrrd');
@@ -276,6 +295,17 @@ describe('xemreg batch', () => {
     assert.equal(lines[0].outputs.transform, join(out, 'first.transform.json'));
     assert.deepEqual(lines[2].error, { code: 2, message: `${join(batchDir, '../nowhere.png')}: file not found` });
     assert.match(run.stderr, /2 of 3 pairs registered; failed: line 5/);
+  });
+
+  it('takes pixel sizes per pair from fixed_spacing and moving_spacing columns, and reports a bad one on its line', async () => {
+    const list = join(dir, 'spacing.csv');
+    await writeFile(list, ['fixed,moving,fixed_spacing,moving_spacing', 'fixed.png,moving.tif,0.5,0.5', 'fixed.png,moving.tif,abc,', ''].join('\n'));
+    const run = await xemreg('batch', list, '--preset', 'fast');
+    assert.equal(run.code, 1, run.stderr);
+    const [good, bad] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(good.images.fixed.spacing, [0.5, 0.5]);
+    assert.deepEqual(good.images.moving.spacing, [0.5, 0.5]);
+    assert.deepEqual(bad.error, { code: 2, message: 'fixed_spacing: expected a positive pixel size, or two as "x,y", got "abc"' });
   });
 
   it('--jobs 2: worker threads give the same lines, in list order, as one job', async () => {

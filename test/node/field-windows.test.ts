@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { cropImage } from '../../src/image/crop.js';
+import { createFloatImage, gridOf, indexToPhysical, type Grid } from '../../src/image/image.js';
+import { parseSpacing, withSpacing } from '../../src/image/spacing.js';
+import { fieldWindowPlan, footprint, MAX_FIELD_RATIO, MAX_WINDOWS, WINDOW_SIDE } from '../../src/methods/field-windows.js';
+import { registerHybrid } from '../../src/methods/hybrid.js';
+import { nodeElastixRunner } from '../../src/node/elastix-runner.js';
+import { registerCnn } from '../../src/methods/cnn.js';
+import { prepareImage } from '../../src/methods/prepare.js';
+import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
+import { loadCnnModel, shippedModelDir } from '../../src/node/cnn-model.js';
+import { readImageFile } from '../../src/node/image-file.js';
+import { resample } from '../../src/resample.js';
+import { invertTransform, similarity } from '../../src/transform/transform.js';
+import { blobs, fixture } from './helpers.js';
+
+const grid = (w: number, h: number, spacing: number, origin: [number, number] = [0, 0]): Grid => ({ size: [w, h], spacing: [spacing, spacing], origin, direction: [1, 0, 0, 1] });
+
+describe('cropping keeps physical coordinates', () => {
+  it('a crop pixel is the source pixel at the same physical point, also with a turned, offset grid', () => {
+    const turned = createFloatImage([40, 30], Float32Array.from({ length: 1200 }, (_, k) => k), { spacing: [0.5, 2], origin: [10, -3], direction: [0, -1, 1, 0] });
+    const before = Float32Array.from(turned.data as Float32Array);
+    const crop = cropImage(turned, 7, 4, 20, 11);
+    assert.deepEqual(crop.size, [20, 11]);
+    assert.deepEqual(crop.spacing, [0.5, 2]);
+    for (const [i, j] of [[0, 0], [19, 0], [5, 10], [19, 10]]) {
+      assert.equal((crop.data as Float32Array)[j * 20 + i], (turned.data as Float32Array)[(j + 4) * 40 + i + 7]);
+      const a = indexToPhysical(gridOf(crop), i, j);
+      const b = indexToPhysical(gridOf(turned), i + 7, j + 4);
+      assert.ok(Math.hypot(a[0] - b[0], a[1] - b[1]) < 1e-12, `${a} vs ${b}`);
+    }
+    assert.deepEqual(turned.data, before, 'the source is not changed');
+    assert.throws(() => cropImage(turned, 30, 0, 20, 5), /does not fit the 40×30 image/);
+    assert.throws(() => cropImage(turned, 0, 0, 0, 5), /does not fit/);
+  });
+});
+
+describe('pixel sizes given by the user', () => {
+  it('parses one size or x,y and explains anything else', () => {
+    assert.deepEqual(parseSpacing('0.05'), [0.05, 0.05]);
+    assert.deepEqual(parseSpacing('0.05,0.1'), [0.05, 0.1]);
+    assert.deepEqual(parseSpacing(' 2 x 3 '), [2, 3]);
+    for (const bad of ['', 'abc', '0', '-1', '1,2,3', '1,', 'NaN', 'Infinity']) assert.throws(() => parseSpacing(bad), /expected a positive pixel size/, bad);
+  });
+
+  it('a new header over the same pixels; the source keeps its spacing', () => {
+    const image = blobs(20, 10, 3);
+    const spaced = withSpacing(image, [0.25, 0.5]);
+    assert.deepEqual(spaced.spacing, [0.25, 0.5]);
+    assert.deepEqual(image.spacing, [1, 1]);
+    assert.equal(spaced.data, image.data);
+    assert.deepEqual(spaced.origin, image.origin);
+    assert.throws(() => withSpacing(image, [0, 1]), /positive/);
+  });
+});
+
+describe('field window plans', () => {
+  it('only with pixel sizes of the images\' own (auto), beyond the field ratio the network covers', () => {
+    // 'auto': no spacing (1), or the same spacing on both (a writer's default), says nothing of the fields.
+    assert.equal(fieldWindowPlan(grid(512, 512, 1), grid(100, 100, 1)), null);
+    assert.equal(fieldWindowPlan(grid(512, 512, 0.3528), grid(100, 100, 0.3528)), null);
+    assert.ok(fieldWindowPlan(grid(512, 512, 0.3528), grid(100, 100, 0.3528), 'always'));
+    assert.equal(fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 0.01), 'never'), null);
+    // Fields (longer side, first to last pixel centre) 10.22 and 5.23: a ratio of 1.95.
+    assert.equal(fieldWindowPlan(grid(512, 512, 0.02), grid(260, 260, 0.02 * 1.01)), null, 'within the ratio');
+    const plan = fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 0.05));
+    assert.ok(plan && plan.cut === 'fixed' && plan.ratio > MAX_FIELD_RATIO);
+    const swapped = fieldWindowPlan(grid(100, 100, 0.05), grid(512, 512, 0.02));
+    assert.equal(swapped?.cut, 'moving');
+    assert.deepEqual(swapped?.windows, plan.windows);
+  });
+
+  it('windows of the set side cover the larger image, and hold the smaller field whole wherever it lies', () => {
+    const large = grid(600, 420, 0.1);
+    const small = grid(90, 60, 0.2); // field 17.8 against 59.9: ratio 3.4
+    const plan = fieldWindowPlan(large, small);
+    assert.ok(plan);
+    const side = plan.windows[0][2];
+    assert.equal(side, Math.round((WINDOW_SIDE * 89 * 0.2) / 0.1) + 1);
+    const xs = [...new Set(plan.windows.map((w) => w[0]))];
+    const ys = [...new Set(plan.windows.map((w) => w[1]))];
+    assert.equal(plan.windows.length, xs.length * ys.length);
+    assert.deepEqual([xs[0], xs[xs.length - 1] + side], [0, 600]);
+    assert.deepEqual([ys[0], ys[ys.length - 1] + side], [0, 420]);
+    for (const w of plan.windows) assert.ok(w[0] + w[2] <= 600 && w[1] + w[3] <= 420);
+    // The smaller field's longer side in the large image's pixels, at every offset.
+    const extent = Math.ceil((89 * 0.2) / 0.1);
+    for (let x = 0; x + extent <= 600; x += 7) {
+      assert.ok(xs.some((x0) => x0 <= x && x + extent <= x0 + side), `x ${x}`);
+    }
+  });
+
+  it('a footprint: the part of the larger image under the smaller one, with a margin, inside the image', () => {
+    const large = grid(400, 300, 0.5);
+    const small = grid(50, 50, 1);
+    // The small image's 49-unit field, turned by 90° and placed at physical (60, 40) of the large one.
+    const smallToLarge = similarity({ rotationDeg: 90, center: [0, 0], translation: [60, 40] }).matrix;
+    const [x0, y0, w, h] = footprint(large, small, smallToLarge, 0.1);
+    // Corners map to x 11..60, y 40..89 physical: pixels 22..120 and 80..178, padded by 9.8 px.
+    assert.deepEqual([x0, y0, x0 + w - 1, y0 + h - 1], [12, 70, 130, 188]);
+    const [cx0, cy0, cw, ch] = footprint(large, small, similarity({ translation: [190, 140] }).matrix, 0.1);
+    assert.deepEqual([cx0 + cw, cy0 + ch], [400, 300], 'clamped to the image');
+    assert.ok(cx0 > 0 && cy0 > 0);
+  });
+
+  it('refuses fields too far apart, saying what to do', () => {
+    assert.throws(() => fieldWindowPlan(grid(2000, 2000, 0.01), grid(100, 100, 0.01), 'always'), new RegExp(`field is 20\\.2× .*at most ${MAX_WINDOWS}\\); crop it`));
+  });
+});
+
+describe('the CNN inside field windows (shipped model)', () => {
+  let cnn: Awaited<ReturnType<typeof loadCnnModel>>;
+  before(async () => {
+    cnn = await loadCnnModel(shippedModelDir() as string);
+  });
+
+  it('finds a turned small-field view inside a 3.4× larger field, fixed or moving, and says which window; the hybrid finishes it', async () => {
+    // The EM sample at 20 nm pixels (a 10.2 µm field) and a 3 µm view of it at 15 nm, turned by 35°.
+    const em = withSpacing(prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em'), [0.02, 0.02]);
+    const viewGrid: Grid = { size: [200, 200], spacing: [0.015, 0.015], origin: [0, 0], direction: [1, 0, 0, 1] };
+    // View → EM: about the view's centre, turned, onto a point off the EM's centre.
+    const toEm = similarity({ rotationDeg: 35, scale: 1, center: [1.4925, 1.4925], translation: [6.6 - 1.4925, 3.1 - 1.4925] });
+    const view = resample(em, viewGrid, toEm);
+    const truth = invertTransform(toEm); // EM (fixed) → view (moving)
+    const result = registerCnn(em, view, cnn);
+    const windows = result.details.fieldWindows as { cut: string; windows: number; kept: number[] };
+    assert.equal(windows.cut, 'fixed');
+    assert.equal(windows.windows, fieldWindowPlan(gridOf(em), viewGrid)?.windows.length);
+    const error = cornerError(truth, result.transform, gridOf(em));
+    assert.ok(isSuccess(error, gridOf(em)), `corner error ${error.toFixed(1)} px`);
+    // The kept window holds the view's centre (the EM point 6.6, 3.1 µm: pixel 330, 155).
+    const [x0, y0, w, h] = windows.kept;
+    assert.ok(x0 <= 330 && 330 < x0 + w && y0 <= 155 && 155 < y0 + h, `kept ${windows.kept}`);
+    // The same pair the other way round: the larger field is the moving image.
+    const back = registerCnn(view, em, cnn);
+    assert.equal((back.details.fieldWindows as { cut: string }).cut, 'moving');
+    const backError = cornerError(toEm, back.transform, viewGrid);
+    assert.ok(isSuccess(backError, viewGrid), `corner error ${backError.toFixed(1)} px`);
+    // The hybrid finishes with elastix on the part of the EM image under the view (given the whole
+    // field, elastix stops: most of its samples miss the view).
+    const hybrid = await registerHybrid(em, view, cnn, nodeElastixRunner);
+    assert.equal(hybrid.details.elastixFailure, null);
+    assert.ok('elastix' in (hybrid.details.candidates as object));
+    const hybridError = cornerError(truth, hybrid.transform, gridOf(em));
+    assert.ok(isSuccess(hybridError, gridOf(em)), `hybrid corner error ${hybridError.toFixed(1)} px`);
+    // Without windows the network sees a zoom of 3.4, beyond its range.
+    const whole = registerCnn(em, view, cnn, { fieldWindows: 'never' });
+    assert.equal(whole.details.fieldWindows, undefined);
+    assert.ok(!isSuccess(cornerError(truth, whole.transform, gridOf(em)), gridOf(em)));
+  });
+});
