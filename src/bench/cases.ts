@@ -7,9 +7,9 @@ import { frameOf, toPhysical } from '../cnn/model-frame.js';
 import { createFloatImage, gridCenter, gridOf, type Grid, type Image } from '../image/image.js';
 import { resample } from '../resample.js';
 import { FULL_RANGE, makePair, makeWorld, sampleTransform, type PairOptions } from '../synthetic/pairs.js';
-import type { XrayMap } from '../synthetic/modalities.js';
+import { degradeEm, degradeXrayMap, renderField, type XrayMap } from '../synthetic/modalities.js';
 import type { Rng } from '../synthetic/random.js';
-import type { RealSource } from '../synthetic/world.js';
+import { proceduralWorld, realWorld, type RealSource } from '../synthetic/world.js';
 import { invertTransform, similarity, type SimilarityTransform } from '../transform/transform.js';
 
 /** Upper edges of the rotation bins (|rotation|, degrees), as the issue defines them. */
@@ -116,6 +116,55 @@ export function warpedCases(set: string, kind: string, fixed: Image, partner: Im
       truth,
       rotationDeg: p.rotationDeg,
       scale: p.scale,
+    };
+  });
+}
+
+/** The benchmark set of field-window pairs (`fieldCases`). */
+export const FIELDS_SET = 'EM view in a 2.5–5× wider X-ray map';
+
+/**
+ * A small field inside a much larger one, with physical pixel sizes, as the field windows of the
+ * CNN method are for (field-windows.ts): an X-ray map of a whole world (the generator's X-ray
+ * contrast and degradation, its own 1–8× coarser pixels, in counts) and an EM view of a part of
+ * it 2.5–5× narrower (the generator's EM contrast and degradation), at the world's pixel size
+ * `pixel` — the view sampled at world resolution, not magnified. The view is turned anywhere
+ * (stratified over the rotation bins) and its scale is off by up to ±5 % (a calibration error);
+ * it lies wholly inside the map. Even cases have the map fixed, odd ones the view.
+ */
+export function fieldCases(rng: Rng, count: number, sources: readonly RealSource[], n = 384, pixel = 0.02): BenchCase[] {
+  const usable = sources.filter((s) => s.width >= 256 && s.height >= 256);
+  return Array.from({ length: count }, (_, i) => {
+    const world = usable.length && rng.chance(0.5) ? realWorld(rng, rng.pick(usable), n, 1) : proceduralWorld(rng, n, 1);
+    const map = degradeXrayMap(renderField(world, 'xray', rng), n, rng);
+    const coarse = (n / map.m) * pixel;
+    const xray = createFloatImage([map.m, map.m], map.data, { spacing: [coarse, coarse], origin: [coarse / 2 - pixel / 2, coarse / 2 - pixel / 2] });
+    const emField = createFloatImage([n, n], renderField(world, 'em', rng), { spacing: [pixel, pixel] });
+    const ratio = rng.uniform(2.5, 5);
+    const side = Math.round(n / ratio);
+    const rotationDeg = drawTransform(rng, i).rotationDeg;
+    const scale = Math.exp(rng.uniform(-0.05, 0.05));
+    // The view's corners stay inside the field wherever it is turned: its centre keeps half a diagonal away from the edges.
+    const reach = (((side - 1) * pixel * scale) / 2) * Math.SQRT2;
+    const field = (n - 1) * pixel;
+    const centre: [number, number] = [rng.uniform(reach, field - reach), rng.uniform(reach, field - reach)];
+    const half = ((side - 1) * pixel) / 2;
+    // View physical point → world physical point: about the view's centre, turned and scaled, onto `centre`.
+    const viewToWorld = similarity({ rotationDeg, scale, center: [half, half], translation: [centre[0] - half, centre[1] - half] });
+    const viewGrid: Grid = { size: [side, side], spacing: [pixel, pixel], origin: [0, 0], direction: [1, 0, 0, 1] };
+    const viewClean = resample(emField, viewGrid, viewToWorld);
+    const view = createFloatImage([side, side], degradeEm(viewClean.data as Float32Array, side, rng), { spacing: [pixel, pixel] });
+    const mapFixed = i % 2 === 0;
+    const truth = mapFixed ? invertTransform(viewToWorld) : viewToWorld;
+    return {
+      id: `fields-${i}`,
+      set: FIELDS_SET,
+      kind: mapFixed ? 'xray-em' : 'em-xray',
+      fixed: mapFixed ? xray : view,
+      moving: mapFixed ? view : xray,
+      truth: truth as SimilarityTransform,
+      rotationDeg: mapFixed ? -rotationDeg : rotationDeg,
+      scale: mapFixed ? 1 / scale : scale,
     };
   });
 }

@@ -7,6 +7,7 @@ export interface BenchFlags {
   data: string;
   synthetic?: string;
   real?: string;
+  fields?: string;
   size: string;
   seed: string;
   model?: string;
@@ -25,6 +26,8 @@ export function runPlan(flags: BenchFlags) {
   return {
     synthetic: Number(flags.synthetic ?? (quick ? 8 : 64)),
     real: Number(flags.real ?? (quick ? 4 : 32)),
+    // Field-window pairs take ~10 s each (every window scored): one in --quick.
+    fields: Number(flags.fields ?? (quick ? 1 : 16)),
     // Quick: 1 pair (and the warm-up run of it). Each takes up to ~20 s on SwiftShader: all 16
     // made --quick take 217 s; on a slower machine (2026-12-07, with the wasm pass) 4 took 199 s
     // and 2 took 176 s.
@@ -40,6 +43,7 @@ export function reproduceCommand(flags: BenchFlags): string {
     ['--data', flags.data !== DEFAULTS.data ? flags.data : undefined],
     ['--synthetic', flags.synthetic],
     ['--real', flags.real],
+    ['--fields', flags.fields],
     ['--size', flags.size !== DEFAULTS.size ? flags.size : undefined],
     ['--seed', flags.seed !== DEFAULTS.seed ? flags.seed : undefined],
     ['--model', flags.model],

@@ -3,7 +3,7 @@
  * synthetic correlative pairs (held-out seed) and real co-registered pairs warped by random
  * similarities — binned by rotation and scale; plus the CNN in headless Chromium (Playwright) on
  * a subset of the same pairs, on WebGL and on wasm, and a precision floor (elastix started at the
- * truth). Writes
+ * truth); and, on their own, pairs of a small field inside a much larger one (field windows). Writes
  * BENCHMARK.md, bench/results.json (every registration)
  * and bench/success-vs-rotation.svg.
  *
@@ -29,7 +29,7 @@ import { readRealPair, realPairTypes } from '../node/real-pairs.js';
 import { loadRealSources } from '../node/real-sources.js';
 import { Rng } from '../synthetic/random.js';
 import type { Matrix2x3 } from '../transform/matrix.js';
-import { rotationBin, scaleBin, ROTATION_BINS, SCALE_BINS, syntheticCases, warpedCases, type BenchCase } from '../bench/cases.js';
+import { fieldCases, FIELDS_SET, rotationBin, scaleBin, ROTATION_BINS, SCALE_BINS, syntheticCases, warpedCases, type BenchCase } from '../bench/cases.js';
 import { binTable, floorTable, shortfallTable, speedTable, successPlot, type SpeedRatio } from '../bench/report.js';
 import { binsBelow, summariseBy, type BenchRecord } from '../bench/summary.js';
 import { DEFAULTS, reproduceCommand, runPlan, type BenchFlags } from '../bench/plan.js';
@@ -46,6 +46,8 @@ const HYBRID_SEARCH = 'hybrid + search if unsure';
  * the precision that any intensity-based finish (the hybrid's) can show on that set.
  */
 const FROM_TRUTH = 'elastix from the truth';
+/** The CNN on the field-window pairs with the frames as they are (`fieldWindows: 'never'`): what the windows add. */
+const NO_WINDOWS = 'cnn without field windows';
 
 function record(c: BenchCase, method: string, backend: string, matrix: Matrix2x3, registrationMs: number, kept?: string): BenchRecord {
   const grid = gridOf(c.fixed);
@@ -71,9 +73,10 @@ function failed(c: BenchCase, method: string): BenchRecord {
   return { ...record(c, method, 'failed', [[NaN, NaN, NaN], [NaN, NaN, NaN]], NaN), success: false };
 }
 
-async function makeCases(flags: BenchFlags): Promise<BenchCase[]> {
+/** The displacement cases, then the field-window cases (their own generator state: adding them leaves the others as they were). */
+async function makeCases(flags: BenchFlags): Promise<{ cases: BenchCase[]; fields: BenchCase[] }> {
   const rng = new Rng(Number(flags.seed));
-  const { synthetic: syntheticCount, real: realCount } = runPlan(flags);
+  const { synthetic: syntheticCount, real: realCount, fields: fieldCount } = runPlan(flags);
   const sources = await loadRealSources(flags.data);
   const cases = syntheticCases(rng, syntheticCount, Number(flags.size), sources);
   for (const type of realPairTypes(flags.data)) {
@@ -83,7 +86,7 @@ async function makeCases(flags: BenchFlags): Promise<BenchCase[]> {
       cases.push(...warpedCases(type.name, type.kind, fixed, partner, rng, perPair, i * perPair));
     }
   }
-  return cases;
+  return { cases, fields: fieldCases(new Rng(Number(flags.seed) + 1), fieldCount, sources) };
 }
 
 /** The CNN on every case in headless Chromium, through the bench page: on WebGL, then on wasm. */
@@ -151,16 +154,18 @@ async function bench(flags: BenchFlags): Promise<void> {
   const modelDir = modelDirOrShipped(flags.model);
   const cnn = await loadCnnModel(modelDir);
   const passes = Number(flags.passes);
-  const cases = await makeCases(flags);
-  process.stderr.write(`bench: ${cases.length} pairs (${cases.filter((c) => c.set === 'synthetic').length} synthetic), model ${cnn.name}\n`);
+  const { cases, fields } = await makeCases(flags);
+  process.stderr.write(`bench: ${cases.length} pairs (${cases.filter((c) => c.set === 'synthetic').length} synthetic) and ${fields.length} field-window pairs, model ${cnn.name}\n`);
   const env = { elastixRunner: nodeElastixRunner, cnn };
   const options = { cnn: { passes } };
+  // Field-window pairs: the pixel sizes count as known, as with --fixed-spacing and --moving-spacing.
+  const windowed = { cnn: { passes, fieldWindows: 'always' as const }, hybridCnn: { fieldWindows: 'always' as const } };
   // Warm-up (pipelines compiled, kernels ready): not measured.
   await compare(cases[0].fixed, cases[0].moving, ['cnn', 'elastix', 'hybrid'], env, options);
 
   const records: BenchRecord[] = [];
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'bench [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
-  bar.start(cases.length, 0);
+  bar.start(cases.length + fields.length, 0);
   for (const c of cases) {
     let results: Awaited<ReturnType<typeof compare>>;
     try {
@@ -186,6 +191,19 @@ async function bench(flags: BenchFlags): Promise<void> {
       records.push(record(c, FROM_TRUTH, r.backend, r.transform.matrix, r.registrationMs));
     } catch {
       records.push(failed(c, FROM_TRUTH));
+    }
+    bar.increment();
+  }
+  for (const c of fields) {
+    const runs = [['cnn', 'cnn', windowed], [NO_WINDOWS, 'cnn', { cnn: { passes, fieldWindows: 'never' as const } }], ['elastix', 'elastix', windowed], ['hybrid', 'hybrid', windowed]] as const;
+    for (const [label, method, o] of runs) {
+      try {
+        const [r] = await compare(c.fixed, c.moving, [method], env, o);
+        records.push(record(c, label, r.backend, r.transform.matrix, r.registrationMs, r.details.kept as string | undefined));
+      } catch (error) {
+        process.stderr.write(`\n${c.id} ${label}: ${(error as Error).message}\n`);
+        records.push(failed(c, label));
+      }
     }
     bar.increment();
   }
@@ -227,12 +245,28 @@ function describeRetry(retry: StartGrid, below = RETRY_BELOW): string {
   return `below confidence ${below} a second search with the zoomed starts' windows ${where} of the moving image`;
 }
 
+/** The field-window pairs' section: outside the displacement bins and the speed ratios above, a capability of its own. */
+function fieldSection(records: readonly BenchRecord[]): string[] {
+  if (records.length === 0) return [];
+  const pairs = new Set(records.map((r) => r.caseId)).size;
+  return [
+    `## ${FIELDS_SET}`,
+    '',
+    `${pairs} pairs (\`fieldCases\`, \`--fields\`): a world imaged as an X-ray map (the generator's X-ray contrast, blur, 1–8× coarser pixels, counts) and as an EM view of a part of it 2.5–5× narrower (the generator's EM contrast and degradation) at the world's pixel size, turned anywhere (stratified), scale off by up to ±5 %, wholly inside the map; the map fixed for half of them, the view for the others. Both carry their pixel sizes, counted as known (as with \`--fixed-spacing\` and \`--moving-spacing\`): the CNN registers the view inside windows of the map (field-windows.ts), and the hybrid's elastix finish runs on the part of the larger image under the smaller. \`${NO_WINDOWS}\`: the CNN on the images' own frames, which asks it for a zoom of 2.5–5. Not in the tables, ratios and bins above.`,
+    '',
+    binTable('rotation', summariseBy(records, 'rotationBin', ['cnn', NO_WINDOWS, 'elastix', 'hybrid'], ROTATION_BINS.map((e) => `≤ ${e}°`))),
+    '',
+  ];
+}
+
 async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { model: string; passes: number; seconds: number; browserNote: string; cases: number }): Promise<void> {
   const { outDir, assetDir } = runPlan(flags);
   await mkdir(assetDir, { recursive: true });
   const methods = ['cnn', WEBGL, BROWSER_WASM, 'elastix', 'hybrid', HYBRID_SEARCH];
   const rotationBins = ROTATION_BINS.map((e) => `≤ ${e}°`);
   const scaleBins = SCALE_BINS.map((e) => `${(2 ** -e).toFixed(2)}–${(2 ** e).toFixed(2)}`);
+  const fieldRecords = records.filter((r) => r.set === FIELDS_SET);
+  records = records.filter((r) => r.set !== FIELDS_SET);
   const sets = [...new Set(records.map((r) => r.set))];
   const sections: string[] = [];
   for (const set of sets) {
@@ -288,10 +322,11 @@ async function writeReport(flags: BenchFlags, records: BenchRecord[], info: { mo
     binTable('rotation', all),
     '',
     ...sections,
+    ...fieldSection(fieldRecords),
     `Raw results (one row per registration): \`${join(assetDir, 'results.json')}\`.`,
     '',
   ].join('\n');
-  await writeFile(join(assetDir, 'results.json'), JSON.stringify({ ...info, command, date: new Date().toISOString(), records }, null, 1));
+  await writeFile(join(assetDir, 'results.json'), JSON.stringify({ ...info, command, date: new Date().toISOString(), records: [...records, ...fieldRecords] }, null, 1));
   await writeFile(join(outDir, 'BENCHMARK.md'), md);
   process.stdout.write(md);
 }
@@ -303,6 +338,7 @@ await new Command()
   .option('--data <dir>', 'folder with co-registered real pairs and EM worlds (the shared layout or samples/)', DEFAULTS.data)
   .option('--synthetic <n>', 'synthetic pairs (default 64, quick 8)')
   .option('--real <n>', 'warped pairs per real pair type (default 32, quick 4)')
+  .option('--fields <n>', 'field-window pairs: an EM view in a 2.5–5× wider X-ray map (default 16, quick 1)')
   .option('--size <n>', 'side of the synthetic images', DEFAULTS.size)
   .option('--seed <n>', 'seed of the pairs and transforms', DEFAULTS.seed)
   .option('--model <dir>', 'model folder (default: the shipped model)')

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rotationBin, scaleBin, syntheticCases, warpedCases, xrayMapImage } from '../../src/bench/cases.js';
+import { fieldCases, FIELDS_SET, rotationBin, scaleBin, syntheticCases, warpedCases, xrayMapImage } from '../../src/bench/cases.js';
 import { binsBelow, summariseBy, type BenchRecord } from '../../src/bench/summary.js';
 import { percentileOfSorted } from '../../src/image/statistics.js';
 import { binTable, floorTable } from '../../src/bench/report.js';
 import { DEFAULTS, reproduceCommand, runPlan, type BenchFlags } from '../../src/bench/plan.js';
-import { createFloatImage, gridCenter, gridOf } from '../../src/image/image.js';
+import { createFloatImage, gridCenter, gridCorners, gridOf } from '../../src/image/image.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { ncc } from '../../src/metrics/similarity-metrics.js';
 import { readImageFile } from '../../src/node/image-file.js';
@@ -13,7 +13,7 @@ import { resampleWithMask } from '../../src/resample.js';
 import { upsample } from '../../src/synthetic/modalities.js';
 import { makePair } from '../../src/synthetic/pairs.js';
 import { Rng } from '../../src/synthetic/random.js';
-import { identityMatrix } from '../../src/transform/matrix.js';
+import { applyMatrix, identityMatrix, invertMatrix } from '../../src/transform/matrix.js';
 import { fixture } from './helpers.js';
 
 describe('benchmark cases and statistics', () => {
@@ -107,13 +107,41 @@ describe('benchmark cases and statistics', () => {
   });
 });
 
+describe('field-window benchmark pairs', () => {
+  it('an X-ray map of a whole world and an EM view 2.5–5× narrower inside it, with their pixel sizes and the truth between them', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const source = { name: 'em', width: 512, height: 512, data: em.data as Float32Array, modality: 'em' as const };
+    const cases = fieldCases(new Rng(5), 6, [source]);
+    assert.deepEqual(fieldCases(new Rng(5), 6, [source]).map((c) => c.truth.matrix), cases.map((c) => c.truth.matrix), 'seeded');
+    for (const [i, c] of cases.entries()) {
+      assert.equal(c.set, FIELDS_SET);
+      const [map, view] = i % 2 === 0 ? [c.fixed, c.moving] : [c.moving, c.fixed];
+      assert.equal(c.kind, i % 2 === 0 ? 'xray-em' : 'em-xray');
+      assert.deepEqual(view.spacing, [0.02, 0.02]);
+      const mapField = (map.size[0] - 1) * map.spacing[0] + map.spacing[0];
+      assert.ok(Math.abs(mapField - 384 * 0.02) < 1e-9, `map field ${mapField}`);
+      const ratio = (map.size[0] * map.spacing[0]) / (view.size[0] * view.spacing[0]);
+      assert.ok(ratio > 2.4 && ratio < 5.2, `field ratio ${ratio}`);
+      assert.ok(Math.abs(Math.log(c.truth.scale)) <= 0.05 + 1e-9, `scale ${c.truth.scale}`);
+      // Every view corner lies on the map: view → map is the truth or its inverse.
+      const viewToMap = i % 2 === 0 ? invertMatrix(c.truth.matrix) : c.truth.matrix;
+      for (const p of gridCorners(gridOf(view))) {
+        const q = applyMatrix(viewToMap, p);
+        for (const k of [0, 1]) assert.ok(q[k] >= -1e-9 && q[k] <= 383 * 0.02 + 1e-9, `corner ${q}`);
+      }
+    }
+    // Rotations stratified over the bins, as the displacement cases' are.
+    assert.deepEqual(cases.slice(0, 4).map((c) => rotationBin(c.rotationDeg)), ['≤ 5°', '≤ 15°', '≤ 45°', '≤ 180°']);
+  });
+});
+
 describe('benchmark runs', () => {
   const flags = (more: Partial<BenchFlags> = {}): BenchFlags => ({ ...DEFAULTS, browser: true, ...more });
 
   it('fill in a full run\'s or --quick\'s counts and folders where the flags say nothing', () => {
-    assert.deepEqual(runPlan(flags()), { synthetic: 64, real: 32, browserPairs: 32, outDir: '.', assetDir: 'bench' });
-    assert.deepEqual(runPlan(flags({ quick: true })), { synthetic: 8, real: 4, browserPairs: 1, outDir: 'bench/quick', assetDir: 'bench/quick' });
-    assert.deepEqual(runPlan(flags({ quick: true, synthetic: '2', browserPairs: '0', out: 'x' })), { synthetic: 2, real: 4, browserPairs: 1, outDir: 'x', assetDir: 'x' });
+    assert.deepEqual(runPlan(flags()), { synthetic: 64, real: 32, fields: 16, browserPairs: 32, outDir: '.', assetDir: 'bench' });
+    assert.deepEqual(runPlan(flags({ quick: true })), { synthetic: 8, real: 4, fields: 1, browserPairs: 1, outDir: 'bench/quick', assetDir: 'bench/quick' });
+    assert.deepEqual(runPlan(flags({ quick: true, synthetic: '2', fields: '3', browserPairs: '0', out: 'x' })), { synthetic: 2, real: 4, fields: 3, browserPairs: 1, outDir: 'x', assetDir: 'x' });
   });
 
   it('name the command that repeats them, with every option that is not a default', () => {
