@@ -20,8 +20,7 @@ import { formatTransform, transformFormatOf } from '../transform/formats.js';
 import { lowConfidenceWarnings, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
 import { runInWorkers, type PairTask } from './pair-workers.js';
-import { failureOf, modelFor, registerFiles, registerListedPair, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
-import { parseSpacing } from '../image/spacing.js';
+import { failureOf, modelFor, registerFiles, registerListedPair, spacingArgument, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
 
 /** Flags that `register` and `batch` share: the methods and their parameters. */
 interface MethodFlags {
@@ -101,15 +100,7 @@ function settingsOf(flags: MethodFlags): Settings {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
   }
   const movingComponent = parseComponent(flags.movingComponent, '--moving-component');
-  const spacingOf = (value: string | undefined, flag: string) => {
-    if (value === undefined) return undefined;
-    try {
-      return parseSpacing(value);
-    } catch (e) {
-      throw new UsageError(`${flag}: ${(e as Error).message}`);
-    }
-  };
-  const spacing = { fixed: spacingOf(flags.fixedSpacing, '--fixed-spacing'), moving: spacingOf(flags.movingSpacing, '--moving-spacing') };
+  const spacing = { fixed: spacingArgument(flags.fixedSpacing, '--fixed-spacing'), moving: spacingArgument(flags.movingSpacing, '--moving-spacing') };
   return withSpacingOverrides({
     methods,
     modelDir,

@@ -34,6 +34,16 @@ export interface Settings {
   spacing?: { fixed?: [number, number]; moving?: [number, number] };
 }
 
+/** A pixel size given as a flag or a list column ("0.05" or "x,y"); `label` names it in the error. */
+export function spacingArgument(text: string | undefined, label: string): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseSpacing(text);
+  } catch (e) {
+    throw new UsageError(`${label}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * The settings for one pair: a pair list's `fixed_spacing` and `moving_spacing` columns over the
  * flags. A pixel size the user gives is physical, so the CNN's field windows apply whenever the
@@ -42,14 +52,8 @@ export interface Settings {
 export function withSpacingOverrides(settings: Settings, columns: Record<string, string> = {}): Settings {
   const spacing = { ...settings.spacing };
   for (const role of ['fixed', 'moving'] as const) {
-    const text = columns[`${role}_spacing`];
-    if (text) {
-      try {
-        spacing[role] = parseSpacing(text);
-      } catch (e) {
-        throw new UsageError(`${role}_spacing: ${(e as Error).message}`);
-      }
-    }
+    const given = spacingArgument(columns[`${role}_spacing`] || undefined, `${role}_spacing`);
+    if (given) spacing[role] = given;
   }
   if (!spacing.fixed && !spacing.moving) return settings;
   const windows = { fieldWindows: 'always' as const };
