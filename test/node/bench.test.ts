@@ -140,7 +140,7 @@ describe('benchmark runs', () => {
 
   it('fill in a full run\'s or --quick\'s counts and folders where the flags say nothing', () => {
     assert.deepEqual(runPlan(flags()), { synthetic: 64, real: 32, fields: 16, browserPairs: 32, outDir: '.', assetDir: 'bench' });
-    assert.deepEqual(runPlan(flags({ quick: true })), { synthetic: 8, real: 4, fields: 1, browserPairs: 1, outDir: 'bench/quick', assetDir: 'bench/quick' });
+    assert.deepEqual(runPlan(flags({ quick: true })), { synthetic: 8, real: 4, fields: 0, browserPairs: 1, outDir: 'bench/quick', assetDir: 'bench/quick' });
     assert.deepEqual(runPlan(flags({ quick: true, synthetic: '2', fields: '3', browserPairs: '0', out: 'x' })), { synthetic: 2, real: 4, fields: 3, browserPairs: 1, outDir: 'x', assetDir: 'x' });
   });
 
