@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { RegistrationError } from '../errors.js';
 import type { Grid, Image } from '../image/image.js';
-import { createFloatImage, gridOf } from '../image/image.js';
+import { createFloatImage, gridCenter, gridOf } from '../image/image.js';
+import { withCenter } from '../transform/transform.js';
 import { cropImage } from '../image/crop.js';
 import { fieldWindowPlan, type FieldWindowMode, type FieldWindowPlan } from './field-windows.js';
 import { resampleWithMask } from '../resample.js';
@@ -721,6 +722,8 @@ function registerInWindows(fixed: Image, moving: Image, cnn: CnnModel, options: 
   const { w, result } = best;
   return {
     ...result,
+    // About the fixed image's centre, as for any pair (a fixed window has its own).
+    transform: withCenter(result.transform, gridCenter(gridOf(fixed))),
     registrationMs: performance.now() - started,
     details: {
       ...result.details,

@@ -21,12 +21,12 @@
  * `details.kept` says which candidate was kept: 'cnn', 'elastix' (refined from the CNN),
  * 'elastix-identity' or 'elastix-search' (refined from a start of the NMI search).
  */
-import { gridOf, type Image } from '../image/image.js';
+import { gridCenter, gridOf, type Image } from '../image/image.js';
 import { FULL_RANGE } from '../synthetic/pairs.js';
 import { determinant, invertMatrix } from '../transform/matrix.js';
 import { cropImage } from '../image/crop.js';
 import { footprint } from './field-windows.js';
-import type { Transform } from '../transform/transform.js';
+import { withCenter, type Transform } from '../transform/transform.js';
 import { pairQuality } from '../metrics/quality.js';
 import { registerCnn, RETRY_STARTS, type CnnModel, type CnnOptions } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
@@ -185,7 +185,9 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const attempt = async (kept: string, elastixOptions: ElastixOptions, label = kept, pair: [Image, Image] = [fixed, moving]) => {
     try {
       const r = await registerElastix(pair[0], pair[1], runner, elastixOptions);
-      candidates.push({ kept, label, transform: r.transform, nmi: nmiAfter(r.transform) });
+      // About the fixed image's centre, also when elastix saw a part of it (finishPair).
+      const transform = pair[0] === fixed ? r.transform : withCenter(r.transform, gridCenter(gridOf(fixed)));
+      candidates.push({ kept, label, transform, nmi: nmiAfter(transform) });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
       failures.push(`${label}: ${error.message}`);

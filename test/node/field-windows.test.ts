@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { cropImage } from '../../src/image/crop.js';
-import { createFloatImage, gridOf, indexToPhysical, type Grid } from '../../src/image/image.js';
+import { createFloatImage, gridCenter, gridOf, indexToPhysical, type Grid } from '../../src/image/image.js';
 import { parseSpacing, withSpacing } from '../../src/image/spacing.js';
 import { fieldWindowPlan, footprint, MAX_FIELD_RATIO, MAX_WINDOWS, WINDOW_SIDE } from '../../src/methods/field-windows.js';
 import { registerHybrid } from '../../src/methods/hybrid.js';
@@ -129,6 +129,8 @@ describe('the CNN inside field windows (shipped model)', () => {
     assert.equal(windows.windows, fieldWindowPlan(gridOf(em), viewGrid)?.windows.length);
     const error = cornerError(truth, result.transform, gridOf(em));
     assert.ok(isSuccess(error, gridOf(em)), `corner error ${error.toFixed(1)} px`);
+    // Expressed about the fixed image's centre, as for any pair, not the window's.
+    assert.deepEqual(result.transform.center, gridCenter(gridOf(em)));
     // The kept window holds the view's centre (the EM point 6.6, 3.1 µm: pixel 330, 155).
     const [x0, y0, w, h] = windows.kept;
     assert.ok(x0 <= 330 && 330 < x0 + w && y0 <= 155 && 155 < y0 + h, `kept ${windows.kept}`);
@@ -144,6 +146,7 @@ describe('the CNN inside field windows (shipped model)', () => {
     assert.ok('elastix' in (hybrid.details.candidates as object));
     const hybridError = cornerError(truth, hybrid.transform, gridOf(em));
     assert.ok(isSuccess(hybridError, gridOf(em)), `hybrid corner error ${hybridError.toFixed(1)} px`);
+    assert.deepEqual(hybrid.transform.center, gridCenter(gridOf(em)));
     // Without windows the network sees a zoom of 3.4, beyond its range.
     const whole = registerCnn(em, view, cnn, { fieldWindows: 'never' });
     assert.equal(whole.details.fieldWindows, undefined);
