@@ -134,6 +134,8 @@ export class XemRegistrationPanel extends LitElement {
     this.chosen = -1;
     const fixed = this.viewer.getLayerImage(this.fixedId);
     const moving = this.viewer.getLayerImage(this.movingId);
+    // With "compare all", a method that fails leaves the others' results, and the status says which failed.
+    const failed: string[] = [];
     try {
       this.results = await compare(fixed, moving, this.methods(), { elastixRunner: this.elastixRunner, cnn: this.cnn ?? undefined }, {
         elastix: { preset: this.preset },
@@ -141,11 +143,13 @@ export class XemRegistrationPanel extends LitElement {
         hybridFallbackBelowConfidence: this.hybridFallback ? CONFIDENT : 0,
         signal: this.controller.signal,
         onMethodStart: (m, i, n) => (this.status = `Running ${m} (${i + 1}/${n})…`),
+        onMethodFailed: (m, error) => failed.push(`${m} failed: ${error.message}`),
       });
       // The CLI's warning rule: below CONFIDENT the CNN's estimate is usually wrong.
       const unsure = this.results.filter((r) => isUnsure(cnnConfidence(r))).map((r) => r.method);
       this.status =
         `Done: ${this.results.length} result${this.results.length === 1 ? '' : 's'}. Choose one to show it as the registered layer.` +
+        (failed.length ? ` ${failed.join('; ')}.` : '') +
         (unsure.length ? ` The CNN is unsure for ${unsure.join(' and ')} (confidence below ${CONFIDENT}): that estimate is likely wrong; check it against the overlay.` : '');
       this.dispatchEvent(new CustomEvent('registration-done', { detail: { results: this.results }, bubbles: true, composed: true }));
       return this.results;

@@ -2,7 +2,7 @@
  * Running one or several methods on one pair: prepare the images once, run each method in the
  * canonical order (cnn, elastix, hybrid), attach quality numbers. Shared by the CLI and the panel.
  */
-import { MethodUnavailableError } from './errors.js';
+import { MethodUnavailableError, RegistrationError } from './errors.js';
 import type { Image } from './image/image.js';
 import { registerCnn, type CnnModel, type CnnOptions } from './methods/cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './methods/elastix.js';
@@ -38,6 +38,12 @@ export interface CompareOptions {
   labels?: { fixed?: string; moving?: string };
   /** Called when a method starts, for progress display. */
   onMethodStart?: (method: MethodName, index: number, count: number) => void;
+  /**
+   * Called when a method fails to register the pair (RegistrationError); the others then still
+   * run, and only their results are returned. Without it, such a failure ends the comparison.
+   * Either way, when every method fails the last failure is thrown.
+   */
+  onMethodFailed?: (method: MethodName, error: RegistrationError) => void;
   signal?: AbortSignal;
 }
 
@@ -74,27 +80,37 @@ export async function compare(
   // One pair, several transforms: the copies and the NMI before are made once.
   const quality = pairQuality(fixedGray, movingGray);
   const results: ComparedResult[] = [];
+  let lastFailure: RegistrationError | null = null;
   for (const [index, method] of ordered.entries()) {
     options.onMethodStart?.(method, index, ordered.length);
     let result: MethodResult;
     const cnn = env.cnn as CnnModel; // checked by checkMethods for cnn and hybrid
-    switch (method) {
-      case 'cnn':
-        result = registerCnn(fixedGray, movingGray, cnn, options.cnn);
-        break;
-      case 'elastix':
-        result = await registerElastix(fixedGray, movingGray, env.elastixRunner, { ...options.elastix, signal: options.signal });
-        break;
-      case 'hybrid':
-        result = await registerHybrid(fixedGray, movingGray, cnn, env.elastixRunner, {
-          // Not the CNN's result above: the hybrid runs its own, coarser search (HYBRID_CNN_SEARCH).
-          cnn: options.hybridCnn,
-          elastix: { ...options.hybridElastix, signal: options.signal },
-          fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
-        });
-        break;
+    try {
+      result = await runMethod(method, fixedGray, movingGray, cnn, env.elastixRunner, options);
+    } catch (error) {
+      if (!(error instanceof RegistrationError) || !options.onMethodFailed) throw error;
+      lastFailure = error;
+      options.onMethodFailed(method, error);
+      continue;
     }
     results.push({ ...result, quality: quality.quality(result.transform) });
   }
+  if (results.length === 0 && lastFailure) throw lastFailure;
   return results;
+}
+
+async function runMethod(method: MethodName, fixed: Image, moving: Image, cnn: CnnModel, elastixRunner: ElastixRunner, options: CompareOptions): Promise<MethodResult> {
+  switch (method) {
+    case 'cnn':
+      return registerCnn(fixed, moving, cnn, options.cnn);
+    case 'elastix':
+      return registerElastix(fixed, moving, elastixRunner, { ...options.elastix, signal: options.signal });
+    case 'hybrid':
+      return registerHybrid(fixed, moving, cnn, elastixRunner, {
+        // Not the CNN's result above: the hybrid runs its own, coarser search (HYBRID_CNN_SEARCH).
+        cnn: options.hybridCnn,
+        elastix: { ...options.hybridElastix, signal: options.signal },
+        fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
+      });
+  }
 }

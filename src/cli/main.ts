@@ -20,7 +20,7 @@ import { formatTransform, transformFormatOf } from '../transform/formats.js';
 import { lowConfidenceWarnings, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
 import { runInWorkers, type PairTask } from './pair-workers.js';
-import { failureOf, modelFor, registerFiles, registerListedPair, spacingArgument, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
+import { failureOf, modelFor, partialFailure, registerFiles, registerListedPair, spacingArgument, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
 
 /** Flags that `register` and `batch` share: the methods and their parameters. */
 interface MethodFlags {
@@ -118,7 +118,8 @@ function settingsOf(flags: MethodFlags): Settings {
 }
 
 
-async function runRegister(fixedPath: string, movingPath: string, flags: RegisterFlags): Promise<void> {
+/** Resolves to the exit code: 0, or 1 when one of several methods failed (the others' results are printed). */
+async function runRegister(fixedPath: string, movingPath: string, flags: RegisterFlags): Promise<number> {
   const started = performance.now();
   const settings = settingsOf(flags);
   if (flags.out) checkOutPath(flags.out);
@@ -157,6 +158,9 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     bar.stop();
     for (const warning of lowConfidenceWarnings(doc)) process.stderr.write(`xemreg: ${warning}\n`);
     process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : summary(doc));
+    const failure = partialFailure(doc);
+    if (failure) process.stderr.write(`xemreg: ${failure.message}\n`);
+    return failure ? failure.code : 0;
   } finally {
     bar.stop();
   }
@@ -272,7 +276,8 @@ function buildProgram(onExitCode: (code: number) => void): Command {
       .option('--out <file>', 'write the moving image resampled onto the fixed grid (format from the extension)')
       .option('--transform <file>', 'write the transform: .json, ITK .tfm, or elastix TransformParameters .txt'),
   ).action(async (fixed: string, moving: string, flags: RegisterFlags) => {
-    await runRegister(fixed, moving, flags);
+    const code = await runRegister(fixed, moving, flags);
+    if (code > 0) onExitCode(code);
   });
   withMethodOptions(
     program

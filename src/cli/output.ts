@@ -25,6 +25,8 @@ export interface CliDocument {
   moving: string;
   images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string }>;
   results: CliResultJSON[];
+  /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
+  failures?: { method: string; message: string }[];
 }
 
 const round = (v: number, digits = 6) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
@@ -80,6 +82,7 @@ export function summary(doc: CliDocument): string {
         `${r.timings.registrationMs.toFixed(0)} ms registration (${r.backend}), ${r.timings.totalMs.toFixed(0)} ms total`,
     );
   }
+  for (const f of doc.failures ?? []) lines.push(`${f.method.padEnd(8)} failed: ${f.message}`);
   return lines.join('\n') + '\n';
 }
 

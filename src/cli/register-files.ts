@@ -84,13 +84,23 @@ export async function registerFiles(fixedPath: string, movingPath: string, setti
   const movingFile = await readImageFile(movingPath);
   const fixed = settings.spacing?.fixed ? withSpacing(fixedFile, settings.spacing.fixed) : fixedFile;
   const moving = settings.spacing?.moving ? withSpacing(movingFile, settings.spacing.moving) : movingFile;
+  // With several methods, one that fails leaves the others' results (the document lists the failure; exit 1).
+  const failures: { method: MethodName; message: string }[] = [];
   const results = await compare(fixed, moving, settings.methods, { elastixRunner: nodeElastixRunner, cnn }, {
     ...settings.options,
     labels: { fixed: fixedPath, moving: movingPath },
     onMethodStart: (method) => stage(`registering with ${method}`),
+    ...(settings.methods.length > 1 ? { onMethodFailed: (method: MethodName, error: Error) => failures.push({ method, message: error.message }) } : {}),
   });
   const json = results.map((r) => resultToJSON(r, performance.now() - started));
-  return { fixed, moving, chosen: results[results.length - 1], doc: cliDocument(fixedPath, movingPath, fixed, moving, json) };
+  const doc = cliDocument(fixedPath, movingPath, fixed, moving, json);
+  return { fixed, moving, chosen: results[results.length - 1], doc: failures.length ? { ...doc, failures } : doc };
+}
+
+/** The failure of a document whose methods did not all register the pair (exit code 1), or null. */
+export function partialFailure(doc: CliDocument): { code: 1; message: string } | null {
+  if (!doc.failures?.length) return null;
+  return { code: 1, message: `registration failed: ${doc.failures.map((f) => `${f.method}: ${f.message}`).join('; ')}` };
 }
 
 /**
@@ -126,12 +136,13 @@ export interface PairOutcome {
 export async function registerListedPair(pair: PairEntry, stem: string, settings: Settings, cnn: CnnModel | undefined, outDir?: string): Promise<PairOutcome> {
   try {
     const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, withSpacingOverrides(settings, pair.columns), cnn, () => {});
-    if (!outDir) return { line: { line: pair.line, ...doc }, doc };
+    const failure = partialFailure(doc) ?? undefined;
+    if (!outDir) return { line: { line: pair.line, ...doc }, doc, failure };
     const outputs = { transform: join(outDir, `${stem}.transform.json`), registered: join(outDir, `${stem}.registered.tif`) };
     await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));
     // TIFF keeps every pixel type the moving file may have.
     await writeRegistered(moving, fixed, chosen, outputs.registered, settings.movingComponent);
-    return { line: { line: pair.line, ...doc, outputs }, doc };
+    return { line: { line: pair.line, ...doc, outputs }, doc, failure };
   } catch (error) {
     return failedPair(pair, failureOf(error));
   }

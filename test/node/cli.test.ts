@@ -15,6 +15,8 @@ import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
 import { parseTransform } from '../../src/transform/formats.js';
 import { Rng } from '../../src/synthetic/random.js';
 import { transformFromJSON } from '../../src/transform/json.js';
+import { invertTransform, similarity } from '../../src/transform/transform.js';
+import { resample } from '../../src/resample.js';
 import { fixture, runScript, similarityAbout, warp, type ScriptRun } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
@@ -114,6 +116,31 @@ describe('xemreg register --method elastix', () => {
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, new RegExp(`${flag}: expected a positive pixel size, or two as "x,y", got "${value}"`));
     }
+  });
+
+  it('--method all: a method that fails leaves the others\' results, names the failure and exits 1', async () => {
+    // A 3 µm view inside the 10 µm EM sample: the CNN and the hybrid register it in field windows;
+    // elastix alone, from the identity, stops (most of its samples miss the view).
+    const em20 = withSpacing(em, [0.02, 0.02]);
+    const viewGrid: Grid = { size: [200, 200], spacing: [0.015, 0.015], origin: [0, 0], direction: [1, 0, 0, 1] };
+    const viewToEm = similarity({ rotationDeg: -120, center: [1.4925, 1.4925], translation: [3 - 1.4925, 7 - 1.4925] });
+    const viewPath = join(dir, 'view.tif');
+    await writeImageFile(createFloatImage([200, 200], resample(em20, viewGrid, viewToEm).data as Float32Array), viewPath);
+    const run = await xemreg('register', fixedPath(), viewPath, '--fixed-spacing', '0.02', '--moving-spacing', '0.015', '--method', 'all', '--json');
+    assert.equal(run.code, 1, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.deepEqual(doc.results.map((r: { method: string }) => r.method), ['cnn', 'hybrid']);
+    assert.equal(doc.failures.length, 1);
+    assert.equal(doc.failures[0].method, 'elastix');
+    assert.match(run.stderr, /registration failed: elastix: /);
+    for (const r of doc.results) {
+      const error = cornerError(invertTransform(viewToEm), transformFromJSON(r.transform), gridOf(em20));
+      assert.ok(isSuccess(error, gridOf(em20)), `${r.method}: corner error ${error} px`);
+    }
+    // Asked for alone, the failing method still fails the command, with no document.
+    const alone = await xemreg('register', fixedPath(), viewPath, '--fixed-spacing', '0.02', '--moving-spacing', '0.015', '--json');
+    assert.equal(alone.code, 1);
+    assert.equal(alone.stdout, '');
   });
 
   it('writes the registered image and the transform in all three formats', async () => {
