@@ -28,6 +28,18 @@ const fixedPath = () => join(dir, 'fixed.png');
 const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
 const truth = similarityAbout(em, { rotationDeg: 7, scale: 1.06, translation: [8, -5] });
 
+/** The EM sample at 20 nm pixels, and a 3 µm view of it at 15 nm, turned by −120° (view → EM). */
+const em20 = withSpacing(em, [0.02, 0.02]);
+const viewToEm = similarity({ rotationDeg: -120, center: [1.4925, 1.4925], translation: [3 - 1.4925, 7 - 1.4925] });
+
+/** Writes that view (no spacing in the file: the tests give it) and returns its path. */
+async function writeView(): Promise<string> {
+  const viewGrid: Grid = { size: [200, 200], spacing: [0.015, 0.015], origin: [0, 0], direction: [1, 0, 0, 1] };
+  const path = join(dir, 'view.tif');
+  await writeImageFile(createFloatImage([200, 200], resample(em20, viewGrid, viewToEm).data as Float32Array), path);
+  return path;
+}
+
 /** Pure noise shares nothing with the EM image: no estimate can be right. */
 async function writeNoise(path: string): Promise<void> {
   const rng = new Rng(11);
@@ -121,11 +133,7 @@ describe('xemreg register --method elastix', () => {
   it('--method all: a method that fails leaves the others\' results, names the failure and exits 1', async () => {
     // A 3 µm view inside the 10 µm EM sample: the CNN and the hybrid register it in field windows;
     // elastix alone, from the identity, stops (most of its samples miss the view).
-    const em20 = withSpacing(em, [0.02, 0.02]);
-    const viewGrid: Grid = { size: [200, 200], spacing: [0.015, 0.015], origin: [0, 0], direction: [1, 0, 0, 1] };
-    const viewToEm = similarity({ rotationDeg: -120, center: [1.4925, 1.4925], translation: [3 - 1.4925, 7 - 1.4925] });
-    const viewPath = join(dir, 'view.tif');
-    await writeImageFile(createFloatImage([200, 200], resample(em20, viewGrid, viewToEm).data as Float32Array), viewPath);
+    const viewPath = await writeView();
     const run = await xemreg('register', fixedPath(), viewPath, '--fixed-spacing', '0.02', '--moving-spacing', '0.015', '--method', 'all', '--json');
     assert.equal(run.code, 1, run.stderr);
     const doc = JSON.parse(run.stdout);
@@ -333,6 +341,18 @@ describe('xemreg batch', () => {
     assert.deepEqual(good.images.fixed.spacing, [0.5, 0.5]);
     assert.deepEqual(good.images.moving.spacing, [0.5, 0.5]);
     assert.deepEqual(bad.error, { code: 2, message: 'fixed_spacing: expected a positive pixel size, or two as "x,y", got "abc"' });
+  });
+
+  it('a pair on which one of several methods fails keeps the others\' results on its line, and counts as failed', async () => {
+    await writeView();
+    const list = join(dir, 'partial.csv');
+    await writeFile(list, ['fixed,moving,fixed_spacing,moving_spacing', 'fixed.png,view.tif,0.02,0.015', ''].join('\n'));
+    const run = await xemreg('batch', list, '--method', 'all');
+    assert.equal(run.code, 1, run.stderr);
+    const [line] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(line.results.map((r: { method: string }) => r.method), ['cnn', 'hybrid']);
+    assert.equal(line.failures[0].method, 'elastix');
+    assert.match(run.stderr, /0 of 1 pairs registered; failed: line 2/);
   });
 
   it('--jobs 2: worker threads give the same lines, in list order, as one job', async () => {
