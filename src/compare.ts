@@ -9,7 +9,7 @@ import { registerElastix, type ElastixOptions, type ElastixRunner } from './meth
 import { registerHybrid } from './methods/hybrid.js';
 import { prepareImage, type PrepareOptions } from './methods/prepare.js';
 import type { MethodName, MethodResult } from './methods/result.js';
-import { pairQuality, type Quality } from './metrics/quality.js';
+import { pairQuality, type PairQuality, type Quality } from './metrics/quality.js';
 
 export const METHOD_ORDER: readonly MethodName[] = ['cnn', 'elastix', 'hybrid'];
 
@@ -84,9 +84,8 @@ export async function compare(
   for (const [index, method] of ordered.entries()) {
     options.onMethodStart?.(method, index, ordered.length);
     let result: MethodResult;
-    const cnn = env.cnn as CnnModel; // checked by checkMethods for cnn and hybrid
     try {
-      result = await runMethod(method, fixedGray, movingGray, cnn, env.elastixRunner, options);
+      result = await runMethod(method, fixedGray, movingGray, env, options, quality);
     } catch (error) {
       if (!(error instanceof RegistrationError) || !options.onMethodFailed) throw error;
       lastFailure = error;
@@ -99,7 +98,9 @@ export async function compare(
   return results;
 }
 
-async function runMethod(method: MethodName, fixed: Image, moving: Image, cnn: CnnModel, elastixRunner: ElastixRunner, options: CompareOptions): Promise<MethodResult> {
+async function runMethod(method: MethodName, fixed: Image, moving: Image, env: CompareEnvironment, options: CompareOptions, quality: PairQuality): Promise<MethodResult> {
+  const { elastixRunner } = env;
+  const cnn = env.cnn as CnnModel; // checked by checkMethods for cnn and hybrid
   switch (method) {
     case 'cnn':
       return registerCnn(fixed, moving, cnn, options.cnn);
@@ -111,6 +112,7 @@ async function runMethod(method: MethodName, fixed: Image, moving: Image, cnn: C
         cnn: options.hybridCnn,
         elastix: { ...options.hybridElastix, signal: options.signal },
         fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
+        quality,
       });
   }
 }

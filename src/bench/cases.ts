@@ -59,12 +59,12 @@ function drawTransform(rng: Rng, index: number) {
 }
 
 /**
- * An m×m X-ray map of an n×n field (spacing 1) as an image in that field: pixels n/m times
- * coarser, each centred on the block of field pixels it averages.
+ * An m×m X-ray map of an n×n field (pixel size `pixel`, default 1) as an image in that field:
+ * pixels n/m times coarser, each centred on the block of field pixels it averages.
  */
-export function xrayMapImage(map: XrayMap, n: number): Image {
-  const spacing = n / map.m;
-  return createFloatImage([map.m, map.m], map.data, { spacing: [spacing, spacing], origin: [spacing / 2 - 0.5, spacing / 2 - 0.5] });
+export function xrayMapImage(map: XrayMap, n: number, pixel = 1): Image {
+  const spacing = (n / map.m) * pixel;
+  return createFloatImage([map.m, map.m], map.data, { spacing: [spacing, spacing], origin: [spacing / 2 - pixel / 2, spacing / 2 - pixel / 2] });
 }
 
 /**
@@ -136,9 +136,7 @@ export function fieldCases(rng: Rng, count: number, sources: readonly RealSource
   const usable = sources.filter((s) => s.width >= 256 && s.height >= 256);
   return Array.from({ length: count }, (_, i) => {
     const world = usable.length && rng.chance(0.5) ? realWorld(rng, rng.pick(usable), n, 1) : proceduralWorld(rng, n, 1);
-    const map = degradeXrayMap(renderField(world, 'xray', rng), n, rng);
-    const coarse = (n / map.m) * pixel;
-    const xray = createFloatImage([map.m, map.m], map.data, { spacing: [coarse, coarse], origin: [coarse / 2 - pixel / 2, coarse / 2 - pixel / 2] });
+    const xray = xrayMapImage(degradeXrayMap(renderField(world, 'xray', rng), n, rng), n, pixel);
     const emField = createFloatImage([n, n], renderField(world, 'em', rng), { spacing: [pixel, pixel] });
     const ratio = rng.uniform(2.5, 5);
     const side = Math.round(n / ratio);

@@ -17,7 +17,8 @@ import { join, sep } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { median } from '../cnn/evaluate.js';
-import { compare } from '../compare.js';
+import { compare, type CompareOptions } from '../compare.js';
+import type { MethodName } from '../methods/result.js';
 import { gridOf } from '../image/image.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
 import { loadCnnModel, modelDirOrShipped } from '../node/cnn-model.js';
@@ -166,26 +167,28 @@ async function bench(flags: BenchFlags): Promise<void> {
   const records: BenchRecord[] = [];
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'bench [{bar}] {value}/{total} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic);
   bar.start(cases.length + fields.length, 0);
-  for (const c of cases) {
-    let results: Awaited<ReturnType<typeof compare>>;
-    try {
-      results = await compare(c.fixed, c.moving, ['cnn', 'elastix', 'hybrid'], env, options);
-    } catch (error) {
-      // A method that fails counts as a failure of that method, not of the benchmark.
-      process.stderr.write(`\n${c.id}: ${(error as Error).message}\n`);
-      results = [];
-    }
-    for (const method of ['cnn', 'elastix', 'hybrid']) {
+  // cnn, elastix and hybrid on one pair, each recorded under `labels[method]`; a method that fails
+  // counts as a failure of that method only (compare's onMethodFailed), not of the others.
+  const runMethods = async (c: BenchCase, methods: MethodName[], o: CompareOptions, labels: Partial<Record<MethodName, string>> = {}) => {
+    const failures = new Set<MethodName>();
+    const onMethodFailed = (method: MethodName, error: Error) => {
+      process.stderr.write(`\n${c.id} ${labels[method] ?? method}: ${error.message}\n`);
+      failures.add(method);
+    };
+    const results = await compare(c.fixed, c.moving, methods, env, { ...o, onMethodFailed }).catch((error: Error) => {
+      // Every method failed (each reported above), or the pair itself was unusable.
+      if (failures.size === 0) process.stderr.write(`\n${c.id}: ${error.message}\n`);
+      return [];
+    });
+    for (const method of methods) {
+      const label = labels[method] ?? method;
       const r = results.find((x) => x.method === method);
-      if (r) records.push(record(c, method, r.backend, r.transform.matrix, r.registrationMs, r.details.kept as string | undefined));
-      else records.push(failed(c, method));
+      records.push(r ? record(c, label, r.backend, r.transform.matrix, r.registrationMs, r.details.kept as string | undefined) : failed(c, label));
     }
-    try {
-      const [r] = await compare(c.fixed, c.moving, ['hybrid'], env, { ...options, hybridFallbackBelowConfidence: CONFIDENT });
-      records.push(record(c, HYBRID_SEARCH, r.backend, r.transform.matrix, r.registrationMs, r.details.kept as string | undefined));
-    } catch {
-      records.push(failed(c, HYBRID_SEARCH));
-    }
+  };
+  for (const c of cases) {
+    await runMethods(c, ['cnn', 'elastix', 'hybrid'], options);
+    await runMethods(c, ['hybrid'], { ...options, hybridFallbackBelowConfidence: CONFIDENT }, { hybrid: HYBRID_SEARCH });
     try {
       const r = await registerElastix(c.fixed, c.moving, nodeElastixRunner, { preset: 'finish', initialTransform: c.truth });
       records.push(record(c, FROM_TRUTH, r.backend, r.transform.matrix, r.registrationMs));
@@ -195,16 +198,8 @@ async function bench(flags: BenchFlags): Promise<void> {
     bar.increment();
   }
   for (const c of fields) {
-    const runs = [['cnn', 'cnn', windowed], [NO_WINDOWS, 'cnn', { cnn: { passes, fieldWindows: 'never' as const } }], ['elastix', 'elastix', windowed], ['hybrid', 'hybrid', windowed]] as const;
-    for (const [label, method, o] of runs) {
-      try {
-        const [r] = await compare(c.fixed, c.moving, [method], env, o);
-        records.push(record(c, label, r.backend, r.transform.matrix, r.registrationMs, r.details.kept as string | undefined));
-      } catch (error) {
-        process.stderr.write(`\n${c.id} ${label}: ${(error as Error).message}\n`);
-        records.push(failed(c, label));
-      }
-    }
+    await runMethods(c, ['cnn', 'elastix', 'hybrid'], windowed);
+    await runMethods(c, ['cnn'], { cnn: { passes, fieldWindows: 'never' } }, { cnn: NO_WINDOWS });
     bar.increment();
   }
   bar.stop();

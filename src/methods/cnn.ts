@@ -323,16 +323,19 @@ interface Plan {
 /**
  * What a registration computes once per image and side: model inputs (up to three sides per
  * image, shared by both directions) and fixed-encoder features (shared by the search, the
- * refinement of both directions and the winner's further passes). `dispose` frees the features.
+ * refinement of both directions and the winner's further passes). Field windows share one cache
+ * over all their registrations, so that the smaller image, the same in each, is prepared and
+ * encoded once; `release` drops a window's entries when it is done. `dispose` frees the features.
  */
 interface RegistrationCache {
   input: (image: Image, size: number) => ModelInput;
   fixedFeatures: (image: Image, size: number) => tf.Tensor4D;
+  release: (image: Image) => void;
   dispose: () => void;
 }
 
 /** `make(image, size)` computed once per pair of arguments. */
-function memoised<V>(make: (image: Image, size: number) => V): { get: (image: Image, size: number) => V; values: () => V[] } {
+function memoised<V>(make: (image: Image, size: number) => V) {
   const cache = new Map<Image, Map<number, V>>();
   const get = (image: Image, size: number) => {
     let bySize = cache.get(image);
@@ -340,13 +343,27 @@ function memoised<V>(make: (image: Image, size: number) => V): { get: (image: Im
     if (!bySize.has(size)) bySize.set(size, make(image, size));
     return bySize.get(size) as V;
   };
-  return { get, values: () => [...cache.values()].flatMap((bySize) => [...bySize.values()]) };
+  /** Forgets one image's values and returns them. */
+  const take = (image: Image): V[] => {
+    const values = [...(cache.get(image)?.values() ?? [])];
+    cache.delete(image);
+    return values;
+  };
+  return { get, take, values: () => [...cache.values()].flatMap((bySize) => [...bySize.values()]) };
 }
 
 function registrationCache(cnn: CnnModel): RegistrationCache {
   const inputs = memoised(toModelInput);
   const features = memoised((image, size) => encodeFixed(cnn, inputs.get(image, size).data, size));
-  return { input: inputs.get, fixedFeatures: features.get, dispose: () => tf.dispose(features.values()) };
+  return {
+    input: inputs.get,
+    fixedFeatures: features.get,
+    release: (image) => {
+      inputs.take(image);
+      tf.dispose(features.take(image));
+    },
+    dispose: () => tf.dispose(features.values()),
+  };
 }
 
 /**
@@ -697,28 +714,35 @@ export const WINDOWS_REFINED = 2;
 /** registerCnn over a plan's windows: every window scored, the best registered in full, the most confident kept. */
 function registerInWindows(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: FieldWindowPlan): MethodResult {
   const started = performance.now();
-  const pairFor = (w: [number, number, number, number]): [Image, Image] =>
-    plan.cut === 'fixed' ? [cropImage(fixed, ...w), moving] : [fixed, cropImage(moving, ...w)];
+  // One cache for every window: the uncut image's inputs and features are made once.
+  const cache = registrationCache(cnn);
   // A window the network cannot use (RegistrationError: e.g. a non-finite fit) scores lowest.
-  const failures: RegistrationError[] = [];
+  let lastFailure: RegistrationError | null = null;
   const attempt = (w: [number, number, number, number], o: CnnOptions): MethodResult | null => {
+    const window = cropImage(plan.cut === 'fixed' ? fixed : moving, ...w);
     try {
-      return registerFrames(...pairFor(w), cnn, o);
+      return plan.cut === 'fixed' ? registerFrames(window, moving, cnn, o, cache) : registerFrames(fixed, window, cnn, o, cache);
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
-      failures.push(error);
+      lastFailure = error;
       return null;
+    } finally {
+      cache.release(window);
     }
   };
   const confidenceOf = (r: MethodResult | null) => (r && Number.isFinite(r.details.confidence) ? (r.details.confidence as number) : -1);
-  const scored = plan.windows.map((w) => ({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) }));
-  scored.sort((a, b) => b.confidence - a.confidence);
   let best = null as { w: [number, number, number, number]; result: MethodResult } | null;
-  for (const { w } of scored.slice(0, WINDOWS_REFINED)) {
-    const result = attempt(w, options);
-    if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { w, result };
+  try {
+    const scored = plan.windows.map((w) => ({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) }));
+    scored.sort((a, b) => b.confidence - a.confidence);
+    for (const { w } of scored.slice(0, WINDOWS_REFINED)) {
+      const result = attempt(w, options);
+      if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { w, result };
+    }
+  } finally {
+    cache.dispose();
   }
-  if (!best) throw failures[failures.length - 1];
+  if (!best) throw lastFailure ?? new RegistrationError('no field window could be registered', 'cnn');
   const { w, result } = best;
   return {
     ...result,
@@ -733,8 +757,8 @@ function registerInWindows(fixed: Image, moving: Image, cnn: CnnModel, options: 
   };
 }
 
-/** registerCnn on the images' own frames. */
-function registerFrames(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions): MethodResult {
+/** registerCnn on the images' own frames; `shared`: a cache the caller owns and disposes (field windows). */
+function registerFrames(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, shared?: RegistrationCache): MethodResult {
   const passes = Math.max(1, options.passes ?? DEFAULT_PASSES);
   const n = cnn.size;
   const fine = options.refineSize ?? REFINE_FACTOR * n;
@@ -750,7 +774,7 @@ function registerFrames(fixed: Image, moving: Image, cnn: CnnModel, options: Cnn
   }
   const started = performance.now();
   const retry = options.retry === undefined ? RETRY_STARTS : options.retry;
-  const cache = registrationCache(cnn);
+  const cache = shared ?? registrationCache(cnn);
   let outcome: Extract<ReturnType<typeof searchOutcome>, { refined: true }>;
   let retryOutcome: 'kept' | 'less confident' | 'not refined' | null = null;
   try {
@@ -767,7 +791,7 @@ function registerFrames(fixed: Image, moving: Image, cnn: CnnModel, options: Cnn
       outcome = { ...outcome, startsTried };
     }
   } finally {
-    cache.dispose();
+    if (!shared) cache.dispose();
   }
   const { normalised, history, best, last, useSwapped, start, startsTried, confidence, inliers, lastStep } = outcome;
   const transform = toPhysical(normalised, outcome.fixedFrame, outcome.movingFrame);

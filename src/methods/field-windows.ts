@@ -49,7 +49,7 @@ export interface FieldWindowPlan {
 }
 
 /** The spacings are pixel sizes of the images' own, by the 'auto' rule of FieldWindowMode. */
-export function ownPixelSizes(a: Grid, b: Grid): boolean {
+function ownPixelSizes(a: Grid, b: Grid): boolean {
   const unit = (g: Grid) => g.spacing[0] === 1 && g.spacing[1] === 1;
   const same = Math.abs(a.spacing[0] - b.spacing[0]) <= 1e-9 * a.spacing[0] && Math.abs(a.spacing[1] - b.spacing[1]) <= 1e-9 * a.spacing[1];
   return !unit(a) && !unit(b) && !same;

@@ -27,7 +27,7 @@ import { determinant, invertMatrix } from '../transform/matrix.js';
 import { cropImage } from '../image/crop.js';
 import { footprint } from './field-windows.js';
 import { withCenter, type Transform } from '../transform/transform.js';
-import { pairQuality } from '../metrics/quality.js';
+import { pairQuality, type PairQuality } from '../metrics/quality.js';
 import { registerCnn, RETRY_STARTS, type CnnModel, type CnnOptions } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import { nmiSearch, type NmiSearchOptions } from './nmi-search.js';
@@ -166,6 +166,8 @@ export interface HybridOptions {
   fallbackBelowConfidence?: number;
   /** The search's grid (nmi-search.ts defaults); its `candidates`, the starts elastix refines, default SEARCH_REFINED. */
   search?: NmiSearchOptions;
+  /** The pair's quality scorer, when the caller has one (compare): its copies are then made once for all methods. */
+  quality?: PairQuality;
 }
 
 export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel, runner: ElastixRunner, options: HybridOptions = {}): Promise<MethodResult> {
@@ -176,7 +178,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
   const refineStarted = performance.now();
   const finishOptions: ElastixOptions = { preset: 'finish', ...options.elastix };
   const searchOptions: ElastixOptions = { preset: 'refine', ...options.elastix };
-  const { nmiAfter } = pairQuality(fixed, moving);
+  const { nmiAfter } = options.quality ?? pairQuality(fixed, moving);
   // `label` names a candidate in the details (the search's starts are numbered), `kept` its kind.
   const candidates: { kept: string; label: string; transform: MethodResult['transform']; nmi: number }[] = [
     { kept: 'cnn', label: 'cnn', transform: first.transform, nmi: nmiAfter(first.transform) },
