@@ -52,9 +52,14 @@ function showPair(): void {
   viewer.resetView();
 }
 
+/** Counts loads: a sample pair that finishes loading after a newer pair or a user's file was chosen is dropped. */
+let loads = 0;
+
 async function loadPair(pair: SamplePair): Promise<void> {
+  const load = ++loads;
   say(`Loading ${pair.name}…`);
   const [fixed, moving] = await Promise.all([readImageBlob(await fetchFile(pair.fixed)), readImageBlob(await fetchFile(pair.moving))]);
+  if (load !== loads) return;
   Object.assign(state, { fixed, moving, truth: pair.truth });
   showPair();
   say(`Loaded ${pair.name}. Known truth: ${pair.truth ? `rotation ${pair.truth.rotationDeg}°, scale ${pair.truth.scale}, shift (${pair.truth.translation.join(', ')})` : 'none'}.`);
@@ -63,6 +68,7 @@ async function loadPair(pair: SamplePair): Promise<void> {
 async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement): Promise<void> {
   const file = input.files?.[0];
   if (!file) return;
+  loads++; // a sample pair still loading is not shown over the user's file
   try {
     state[which] = await readImageBlob(file);
     state.truth = undefined;
