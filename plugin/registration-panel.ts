@@ -12,7 +12,7 @@ import { gridOf, type Image } from '../src/image/image.js';
 import { CONFIDENT, DEFAULT_PASSES, isUnsure, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
 import { STANDALONE_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
-import { cnnConfidence, type MethodName } from '../src/methods/result.js';
+import { cnnConfidence, describeFieldWindow, fieldWindowsOf, type MethodName } from '../src/methods/result.js';
 import { cornerError } from '../src/metrics/corner-error.js';
 import { resample } from '../src/resample.js';
 import { formatTransform, type TransformFormat } from '../src/transform/formats.js';
@@ -23,8 +23,14 @@ type MethodChoice = MethodName | 'all';
 
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
+/** Which field window of the larger image the CNN kept (field-windows.ts), in that image's pixels. */
+function fieldWindowCell(r: ComparedResult): string {
+  const used = fieldWindowsOf(r);
+  return used ? describeFieldWindow(used) : '—';
+}
+
 /** The rows of the results table: a label and how to show one result's value. */
-function resultRows(reference: ComparedResult, grid: ReturnType<typeof gridOf> | null): [string, (r: ComparedResult) => string][] {
+function resultRows(results: readonly ComparedResult[], reference: ComparedResult, grid: ReturnType<typeof gridOf> | null): [string, (r: ComparedResult) => string][] {
   const similarity = (r: ComparedResult, f: (t: { rotationDeg: number; scale: number }) => string) => (r.transform.type === 'similarity' ? f(r.transform) : '—');
   return [
     ['rotation °', (r) => similarity(r, (t) => fmt(t.rotationDeg, 3))],
@@ -36,6 +42,8 @@ function resultRows(reference: ComparedResult, grid: ReturnType<typeof gridOf> |
     ['NMI before → after', (r) => `${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}`],
     ['confidence', (r) => fmt(cnnConfidence(r) ?? NaN, 2)],
     [`Δ to ${reference.method} (px)`, (r) => (grid ? fmt(cornerError(reference.transform, r.transform, grid), 2) : '—')],
+    // Only for a small field inside a larger one, where the windows ran.
+    ...(results.some((r) => fieldWindowsOf(r)) ? [['field window', fieldWindowCell] as [string, (r: ComparedResult) => string]] : []),
   ];
 }
 
@@ -136,13 +144,19 @@ export class XemRegistrationPanel extends LitElement {
     const moving = this.viewer.getLayerImage(this.movingId);
     // With "compare all", a method that fails leaves the others' results, and the status says which failed.
     const failed: string[] = [];
+    let step = '';
     try {
       this.results = await compare(fixed, moving, this.methods(), { elastixRunner: this.elastixRunner, cnn: this.cnn ?? undefined }, {
         elastix: { preset: this.preset },
         cnn: { passes: this.passes },
         hybridFallbackBelowConfidence: this.hybridFallback ? CONFIDENT : 0,
         signal: this.controller.signal,
-        onMethodStart: (m, i, n) => (this.status = `Running ${m} (${i + 1}/${n})…`),
+        onMethodStart: (m, i, n) => {
+          step = `${m} (${i + 1}/${n})`;
+          this.status = `Running ${step}…`;
+        },
+        // A small field inside a larger one: the CNN works through windows for seconds.
+        onProgress: (_, p) => (this.status = `Running ${step}: field windows ${p.done} of ${p.total}…`),
         onMethodFailed: (m, error) => failed.push(`${m} failed: ${error.message}`),
       });
       // The CLI's warning rule: below CONFIDENT the CNN's estimate is usually wrong.
@@ -260,7 +274,7 @@ export class XemRegistrationPanel extends LitElement {
               </tr>
             </thead>
             <tbody>
-              ${resultRows(reference, grid).map(
+              ${resultRows(this.results, reference, grid).map(
                 ([label, cell]) => html`<tr>
                   <th scope="row">${label}</th>
                   ${this.results.map((r, i) => html`<td class=${i === this.chosen ? 'chosen' : ''}>${cell(r)}</td>`)}

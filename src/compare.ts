@@ -4,7 +4,7 @@
  */
 import { MethodUnavailableError, RegistrationError } from './errors.js';
 import type { Image } from './image/image.js';
-import { registerCnn, type CnnModel, type CnnOptions } from './methods/cnn.js';
+import { registerCnnAsync, type CnnModel, type CnnOptions, type CnnProgress } from './methods/cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './methods/elastix.js';
 import { registerHybrid } from './methods/hybrid.js';
 import { prepareImage, type PrepareOptions } from './methods/prepare.js';
@@ -38,6 +38,12 @@ export interface CompareOptions {
   labels?: { fixed?: string; moving?: string };
   /** Called when a method starts, for progress display. */
   onMethodStart?: (method: MethodName, index: number, count: number) => void;
+  /**
+   * Called as the CNN (of cnn or of the hybrid) works through field windows (field-windows.ts),
+   * after each window: such a pair takes seconds. Between windows the event loop gets a turn and
+   * `signal` is checked, so a page can repaint and cancel.
+   */
+  onProgress?: (method: MethodName, progress: CnnProgress) => void;
   /**
    * Called when a method fails to register the pair (RegistrationError); the others then still
    * run, and only their results are returned. Without it, such a failure ends the comparison.
@@ -103,7 +109,7 @@ async function runMethod(method: MethodName, fixed: Image, moving: Image, env: C
   const cnn = env.cnn as CnnModel; // checked by checkMethods for cnn and hybrid
   switch (method) {
     case 'cnn':
-      return registerCnn(fixed, moving, cnn, options.cnn);
+      return registerCnnAsync(fixed, moving, cnn, options.cnn, { signal: options.signal, onProgress: (p) => options.onProgress?.('cnn', p) });
     case 'elastix':
       return registerElastix(fixed, moving, elastixRunner, { ...options.elastix, signal: options.signal });
     case 'hybrid':
@@ -113,6 +119,7 @@ async function runMethod(method: MethodName, fixed: Image, moving: Image, env: C
         elastix: { ...options.hybridElastix, signal: options.signal },
         fallbackBelowConfidence: options.hybridFallbackBelowConfidence,
         quality,
+        onCnnProgress: (p) => options.onProgress?.('hybrid', p),
       });
   }
 }

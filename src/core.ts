@@ -21,6 +21,6 @@ export { prepareImage, type PrepareOptions } from './methods/prepare.js';
 export { registerElastix, explainElastixFailure, type ElastixOptions, type ElastixRunner, type ElastixRunRequest } from './methods/elastix.js';
 export { ELASTIX_PRESETS, buildParameterMap, type ElastixPreset, type ElastixPresetName } from './methods/elastix-presets.js';
 export type { MethodName, MethodResult } from './methods/result.js';
-export { registerCnn, cnnModel, type CnnModel, type CnnOptions } from './methods/cnn.js';
+export { registerCnn, registerCnnAsync, cnnModel, type CnnModel, type CnnOptions, type CnnProgress, type CnnRunControl } from './methods/cnn.js';
 export { registerHybrid, type HybridOptions } from './methods/hybrid.js';
 export { compare, availableMethods, METHOD_ORDER, type CompareOptions, type CompareEnvironment, type ComparedResult } from './compare.js';

@@ -1,7 +1,7 @@
 /** The CLI's JSON document (CONVENTIONS.md) and its human-readable summary. */
 import type { ComparedResult } from '../compare.js';
 import { CONFIDENT, isUnsure } from '../methods/cnn.js';
-import { cnnConfidence } from '../methods/result.js';
+import { cnnConfidence, describeFieldWindow, fieldWindowsOf, type FieldWindowsUsed } from '../methods/result.js';
 import { gridOf, type Image } from '../image/image.js';
 import { transformToJSON } from '../transform/json.js';
 
@@ -18,6 +18,8 @@ export interface CliResultJSON {
   confidence?: number | null;
   /** hybrid: which candidate it returns ('cnn', 'elastix' from the CNN estimate, 'elastix-identity', 'elastix-search' from a start of the NMI search). */
   kept?: string;
+  /** cnn and hybrid, for a small field inside a much larger one: the field windows the CNN used and the one it kept (FieldWindowsUsed). */
+  fieldWindows?: FieldWindowsUsed;
 }
 
 export interface CliDocument {
@@ -46,6 +48,7 @@ export function resultToJSON(result: ComparedResult, totalMs: number): CliResult
   const raw = cnnConfidence(result);
   const confidence = raw === undefined ? undefined : round(raw, 4);
   const kept = result.method === 'hybrid' ? result.details?.kept : undefined;
+  const fieldWindows = fieldWindowsOf(result);
   return {
     method: result.method,
     backend: result.backend,
@@ -58,6 +61,7 @@ export function resultToJSON(result: ComparedResult, totalMs: number): CliResult
     },
     ...(confidence !== undefined ? { confidence } : {}),
     ...(typeof kept === 'string' ? { kept } : {}),
+    ...(fieldWindows ? { fieldWindows } : {}),
   };
 }
 
@@ -76,7 +80,9 @@ export function summary(doc: CliDocument): string {
       t.type === 'similarity'
         ? `rotation ${t.rotationDeg?.toFixed(3)}°, scale ${t.scale?.toFixed(5)}, shift (${t.translation.map((v) => v.toFixed(3)).join(', ')})`
         : `affine matrix ${JSON.stringify(t.matrix.map((row) => row.map((v) => Number(v.toFixed(5)))))}`;
-    const judged = [r.confidence != null ? `confidence ${r.confidence.toFixed(2)}` : '', r.kept ? `kept ${r.kept}` : ''].filter(Boolean).join(', ');
+    const judged = [r.confidence != null ? `confidence ${r.confidence.toFixed(2)}` : '', r.kept ? `kept ${r.kept}` : '', r.fieldWindows ? `field window ${describeFieldWindow(r.fieldWindows)}` : '']
+      .filter(Boolean)
+      .join(', ');
     lines.push(
       `${r.method.padEnd(8)} ${params}; NMI ${r.quality.nmiBefore?.toFixed(3)} → ${r.quality.nmiAfter?.toFixed(3)}; ${judged ? judged + '; ' : ''}` +
         `${r.timings.registrationMs.toFixed(0)} ms registration (${r.backend}), ${r.timings.totalMs.toFixed(0)} ms total`,

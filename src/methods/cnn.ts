@@ -5,7 +5,7 @@
  * Environment-free: the caller loads the model and picks the tfjs backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RegistrationError } from '../errors.js';
+import { CancelledError, RegistrationError } from '../errors.js';
 import type { Grid, Image } from '../image/image.js';
 import { createFloatImage, gridCenter, gridOf } from '../image/image.js';
 import { withCenter } from '../transform/transform.js';
@@ -690,6 +690,53 @@ function searchOutcome(fixed: Image, moving: Image, cnn: CnnModel, options: CnnO
  * of its cost (measured for the hybrid: HYBRID_CNN_SEARCH).
  */
 export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions = {}): MethodResult {
+  const steps = cnnSteps(fixed, moving, cnn, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Where a CNN registration in field windows is: `done` of `total` registrations (windows scored, then the best ones in full). */
+export interface CnnProgress {
+  done: number;
+  total: number;
+}
+
+export interface CnnRunControl {
+  /** Checked between field windows (and before the start): aborting throws CancelledError. */
+  signal?: AbortSignal;
+  /** Called after each field-window registration. */
+  onProgress?: (progress: CnnProgress) => void;
+}
+
+/**
+ * registerCnn, giving the event loop a turn before it starts and between field windows, so that a
+ * page can show progress and take a cancel while a pair is registered in many windows (seconds).
+ * Same result as registerCnn.
+ */
+export async function registerCnnAsync(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions = {}, control: CnnRunControl = {}): Promise<MethodResult> {
+  const steps = cnnSteps(fixed, moving, cnn, options);
+  try {
+    for (;;) {
+      await nextTask();
+      if (control.signal?.aborted) throw new CancelledError();
+      const step = steps.next();
+      if (step.done) return step.value;
+      control.onProgress?.(step.value);
+    }
+  } finally {
+    // On a cancel: the generator's own finally blocks free what the windows hold.
+    steps.return(undefined as never);
+  }
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** One registration, as steps: a field-window plan yields after each window's registration. */
+function* cnnSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions): Generator<CnnProgress, MethodResult, void> {
   let plan: FieldWindowPlan | null;
   try {
     plan = fieldWindowPlan(gridOf(fixed), gridOf(moving), options.fieldWindows ?? 'auto');
@@ -697,7 +744,21 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
     if (error instanceof RangeError) throw new RegistrationError(error.message, 'cnn');
     throw error;
   }
-  return plan ? registerInWindows(fixed, moving, cnn, options, plan) : registerFrames(fixed, moving, cnn, options);
+  if (!plan) return registerFrames(fixed, moving, cnn, options);
+  const started = performance.now();
+  const total = plan.windows.length + Math.min(WINDOWS_REFINED, plan.windows.length) + (plan.sameSize ? 1 : 0);
+  const windowed = yield* windowSteps(fixed, moving, cnn, options, plan, total);
+  if (!plan.sameSize) return windowed;
+  // The same pixel size on both: physical, or a default both files share. The frames as they
+  // are get their chance; the more confident result is kept.
+  const frames = registerFrames(fixed, moving, cnn, options);
+  yield { done: total, total };
+  const registrationMs = performance.now() - started;
+  const confidence = (r: MethodResult) => (Number.isFinite(r.details.confidence) ? (r.details.confidence as number) : -1);
+  const { fieldWindows } = windowed.details as { fieldWindows: Record<string, unknown> };
+  const tried = { ...fieldWindows, framesConfidence: frames.details.confidence };
+  if (confidence(windowed) >= confidence(frames)) return { ...windowed, registrationMs, details: { ...windowed.details, fieldWindows: tried } };
+  return { ...frames, registrationMs, details: { ...frames.details, fieldWindows: { ...tried, kept: null } } };
 }
 
 /**
@@ -711,8 +772,8 @@ export function registerCnn(fixed: Image, moving: Image, cnn: CnnModel, options:
 export const WINDOW_SCORING: CnnOptions = { passes: 3, retry: null };
 export const WINDOWS_REFINED = 2;
 
-/** registerCnn over a plan's windows: every window scored, the best registered in full, the most confident kept. */
-function registerInWindows(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: FieldWindowPlan): MethodResult {
+/** registerCnn over a plan's windows: every window scored, the best registered in full, the most confident kept. Yields after each registration. */
+function* windowSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: FieldWindowPlan, total: number): Generator<CnnProgress, MethodResult, void> {
   const started = performance.now();
   // One cache for every window: the uncut image's inputs and features are made once.
   const cache = registrationCache(cnn);
@@ -732,12 +793,18 @@ function registerInWindows(fixed: Image, moving: Image, cnn: CnnModel, options: 
   };
   const confidenceOf = (r: MethodResult | null) => (r && Number.isFinite(r.details.confidence) ? (r.details.confidence as number) : -1);
   let best = null as { w: [number, number, number, number]; result: MethodResult } | null;
+  let done = 0;
   try {
-    const scored = plan.windows.map((w) => ({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) }));
+    const scored: { w: [number, number, number, number]; confidence: number }[] = [];
+    for (const w of plan.windows) {
+      scored.push({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) });
+      yield { done: ++done, total };
+    }
     scored.sort((a, b) => b.confidence - a.confidence);
     for (const { w } of scored.slice(0, WINDOWS_REFINED)) {
       const result = attempt(w, options);
       if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { w, result };
+      yield { done: ++done, total };
     }
   } finally {
     cache.dispose();
@@ -751,7 +818,12 @@ function registerInWindows(fixed: Image, moving: Image, cnn: CnnModel, options: 
     registrationMs: performance.now() - started,
     details: {
       ...result.details,
-      /** The pair was registered in windows of the larger field (field-windows.ts): which image, how many, and the kept one in its pixels [x0, y0, width, height]. */
+      /**
+       * The pair was registered in windows of the larger field (field-windows.ts): which image, how
+       * many, and the kept one in its pixels [x0, y0, width, height]. With the same pixel size on
+       * both images (FieldWindowPlan.sameSize) also `framesConfidence`, that of the frames as they
+       * are, and `kept` is null when the frames were more confident.
+       */
       fieldWindows: { cut: plan.cut, ratio: plan.ratio, windows: plan.windows.length, kept: w },
     },
   };

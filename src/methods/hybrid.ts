@@ -28,7 +28,7 @@ import { cropImage } from '../image/crop.js';
 import { footprint } from './field-windows.js';
 import { withCenter, type Transform } from '../transform/transform.js';
 import { pairQuality, type PairQuality } from '../metrics/quality.js';
-import { registerCnn, RETRY_STARTS, type CnnModel, type CnnOptions } from './cnn.js';
+import { registerCnnAsync, RETRY_STARTS, type CnnModel, type CnnOptions, type CnnProgress } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import { nmiSearch, type NmiSearchOptions } from './nmi-search.js';
 import type { MethodResult } from './result.js';
@@ -142,8 +142,9 @@ export const HYBRID_CNN_SEARCH: CnnOptions = {
  * samples map outside the smaller image (seen on every such pair of the model card's study).
  */
 function finishPair(fixed: Image, moving: Image, cnn: MethodResult): [Image, Image] {
-  const windows = cnn.details.fieldWindows as { cut: 'fixed' | 'moving' } | undefined;
-  if (!windows) return [fixed, moving];
+  const windows = cnn.details.fieldWindows as { cut: 'fixed' | 'moving'; kept: unknown } | undefined;
+  // kept null: the frames as they are won (FieldWindowPlan.sameSize).
+  if (!windows?.kept) return [fixed, moving];
   if (windows.cut === 'fixed') return [cropImage(fixed, ...footprint(gridOf(fixed), gridOf(moving), invertMatrix(cnn.transform.matrix))), moving];
   return [fixed, cropImage(moving, ...footprint(gridOf(moving), gridOf(fixed), cnn.transform.matrix))];
 }
@@ -168,11 +169,13 @@ export interface HybridOptions {
   search?: NmiSearchOptions;
   /** The pair's quality scorer, when the caller has one (compare): its copies are then made once for all methods. */
   quality?: PairQuality;
+  /** Progress of the CNN stage through field windows (registerCnnAsync); `elastix.signal` also cancels it between windows. */
+  onCnnProgress?: (progress: CnnProgress) => void;
 }
 
 export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel, runner: ElastixRunner, options: HybridOptions = {}): Promise<MethodResult> {
   const started = performance.now();
-  const first = registerCnn(fixed, moving, cnn, { ...HYBRID_CNN_SEARCH, ...options.cnn });
+  const first = await registerCnnAsync(fixed, moving, cnn, { ...HYBRID_CNN_SEARCH, ...options.cnn }, { signal: options.elastix?.signal, onProgress: options.onCnnProgress });
   const cnnMs = performance.now() - started;
   // From here on, elastixMs: the refinements, the search and the NMI comparisons.
   const refineStarted = performance.now();

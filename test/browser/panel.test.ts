@@ -3,10 +3,12 @@ import { configureItkAssets } from '../../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../../src/browser/elastix-runner.js';
 import { readImageBlob } from '../../src/browser/image-file.js';
 import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
-import { createFloatImage, gridOf, type Image } from '../../src/image/image.js';
+import { createFloatImage, gridOf, type Grid, type Image } from '../../src/image/image.js';
 import { Rng } from '../../src/synthetic/random.js';
 import * as tf from '@tensorflow/tfjs';
 import { cornerError } from '../../src/metrics/corner-error.js';
+import { resample } from '../../src/resample.js';
+import { similarity } from '../../src/transform/transform.js';
 import { parseTransform } from '../../src/transform/formats.js';
 import { transformFromJSON, type TransformJSON } from '../../src/transform/json.js';
 import '../../viewer/xem-viewer.js';
@@ -24,12 +26,12 @@ async function sample(name: string) {
 /** The tfjs backend the app's default order picked (set by `setup`). */
 let backendChoice: Awaited<ReturnType<typeof chooseTfBackend>> | null = null;
 
-async function setup(withModel: boolean, moving?: Image): Promise<{ viewer: XemViewer; panel: XemRegistrationPanel }> {
+async function setup(withModel: boolean, moving?: Image, fixed?: Image): Promise<{ viewer: XemViewer; panel: XemRegistrationPanel }> {
   const viewer = document.createElement('xem-viewer');
   viewer.style.height = '300px';
   document.body.append(viewer);
   await viewer.updateComplete;
-  viewer.addLayer(await sample('deepclem_s6_em_crop512.png'), { role: 'fixed', name: 'fixed' });
+  viewer.addLayer(fixed ?? (await sample('deepclem_s6_em_crop512.png')), { role: 'fixed', name: 'fixed' });
   viewer.addLayer(moving ?? (await sample('deepclem_s6_em_moved.png')), { role: 'moving', name: 'moving' });
   backendChoice = await chooseTfBackend();
   // The shipped model, as the app loads it.
@@ -127,6 +129,40 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     presetSelect.dispatchEvent(new Event('change'));
     const again = await panel.run();
     expect(again.map((r) => r.method)).to.deep.equal(['elastix']);
+    panel.remove();
+    viewer.remove();
+  });
+
+  it('a small field inside a larger one: progress through the field windows, a cancel between them, and the kept window in the table', async () => {
+    // The EM sample at 20 nm pixels (10.2 µm) and a 3 µm view of it at 15 nm, turned by 35°: 9 windows.
+    const em = await sample('deepclem_s6_em_crop512.png');
+    const fixed = createFloatImage([em.size[0], em.size[1]], em.data as Float32Array, { spacing: [0.02, 0.02], name: 'EM 20 nm' });
+    const viewGrid: Grid = { size: [200, 200], spacing: [0.015, 0.015], origin: [0, 0], direction: [1, 0, 0, 1] };
+    const view = resample(fixed, viewGrid, similarity({ rotationDeg: 35, center: [1.4925, 1.4925], translation: [6.6 - 1.4925, 3.1 - 1.4925] }));
+    const { viewer, panel } = await setup(true, createFloatImage([200, 200], view.data as Float32Array, { spacing: [0.015, 0.015], name: 'view 15 nm' }), fixed);
+    (panel.shadowRoot?.querySelector('#method') as HTMLSelectElement).value = 'cnn';
+    panel.shadowRoot?.querySelector('#method')?.dispatchEvent(new Event('change'));
+    const status = () => panel.shadowRoot?.querySelector('.status')?.textContent ?? '';
+    // The page gets turns while the CNN works through the windows: the status shows where it is,
+    // and Cancel is taken between two windows.
+    const running = panel.run();
+    const seen: string[] = [];
+    while (!/field windows 2 of/.test(status())) {
+      await new Promise((r) => setTimeout(r, 20));
+      seen.push(status());
+      expect(seen.length, `status: ${status()}`).to.be.lessThan(1500);
+    }
+    expect(status()).to.match(/^Running cnn \(1\/1\): field windows 2 of 11…$/);
+    (panel.shadowRoot?.querySelector('#cancel') as HTMLButtonElement).click();
+    expect(await running).to.deep.equal([]);
+    await panel.updateComplete;
+    expect(status()).to.equal('Cancelled.');
+    // Run to the end: the table says which window of the EM image was kept.
+    const [result] = await panel.run();
+    await panel.updateComplete;
+    const row = Array.from(panel.shadowRoot?.querySelectorAll('tbody tr') ?? []).find((r) => r.querySelector('th')?.textContent?.trim() === 'field window');
+    const kept = (result.details.fieldWindows as { kept: number[] }).kept;
+    expect(row?.querySelector('td')?.textContent?.trim()).to.equal(`fixed x ${kept[0]}–${kept[0] + kept[2] - 1}, y ${kept[1]}–${kept[1] + kept[3] - 1} (of 9)`);
     panel.remove();
     viewer.remove();
   });

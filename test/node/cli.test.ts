@@ -144,6 +144,11 @@ describe('xemreg register --method elastix', () => {
     for (const r of doc.results) {
       const error = cornerError(invertTransform(viewToEm), transformFromJSON(r.transform), gridOf(em20));
       assert.ok(isSuccess(error, gridOf(em20)), `${r.method}: corner error ${error} px`);
+      // Which window of the EM image (fixed) the CNN kept: one holding the view's centre (3, 7 µm: pixel 150, 350).
+      const { cut, windows, kept } = r.fieldWindows;
+      assert.equal(cut, 'fixed');
+      assert.ok(windows > 1);
+      assert.ok(kept[0] <= 150 && 150 < kept[0] + kept[2] && kept[1] <= 350 && 350 < kept[1] + kept[3], `${r.method} kept ${kept}`);
     }
     // Asked for alone, the failing method still fails the command, with no document.
     const alone = await xemreg('register', fixedPath(), viewPath, '--fixed-spacing', '0.02', '--moving-spacing', '0.015', '--json');

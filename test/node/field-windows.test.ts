@@ -6,13 +6,16 @@ import { parseSpacing, withSpacing } from '../../src/image/spacing.js';
 import { fieldWindowPlan, footprint, MAX_FIELD_RATIO, MAX_WINDOWS, WINDOW_SIDE } from '../../src/methods/field-windows.js';
 import { registerHybrid } from '../../src/methods/hybrid.js';
 import { nodeElastixRunner } from '../../src/node/elastix-runner.js';
-import { registerCnn } from '../../src/methods/cnn.js';
+import * as tf from '@tensorflow/tfjs';
+import { CancelledError } from '../../src/errors.js';
+import { registerCnn, registerCnnAsync, WINDOWS_REFINED } from '../../src/methods/cnn.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
 import { loadCnnModel, shippedModelDir } from '../../src/node/cnn-model.js';
 import { readImageFile } from '../../src/node/image-file.js';
 import { resample } from '../../src/resample.js';
-import { invertTransform, similarity } from '../../src/transform/transform.js';
+import { composeMatrices, invertMatrix, type Matrix2x3 } from '../../src/transform/matrix.js';
+import { invertTransform, similarity, similarityFromMatrix } from '../../src/transform/transform.js';
 import { blobs, fixture } from './helpers.js';
 
 const grid = (w: number, h: number, spacing: number, origin: [number, number] = [0, 0]): Grid => ({ size: [w, h], spacing: [spacing, spacing], origin, direction: [1, 0, 0, 1] });
@@ -57,15 +60,25 @@ describe('pixel sizes given by the user', () => {
 
 describe('field window plans', () => {
   it('only with pixel sizes of the images\' own (auto), beyond the field ratio the network covers', () => {
-    // 'auto': no spacing (1), or the same spacing on both (a writer's default), says nothing of the fields.
+    // 'auto': no spacing (1), or a screen resolution (72 dpi: 0.3528 mm; 96 dpi: 0.2646 mm, also
+    // as PNG writes it, 3780 px/m), says nothing of the fields, on one image or both.
     assert.equal(fieldWindowPlan(grid(512, 512, 1), grid(100, 100, 1)), null);
-    assert.equal(fieldWindowPlan(grid(512, 512, 0.3528), grid(100, 100, 0.3528)), null);
-    assert.ok(fieldWindowPlan(grid(512, 512, 0.3528), grid(100, 100, 0.3528), 'always'));
+    assert.equal(fieldWindowPlan(grid(512, 512, 25.4 / 72), grid(100, 100, 25.4 / 72)), null);
+    assert.equal(fieldWindowPlan(grid(512, 512, 25.4 / 72), grid(100, 100, 1000 / 3780)), null);
+    assert.equal(fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 25.4 / 300)), null);
+    assert.equal(fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 1)), null);
+    const given = fieldWindowPlan(grid(512, 512, 0.3528), grid(100, 100, 0.3528), 'always');
+    assert.ok(given && !given.sameSize, 'sizes the user gives are physical');
+    // The same physical size on both: windows, with the frames as they are tried too (sameSize).
+    const same = fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 0.02));
+    assert.ok(same && same.sameSize && same.cut === 'fixed');
+    // ... and beyond MAX_WINDOWS the frames alone, not a refusal: the sizes may be a default.
+    assert.equal(fieldWindowPlan(grid(2000, 2000, 0.01), grid(100, 100, 0.01)), null);
     assert.equal(fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 0.01), 'never'), null);
     // Fields (longer side, first to last pixel centre) 10.22 and 5.23: a ratio of 1.95.
     assert.equal(fieldWindowPlan(grid(512, 512, 0.02), grid(260, 260, 0.02 * 1.01)), null, 'within the ratio');
     const plan = fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 0.05));
-    assert.ok(plan && plan.cut === 'fixed' && plan.ratio > MAX_FIELD_RATIO);
+    assert.ok(plan && plan.cut === 'fixed' && plan.ratio > MAX_FIELD_RATIO && !plan.sameSize);
     const swapped = fieldWindowPlan(grid(100, 100, 0.05), grid(512, 512, 0.02));
     assert.equal(swapped?.cut, 'moving');
     assert.deepEqual(swapped?.windows, plan.windows);
@@ -151,5 +164,71 @@ describe('the CNN inside field windows (shipped model)', () => {
     const whole = registerCnn(em, view, cnn, { fieldWindows: 'never' });
     assert.equal(whole.details.fieldWindows, undefined);
     assert.ok(!isSuccess(cornerError(truth, whole.transform, gridOf(em)), gridOf(em)));
+  });
+
+  it('with the same pixel size on both images, keeps the windows where the fields differ and the frames where the size is only a shared default', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    // A 3 µm view of the 10.2 µm EM image at the same 20 nm pixels, turned by −60°: the sizes are physical.
+    const emSized = withSpacing(em, [0.02, 0.02]);
+    const viewGrid: Grid = { size: [150, 150], spacing: [0.02, 0.02], origin: [0, 0], direction: [1, 0, 0, 1] };
+    const toEm = similarity({ rotationDeg: -60, center: [1.49, 1.49], translation: [3.4 - 1.49, 6.9 - 1.49] });
+    const view = resample(emSized, viewGrid, toEm);
+    const windowed = registerCnn(emSized, view, cnn);
+    const used = windowed.details.fieldWindows as { windows: number; kept: number[] | null };
+    assert.ok(used.kept, 'a window kept');
+    assert.equal(used.windows, fieldWindowPlan(gridOf(emSized), viewGrid)?.windows.length);
+    const error = cornerError(invertTransform(toEm), windowed.transform, gridOf(emSized));
+    assert.ok(isSuccess(error, gridOf(emSized)), `corner error ${error.toFixed(1)} px`);
+    // The whole EM image sampled 2.5× coarser and turned by 20°, both files saying 1 µm per pixel
+    // (a default): the fields are the same, not 2.5× apart. The frames as they are are tried too,
+    // and the more confident result is kept; either is right here (a window holds 64 % of the field).
+    const coarse: Grid = { size: [205, 205], spacing: [2.5, 2.5], origin: [0.75, 0.75], direction: [1, 0, 0, 1] };
+    const turn = similarity({ rotationDeg: 20, center: gridCenter(gridOf(em)) });
+    const shrunk = createFloatImage([205, 205], resample(em, coarse, turn).data as Float32Array, { spacing: [1e-3, 1e-3] });
+    const bigDefault = withSpacing(em, [1e-3, 1e-3]);
+    const framed = registerCnn(bigDefault, shrunk, cnn);
+    const tried = framed.details.fieldWindows as { kept: unknown; framesConfidence: number };
+    const frames = registerCnn(bigDefault, shrunk, cnn, { fieldWindows: 'never' });
+    assert.equal(tried.framesConfidence, frames.details.confidence);
+    if (tried.kept === null) assert.deepEqual(framed.transform, frames.transform, 'the frames, when they were more confident');
+    else assert.ok(Number(framed.details.confidence) >= tried.framesConfidence, 'a window, when it was at least as confident');
+    // The truth in the files' units: fixed f shows the EM pixel e = f / 1e-3; the moving pixel
+    // k shows the EM at turn(0.75 + 2.5 k), so k = (turn⁻¹(e) − 0.75) / 2.5, at 1e-3 k.
+    const steps: Matrix2x3[] = [
+      [[1e3, 0, 0], [0, 1e3, 0]],
+      invertMatrix(turn.matrix),
+      [[1 / 2.5, 0, -0.75 / 2.5], [0, 1 / 2.5, -0.75 / 2.5]],
+      [[1e-3, 0, 0], [0, 1e-3, 0]],
+    ];
+    const truthDefault = similarityFromMatrix(steps.reduce((m, step) => composeMatrices(m, step)));
+    const frameError = cornerError(truthDefault, framed.transform, gridOf(bigDefault));
+    assert.ok(isSuccess(frameError, gridOf(bigDefault)), `corner error ${frameError.toFixed(1)} px`);
+  });
+
+  it('asynchronously: the same result, progress after every window, and a cancel between windows that frees what it held', async () => {
+    const em = withSpacing(prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em'), [0.02, 0.02]);
+    const viewGrid: Grid = { size: [160, 160], spacing: [0.02, 0.02], origin: [0, 0], direction: [1, 0, 0, 1] };
+    const view = resample(em, viewGrid, similarity({ rotationDeg: 100, center: [1.59, 1.59], translation: [7.2 - 1.59, 3.3 - 1.59] }));
+    const moving = withSpacing(view, [0.019, 0.019]); // a physical size of its own, not the EM's: no frames tried
+    const emData = Float32Array.from(em.data as Float32Array);
+    const plan = fieldWindowPlan(gridOf(em), gridOf(moving));
+    assert.ok(plan && !plan.sameSize);
+    const sync = registerCnn(em, moving, cnn);
+    const progress: { done: number; total: number }[] = [];
+    const result = await registerCnnAsync(em, moving, cnn, {}, { onProgress: (p) => progress.push(p) });
+    assert.deepEqual(result.transform, sync.transform);
+    assert.deepEqual(result.details.fieldWindows, sync.details.fieldWindows);
+    const total = plan.windows.length + WINDOWS_REFINED;
+    assert.deepEqual(progress, Array.from({ length: total }, (_, i) => ({ done: i + 1, total })));
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      registerCnnAsync(em, moving, cnn, {}, { signal: controller.signal, onProgress: () => (++seen === 2 ? controller.abort() : undefined) }),
+      CancelledError,
+    );
+    assert.equal(seen, 2, 'no window after the cancel');
+    assert.equal(tf.memory().numTensors, before, 'the windows\' features are freed');
+    assert.deepEqual(em.data, emData, 'the input is not changed');
   });
 });
