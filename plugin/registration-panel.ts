@@ -76,6 +76,8 @@ export class XemRegistrationPanel extends LitElement {
     .status { min-height: 1.3em; color: #444; }
     .status.error { color: #b00020; }
     .actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
+    /* The display above would otherwise override the hidden attribute (the export row before a result is chosen). */
+    .actions[hidden] { display: none; }
   `;
 
   viewer: RegistrationHost | null = null;
@@ -283,7 +285,7 @@ export class XemRegistrationPanel extends LitElement {
             </tbody>
           </table>`
         : ''}
-      <div class="actions" ?hidden=${this.chosen < 0}>
+      <div class="actions exports" ?hidden=${this.chosen < 0}>
         <button type="button" @click=${() => this.download(new Blob([this.exportTransform('json')]), 'transform.json')}>Transform JSON</button>
         <button type="button" @click=${() => this.download(new Blob([this.exportTransform('tfm')]), 'transform.tfm')}>ITK .tfm</button>
         <button type="button" @click=${() => this.download(new Blob([this.exportTransform('elastix')]), 'TransformParameters.txt')}>elastix parameters</button>

@@ -89,8 +89,13 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     expect((panel.shadowRoot?.querySelector('#hybrid-fallback') as HTMLInputElement).checked).to.equal(false);
     expect(results[2].details.fallback).to.equal(false);
 
+    // The export buttons show once a result is chosen (before, there is nothing to export).
+    const exports = panel.shadowRoot?.querySelector('.exports') as HTMLElement;
+    expect(getComputedStyle(exports).display).to.equal('none');
     const useButtons = panel.shadowRoot?.querySelectorAll('thead button') as NodeListOf<HTMLButtonElement>;
     useButtons[0].click(); // cnn
+    await panel.updateComplete;
+    expect(getComputedStyle(exports).display).to.equal('flex');
     const registered = () => viewer.getLayers().find((l) => l.role === 'registered');
     const cnnPixels = (viewer.getLayerImage(registered()!.id).data as Float32Array).slice();
     useButtons[1].click(); // elastix
