@@ -159,7 +159,7 @@ export class XemRegistrationPanel extends LitElement {
         },
         // A small field inside a larger one: the CNN works through windows for seconds.
         onProgress: (_, p) => (this.status = `Running ${step}: field windows ${p.done} of ${p.total}…`),
-        onMethodFailed: (m, error) => failed.push(`${m} failed: ${error.message}`),
+        onMethodFailed: (m, error) => failed.push(`${m} failed: ${error.reason}`),
       });
       // The CLI's warning rule: below CONFIDENT the CNN's estimate is usually wrong.
       const unsure = this.results.filter((r) => isUnsure(cnnConfidence(r))).map((r) => r.method);

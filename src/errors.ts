@@ -19,8 +19,12 @@ export class InputError extends Error {
 /** The inputs were valid but registration could not produce a transform. */
 export class RegistrationError extends Error {
   override name = 'RegistrationError';
-  constructor(message: string, readonly method?: string) {
-    super(method ? `${method}: ${message}` : message);
+  constructor(
+    /** What went wrong, without the method's name (`message` starts with it when `method` is given). */
+    readonly reason: string,
+    readonly method?: string,
+  ) {
+    super(method ? `${method}: ${reason}` : reason);
   }
 }
 

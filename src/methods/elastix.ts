@@ -4,6 +4,7 @@
  * (`node/elastix-runner.ts`) or in a browser worker (`browser/elastix-runner.ts`).
  */
 import { CancelledError, RegistrationError } from '../errors.js';
+import { fieldWindowPlan, type FieldWindowPlan } from './field-windows.js';
 import { downsampleToBudget } from '../image/downsample.js';
 import { gridCenter, gridOf, type Image } from '../image/image.js';
 import { normalise } from '../image/normalise.js';
@@ -70,6 +71,21 @@ export function explainElastixFailure(error: unknown): string {
   return `elastix failed: ${(line ?? text).slice(0, 300)}`;
 }
 
+/**
+ * Where the pair is a small field inside a much larger one (by the CNN's field-window rule), the
+ * likely cause of a failure: from the identity, most of elastix's samples miss the smaller field.
+ */
+function fieldsHint(fixed: Image, moving: Image): string {
+  let plan: FieldWindowPlan | null;
+  try {
+    plan = fieldWindowPlan(gridOf(fixed), gridOf(moving));
+  } catch {
+    return ''; // fields too far apart even for the windows: the CNN refuses them too
+  }
+  if (!plan) return '';
+  return `. The ${plan.cut} image's field is ${plan.ratio.toFixed(1)}× the other's: elastix from the identity cannot find a small field inside a much larger one; use the cnn or hybrid method`;
+}
+
 /** Smallest side, in pixels, of the coarsest pyramid level: below it MI has too few samples to steer. */
 const COARSEST_SIDE = 32;
 
@@ -120,7 +136,7 @@ export async function registerElastix(
     });
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    throw new RegistrationError(explainElastixFailure(error), 'elastix');
+    throw new RegistrationError(explainElastixFailure(error) + fieldsHint(fixed, moving), 'elastix');
   }
   const registrationMs = performance.now() - started;
   // With an initial transform, elastix returns the chain [initial, optimised]: composing covers both.
