@@ -146,6 +146,7 @@ export class XemRegistrationPanel extends LitElement {
     const moving = this.viewer.getLayerImage(this.movingId);
     // With "compare all", a method that fails leaves the others' results, and the status says which failed.
     const failed: string[] = [];
+    const bars: string[] = [];
     let step = '';
     try {
       this.results = await compare(fixed, moving, this.methods(), { elastixRunner: this.elastixRunner, cnn: this.cnn ?? undefined }, {
@@ -160,12 +161,14 @@ export class XemRegistrationPanel extends LitElement {
         // A small field inside a larger one: the CNN works through windows for seconds.
         onProgress: (_, p) => (this.status = `Running ${step}: field windows ${p.done} of ${p.total}…`),
         onMethodFailed: (m, error) => failed.push(`${m} failed: ${error.reason}`),
+        onDataBar: (which, bar) => bars.push(`the ${which} image's ${bar.edge} ${bar.rows} rows (an instrument data bar)`),
       });
       // The CLI's warning rule: below CONFIDENT the CNN's estimate is usually wrong.
       const unsure = this.results.filter((r) => isUnsure(cnnConfidence(r))).map((r) => r.method);
       this.status =
         `Done: ${this.results.length} result${this.results.length === 1 ? '' : 's'}. Choose one to show it as the registered layer.` +
         (failed.length ? ` ${failed.join('; ')}.` : '') +
+        (bars.length ? ` Left out of the registration: ${bars.join(' and ')}.` : '') +
         (unsure.length ? ` The CNN is unsure for ${unsure.join(' and ')} (confidence below ${CONFIDENT}): that estimate is likely wrong; check it against the overlay.` : '');
       this.dispatchEvent(new CustomEvent('registration-done', { detail: { results: this.results }, bubbles: true, composed: true }));
       return this.results;

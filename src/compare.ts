@@ -3,6 +3,7 @@
  * canonical order (cnn, elastix, hybrid), attach quality numbers. Shared by the CLI and the panel.
  */
 import { MethodUnavailableError, RegistrationError } from './errors.js';
+import { withoutDataBar, type DataBar } from './image/data-bar.js';
 import type { Image } from './image/image.js';
 import { registerCnnAsync, type CnnModel, type CnnOptions, type CnnProgress } from './methods/cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './methods/elastix.js';
@@ -34,6 +35,13 @@ export interface CompareOptions {
   fixedInput?: PrepareOptions;
   /** Grayscale conversion and validation of the moving image. */
   movingInput?: PrepareOptions;
+  /**
+   * Instrument data bars (a flat strip of annotation text along the bottom or top of an EM image,
+   * data-bar.ts): 'crop' (default) leaves them out of the registration — the transform is still
+   * that of the whole image — and reports each through `onDataBar`; 'keep' registers them too.
+   */
+  dataBars?: 'crop' | 'keep';
+  onDataBar?: (which: 'fixed' | 'moving', bar: DataBar) => void;
   /** Names of the images in error messages. Default: the images' names, else "fixed"/"moving". */
   labels?: { fixed?: string; moving?: string };
   /** Called when a method starts, for progress display. */
@@ -80,8 +88,15 @@ export async function compare(
   options: CompareOptions = {},
 ): Promise<ComparedResult[]> {
   checkMethods(methods, Boolean(env.cnn));
-  const fixedGray = prepareImage(fixed, options.labels?.fixed ?? (fixed.name || 'fixed'), options.fixedInput);
-  const movingGray = prepareImage(moving, options.labels?.moving ?? (moving.name || 'moving'), options.movingInput);
+  const input = (which: 'fixed' | 'moving', image: Image, prepare?: PrepareOptions) => {
+    const gray = prepareImage(image, options.labels?.[which] ?? (image.name || which), prepare);
+    if (options.dataBars === 'keep') return gray;
+    const { image: cropped, bar } = withoutDataBar(gray);
+    if (bar) options.onDataBar?.(which, bar);
+    return cropped;
+  };
+  const fixedGray = input('fixed', fixed, options.fixedInput);
+  const movingGray = input('moving', moving, options.movingInput);
   const ordered = METHOD_ORDER.filter((m) => methods.includes(m));
   // One pair, several transforms: the copies and the NMI before are made once.
   const quality = pairQuality(fixedGray, movingGray);

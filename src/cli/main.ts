@@ -17,7 +17,7 @@ import { CONFIDENT, DEFAULT_PASSES, isUnsure, RETRY_BELOW } from '../methods/cnn
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
-import { lowConfidenceWarnings, summary } from './output.js';
+import { dataBarNotes, lowConfidenceWarnings, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
 import { runInWorkers, type PairTask } from './pair-workers.js';
 import { failureOf, modelFor, partialFailure, registerFiles, registerListedPair, spacingArgument, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
@@ -37,6 +37,7 @@ interface MethodFlags {
   retryBelow: string;
   fixedSpacing?: string;
   movingSpacing?: string;
+  keepDataBars?: boolean;
 }
 
 interface RegisterFlags extends MethodFlags {
@@ -109,6 +110,7 @@ function settingsOf(flags: MethodFlags): Settings {
       cnn: { passes, retryBelow },
       hybridCnn: { retryBelow },
       hybridFallbackBelowConfidence: hybridFallback,
+      dataBars: flags.keepDataBars ? 'keep' : 'crop',
       fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component') },
       movingInput: { component: movingComponent },
       elastix: { preset: flags.preset as ElastixPresetName, transform: flags.transformType, parameters: parseParams(flags.param) },
@@ -156,7 +158,7 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     }
     if (showProgress) bar.update(steps, { stage: 'done' });
     bar.stop();
-    for (const warning of lowConfidenceWarnings(doc)) process.stderr.write(`xemreg: ${warning}\n`);
+    for (const note of [...dataBarNotes(doc), ...lowConfidenceWarnings(doc)]) process.stderr.write(`xemreg: ${note}\n`);
     process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : summary(doc));
     const failure = partialFailure(doc);
     if (failure) process.stderr.write(`xemreg: ${failure.message}\n`);
@@ -256,6 +258,7 @@ function withMethodOptions(command: Command): Command {
     .option('--passes <n>', 'CNN forward passes of --method cnn, at most (the first estimates, the others refine until a pass changes little; the hybrid runs its own search)', String(DEFAULT_PASSES))
     .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity and from the best starts of a coarse NMI search over every rotation, scale and shift when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at about three times its time on those pairs)', '0')
     .option('--retry-below <confidence>', 'cnn and hybrid: when the CNN search ends below this confidence, search again with the zoomed starts looking at the edges and corners of the moving image (0: never: faster on the pairs the CNN cannot read)', String(RETRY_BELOW))
+    .option('--keep-data-bars', 'register instrument data bars too: by default a flat strip of annotation text along the bottom or top of an image (SEM/TEM software writes one) is left out, with a note on stderr; the transform is that of the whole image either way')
     .option('--no-progress', 'no progress bar on stderr');
 }
 

@@ -2,6 +2,7 @@
 import type { ComparedResult } from '../compare.js';
 import { CONFIDENT, isUnsure } from '../methods/cnn.js';
 import { cnnConfidence, describeFieldWindow, fieldWindowsOf, type FieldWindowsUsed } from '../methods/result.js';
+import type { DataBar } from '../image/data-bar.js';
 import { gridOf, type Image } from '../image/image.js';
 import { transformToJSON } from '../transform/json.js';
 
@@ -25,7 +26,7 @@ export interface CliResultJSON {
 export interface CliDocument {
   fixed: string;
   moving: string;
-  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string }>;
+  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar }>;
   results: CliResultJSON[];
   /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
   failures?: { method: string; message: string }[];
@@ -65,8 +66,19 @@ export function resultToJSON(result: ComparedResult, totalMs: number): CliResult
   };
 }
 
-export function cliDocument(fixedPath: string, movingPath: string, fixed: Image, moving: Image, results: CliResultJSON[]): CliDocument {
-  return { fixed: fixedPath, moving: movingPath, images: { fixed: describe(fixed), moving: describe(moving) }, results };
+/** `dataBars`: the instrument data bars left out of the registration (compare's onDataBar), reported with their image. */
+export function cliDocument(fixedPath: string, movingPath: string, fixed: Image, moving: Image, results: CliResultJSON[], dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {}): CliDocument {
+  const image = (which: 'fixed' | 'moving', im: Image) => ({ ...describe(im), ...(dataBars[which] ? { dataBar: dataBars[which] } : {}) });
+  return { fixed: fixedPath, moving: movingPath, images: { fixed: image('fixed', fixed), moving: image('moving', moving) }, results };
+}
+
+/** One note per image whose data bar was left out: the user should know what the registration did not see. */
+export function dataBarNotes(doc: CliDocument): string[] {
+  return (['fixed', 'moving'] as const).flatMap((which) => {
+    const bar = doc.images[which].dataBar;
+    if (!bar) return [];
+    return [`note: ${doc[which]}: its ${bar.edge} ${bar.rows} rows look like an instrument data bar (a flat band with text) and were left out of the registration; --keep-data-bars registers them too`];
+  });
 }
 
 const fmtSpacing = (v: number) => String(Number(v.toPrecision(6)));

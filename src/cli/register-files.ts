@@ -16,6 +16,7 @@ import type { MethodName } from '../methods/result.js';
 import { loadCnnModel } from '../node/cnn-model.js';
 import { nodeElastixRunner } from '../node/elastix-runner.js';
 import { readImageFile, writeImageFile } from '../node/image-file.js';
+import type { DataBar } from '../image/data-bar.js';
 import { resample } from '../resample.js';
 import { formatTransform } from '../transform/formats.js';
 import { cliDocument, resultToJSON, type CliDocument } from './output.js';
@@ -28,7 +29,7 @@ export class UsageError extends Error {}
 export interface Settings {
   methods: MethodName[];
   modelDir: string | null;
-  options: Omit<CompareOptions, 'labels' | 'onMethodStart' | 'signal'>;
+  options: Omit<CompareOptions, 'labels' | 'onMethodStart' | 'signal' | 'onDataBar'>;
   movingComponent?: number | 'luminance';
   /** Pixel sizes (x, y) that replace what the files say (--fixed-spacing, --moving-spacing; a batch list's fixed_spacing and moving_spacing columns). */
   spacing?: { fixed?: [number, number]; moving?: [number, number] };
@@ -86,14 +87,16 @@ export async function registerFiles(fixedPath: string, movingPath: string, setti
   const moving = settings.spacing?.moving ? withSpacing(movingFile, settings.spacing.moving) : movingFile;
   // With several methods, one that fails leaves the others' results (the document lists the failure; exit 1).
   const failures: { method: MethodName; message: string }[] = [];
+  const dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {};
   const results = await compare(fixed, moving, settings.methods, { elastixRunner: nodeElastixRunner, cnn }, {
     ...settings.options,
+    onDataBar: (which, bar) => (dataBars[which] = bar),
     labels: { fixed: fixedPath, moving: movingPath },
     onMethodStart: (method) => stage(`registering with ${method}`),
     ...(settings.methods.length > 1 ? { onMethodFailed: (method: MethodName, error: Error) => failures.push({ method, message: error.message }) } : {}),
   });
   const json = results.map((r) => resultToJSON(r, performance.now() - started));
-  const doc = cliDocument(fixedPath, movingPath, fixed, moving, json);
+  const doc = cliDocument(fixedPath, movingPath, fixed, moving, json, dataBars);
   return { fixed, moving, chosen: results[results.length - 1], doc: failures.length ? { ...doc, failures } : doc };
 }
 

@@ -17,7 +17,7 @@ import { Rng } from '../../src/synthetic/random.js';
 import { transformFromJSON } from '../../src/transform/json.js';
 import { invertTransform, similarity } from '../../src/transform/transform.js';
 import { resample } from '../../src/resample.js';
-import { fixture, runScript, similarityAbout, warp, type ScriptRun } from './helpers.js';
+import { fixture, runScript, similarityAbout, warp, withDataBar, type ScriptRun } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
 
@@ -156,6 +156,28 @@ describe('xemreg register --method elastix', () => {
     const alone = await xemreg('register', fixedPath(), viewPath, '--fixed-spacing', '0.02', '--moving-spacing', '0.015', '--json');
     assert.equal(alone.code, 1);
     assert.equal(alone.stdout, '');
+  });
+
+  it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {
+    // The EM sample as an SEM writes it: a 48-row black bar with white text under the image.
+    const barred = join(dir, 'fixed_databar.png');
+    await writeImageFile(castToInteger(withDataBar(em, 48, 'bottom', 0, 255), 'uint8'), barred);
+    const run = await xemreg('register', barred, join(dir, 'moving.tif'), '--method', 'all', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.deepEqual(doc.images.fixed.size, [512, 560]);
+    assert.deepEqual(doc.images.fixed.dataBar, { edge: 'bottom', rows: 48 });
+    assert.equal(doc.images.moving.dataBar, undefined);
+    assert.match(run.stderr, /note: .*fixed_databar\.png: its bottom 48 rows look like an instrument data bar .* left out of the registration; --keep-data-bars registers them too/);
+    // The transform is the whole image's: the bar's rows only extend the fixed grid downwards.
+    for (const r of doc.results) {
+      const error = cornerError(truth, transformFromJSON(r.transform), gridOf(em));
+      assert.ok(isSuccess(error, gridOf(em)), `${r.method}: corner error ${error} px`);
+    }
+    const kept = await xemreg('register', barred, join(dir, 'moving.tif'), '--method', 'elastix', '--json', '--keep-data-bars');
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.equal(JSON.parse(kept.stdout).images.fixed.dataBar, undefined);
+    assert.doesNotMatch(kept.stderr, /data bar/);
   });
 
   it('writes the registered image and the transform in all three formats', async () => {

@@ -60,3 +60,27 @@ export function runScript(script: string, args: string[], options: { cwd?: strin
     });
   });
 }
+
+/**
+ * The image with an instrument data bar added along an edge, as SEM/TEM software writes one: a
+ * flat band (`flat`, e.g. 0) with a margin, two lines of crisp 5×7 glyphs (`ink`) and a scale bar.
+ * The image's rows keep their physical coordinates (a top bar moves the origin up).
+ */
+export function withDataBar(image: Image, rows: number, edge: 'bottom' | 'top', flat: number, ink: number, seed = 3): Image {
+  const [w, h] = image.size;
+  const r = rng(seed);
+  const bar = new Float32Array(w * rows).fill(flat);
+  for (const top of [4, 15]) {
+    for (let x0 = 8; x0 + 5 < 0.6 * w; x0 += 7) {
+      for (let y = 0; y < 7; y++) for (let x = 0; x < 5; x++) if (r() < 0.45) bar[(top + y) * w + x0 + x] = ink;
+    }
+  }
+  for (let y = 16; y < 20; y++) for (let x = Math.round(0.7 * w); x < Math.round(0.85 * w); x++) bar[y * w + x] = ink;
+  const data = new Float32Array(w * (h + rows));
+  const content = image.data as Float32Array;
+  data.set(edge === 'bottom' ? content : bar, 0);
+  data.set(edge === 'bottom' ? bar : content, edge === 'bottom' ? w * h : w * rows);
+  const [sx, sy] = image.spacing;
+  const origin = edge === 'top' ? [image.origin[0], image.origin[1] - rows * sy] : image.origin.slice(0, 2);
+  return createFloatImage([w, h + rows], data, { spacing: [sx, sy], origin: origin as [number, number], name: image.name });
+}
