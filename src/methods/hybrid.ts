@@ -31,7 +31,7 @@ import { pairQuality, type PairQuality } from '../metrics/quality.js';
 import { registerCnnAsync, RETRY_STARTS, type CnnModel, type CnnOptions, type CnnProgress } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import { nmiSearch, type NmiSearchOptions } from './nmi-search.js';
-import type { MethodResult } from './result.js';
+import { fieldWindowsOf, type MethodResult } from './result.js';
 import { RegistrationError } from '../errors.js';
 
 /**
@@ -142,7 +142,7 @@ export const HYBRID_CNN_SEARCH: CnnOptions = {
  * samples map outside the smaller image (seen on every such pair of the model card's study).
  */
 function finishPair(fixed: Image, moving: Image, cnn: MethodResult): [Image, Image] {
-  const windows = cnn.details.fieldWindows as { cut: 'fixed' | 'moving'; kept: unknown } | undefined;
+  const windows = fieldWindowsOf(cnn);
   // kept null: the frames as they are won (FieldWindowPlan.sameSize).
   if (!windows?.kept) return [fixed, moving];
   if (windows.cut === 'fixed') return [cropImage(fixed, ...footprint(gridOf(fixed), gridOf(moving), invertMatrix(cnn.transform.matrix))), moving];
