@@ -213,7 +213,9 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
   );
   const failedLines: number[] = [];
   const unsureLines: number[] = [];
+  const barLines: number[] = [];
   const report = (task: PairTask, outcome: PairOutcome) => {
+    if (outcome.doc && dataBarNotes(outcome.doc).length) barLines.push(task.pair.line);
     if (outcome.failure) {
       failedLines.push(task.pair.line);
       if (!showProgress) process.stderr.write(`xemreg batch: line ${task.pair.line}: ${outcome.failure.message}\n`);
@@ -238,6 +240,7 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
     `xemreg batch: ${pairs.length - failedLines.length} of ${pairs.length} pairs registered` +
       (failedLines.length ? `; failed: ${lines(failedLines)}` : '') +
       (unsureLines.length ? `; CNN confidence below ${CONFIDENT} (likely wrong): ${lines(unsureLines)}` : '') +
+      (barLines.length ? `; instrument data bars left out (images.*.dataBar): ${lines(barLines)}` : '') +
       '\n',
   );
   return failedLines.length;

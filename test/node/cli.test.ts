@@ -372,6 +372,18 @@ describe('xemreg batch', () => {
     assert.deepEqual(bad.error, { code: 2, message: 'fixed_spacing: expected a positive pixel size, or two as "x,y", got "abc"' });
   });
 
+  it('names the lines whose images had a data bar left out', async () => {
+    await writeImageFile(castToInteger(withDataBar(em, 40, 'top', 255, 0), 'uint8'), join(dir, 'fixed_topbar.png'));
+    const list = join(dir, 'databars.csv');
+    await writeFile(list, ['fixed,moving', 'fixed_topbar.png,moving.tif', 'fixed.png,moving.tif', ''].join('\n'));
+    const run = await xemreg('batch', list, '--preset', 'fast');
+    assert.equal(run.code, 0, run.stderr);
+    const [barred, plain] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(barred.images.fixed.dataBar, { edge: 'top', rows: 40 });
+    assert.equal(plain.images.fixed.dataBar, undefined);
+    assert.match(run.stderr, /2 of 2 pairs registered; instrument data bars left out \(images\.\*\.dataBar\): line 2\n/);
+  });
+
   it('a pair on which one of several methods fails keeps the others\' results on its line, and counts as failed', async () => {
     await writeView();
     const list = join(dir, 'partial.csv');
