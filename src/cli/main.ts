@@ -13,7 +13,7 @@ import { checkMethods, METHOD_ORDER } from '../compare.js';
 import { InputError } from '../errors.js';
 import { gridOf } from '../image/image.js';
 import { STANDALONE_PRESETS, type ElastixPresetName } from '../methods/elastix-presets.js';
-import { CONFIDENT, DEFAULT_PASSES, isUnsure, RETRY_BELOW } from '../methods/cnn.js';
+import { CONFIDENT, DEFAULT_PASSES, isUnsure, RETRY_BELOW, type CnnProgress } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
@@ -144,10 +144,14 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     if (showProgress) bar.update(step++, { stage: name });
     else if (!flags.json) process.stderr.write(`xemreg: ${name}\n`);
   };
+  // A small field inside a much larger one takes seconds: the bar's label follows the windows.
+  const windows = (method: string, p: CnnProgress) => {
+    if (showProgress) bar.update(step - 1, { stage: `registering with ${method}: field windows ${p.done} of ${p.total}` });
+  };
   if (showProgress) bar.start(steps, 0, { stage: 'reading' });
   try {
     const cnn = await modelFor(settings);
-    const { fixed, moving, chosen, doc } = await registerFiles(fixedPath, movingPath, settings, cnn, stage, started);
+    const { fixed, moving, chosen, doc } = await registerFiles(fixedPath, movingPath, settings, cnn, stage, started, windows);
     if (flags.out) {
       stage(`writing ${flags.out}`);
       await writeRegistered(moving, fixed, chosen, flags.out, settings.movingComponent);

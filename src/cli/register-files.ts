@@ -78,7 +78,15 @@ export interface Registered {
  * Read both files and run the methods: the work of one `register`, and of each pair of a `batch`.
  * `started`: where the results' totalMs count from (register: the command's start, loading included).
  */
-export async function registerFiles(fixedPath: string, movingPath: string, settings: Settings, cnn: CnnModel | undefined, stage: (name: string) => void, started = performance.now()): Promise<Registered> {
+export async function registerFiles(
+  fixedPath: string,
+  movingPath: string,
+  settings: Settings,
+  cnn: CnnModel | undefined,
+  stage: (name: string) => void,
+  started = performance.now(),
+  onProgress?: CompareOptions['onProgress'],
+): Promise<Registered> {
   stage(`reading ${fixedPath}`);
   const fixedFile = await readImageFile(fixedPath);
   stage(`reading ${movingPath}`);
@@ -93,6 +101,7 @@ export async function registerFiles(fixedPath: string, movingPath: string, setti
     onDataBar: (which, bar) => (dataBars[which] = bar),
     labels: { fixed: fixedPath, moving: movingPath },
     onMethodStart: (method) => stage(`registering with ${method}`),
+    onProgress,
     ...(settings.methods.length > 1 ? { onMethodFailed: (method: MethodName, error: Error) => failures.push({ method, message: error.message }) } : {}),
   });
   const json = results.map((r) => resultToJSON(r, performance.now() - started));
