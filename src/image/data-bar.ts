@@ -7,6 +7,7 @@
  */
 import { cropImage } from './crop.js';
 import type { Image } from './image.js';
+import { finiteSummary } from './statistics.js';
 
 export interface DataBar {
   edge: 'bottom' | 'top';
@@ -38,12 +39,7 @@ const TEXT_SHARE = 0.002;
 export function findDataBar(image: Image): DataBar | null {
   const [w, h] = image.size;
   const data = image.data as Float32Array;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const { min: lo, max: hi } = finiteSummary(data);
   if (!(hi > lo)) return null;
   const minRows = Math.max(3, Math.ceil(0.015 * h));
   const maxRows = Math.floor(0.3 * h);
