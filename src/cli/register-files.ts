@@ -102,7 +102,8 @@ export async function registerFiles(
     labels: { fixed: fixedPath, moving: movingPath },
     onMethodStart: (method) => stage(`registering with ${method}`),
     onProgress,
-    ...(settings.methods.length > 1 ? { onMethodFailed: (method: MethodName, error: Error) => failures.push({ method, message: error.message }) } : {}),
+    // The message without the method's name: the document and the summary put it beside it.
+    ...(settings.methods.length > 1 ? { onMethodFailed: (method: MethodName, error: RegistrationError) => failures.push({ method, message: error.reason }) } : {}),
   });
   const json = results.map((r) => resultToJSON(r, performance.now() - started));
   const doc = cliDocument(fixedPath, movingPath, fixed, moving, json, dataBars);

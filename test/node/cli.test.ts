@@ -143,6 +143,9 @@ describe('xemreg register --method elastix', () => {
     assert.match(run.stderr, /registration failed: elastix: /);
     // The failure says why and what to use instead.
     assert.match(doc.failures[0].message, /The fixed image's field is 3\.4× the other's: .*use the cnn or hybrid method$/);
+    // The method is named once, beside the message, not in it too.
+    assert.doesNotMatch(doc.failures[0].message, /^elastix:/);
+    assert.doesNotMatch(run.stderr, /elastix: elastix:/);
     for (const r of doc.results) {
       const error = cornerError(invertTransform(viewToEm), transformFromJSON(r.transform), gridOf(em20));
       assert.ok(isSuccess(error, gridOf(em20)), `${r.method}: corner error ${error} px`);
