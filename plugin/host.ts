@@ -18,7 +18,11 @@ export interface RegistrationHost extends EventTarget {
   getLayers(): HostLayer[];
   /** A layer's pixels as an itk-wasm Image (grayscale, physical geometry). */
   getLayerImage(id: string): Image;
-  addLayer(image: Image, options: { name?: string; role?: HostLayerRole }): HostLayer;
-  /** Replace a layer's image (the registered result) or rename it. */
-  updateLayer(id: string, patch: { image?: Image; name?: string }): HostLayer;
+  /**
+   * `coverage`: which pixels hold data (1), row-major; the registered image has none outside the
+   * moving image's footprint. A host may use it to show the fixed image alone there, or ignore it.
+   */
+  addLayer(image: Image, options: { name?: string; role?: HostLayerRole; coverage?: Uint8Array }): HostLayer;
+  /** Replace a layer's image (the registered result, with its coverage) or rename it. */
+  updateLayer(id: string, patch: { image?: Image; name?: string; coverage?: Uint8Array }): HostLayer;
 }

@@ -14,7 +14,7 @@ import type { ElastixRunner } from '../src/methods/elastix.js';
 import { STANDALONE_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
 import { cnnConfidence, describeFieldWindow, fieldWindowsOf, type MethodName } from '../src/methods/result.js';
 import { cornerError } from '../src/metrics/corner-error.js';
-import { resample } from '../src/resample.js';
+import { resampleWithMask } from '../src/resample.js';
 import { formatTransform, type TransformFormat } from '../src/transform/formats.js';
 import { transformToJSON } from '../src/transform/json.js';
 import type { RegistrationHost } from './host.js';
@@ -190,10 +190,12 @@ export class XemRegistrationPanel extends LitElement {
     const result = this.results[index];
     if (!result || !this.viewer) return;
     const fixed = this.viewer.getLayerImage(this.fixedId);
-    const registered = resample(this.viewer.getLayerImage(this.movingId), fixed, result.transform);
+    // Outside the moving image's footprint the registered layer has no data (a small field inside a
+    // larger one covers little of it): the blend modes show the fixed image alone there.
+    const { image: registered, mask: coverage } = resampleWithMask(this.viewer.getLayerImage(this.movingId), gridOf(fixed), result.transform);
     const existing = this.viewer.getLayers().find((l) => l.role === 'registered');
-    if (existing) this.viewer.updateLayer(existing.id, { image: registered, name: `registered (${result.method})` });
-    else this.viewer.addLayer(registered, { role: 'registered', name: `registered (${result.method})` });
+    if (existing) this.viewer.updateLayer(existing.id, { image: registered, coverage, name: `registered (${result.method})` });
+    else this.viewer.addLayer(registered, { role: 'registered', name: `registered (${result.method})`, coverage });
     this.chosen = index;
   }
 

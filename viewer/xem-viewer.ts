@@ -18,7 +18,7 @@ import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
 import { readImageBlob } from '../src/browser/image-file.js';
 import { toGrayscale } from '../src/image/grayscale.js';
-import { gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
+import { createFloatImage, gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
 import { percentiles } from '../src/image/statistics.js';
 import { resampleWithMask } from '../src/resample.js';
 import { applyMatrix, identityMatrix, invertMatrix } from '../src/transform/matrix.js';
@@ -41,6 +41,12 @@ export interface LayerOptions {
   visible?: boolean;
   /** Component of multi-component images (default: luminance for RGB, else 0). */
   component?: number | 'luminance';
+  /**
+   * Which of the image's pixels hold data (1) and which are only its frame (0), row-major like
+   * the pixels: a registered image resampled onto the fixed grid has none outside the moving
+   * image's footprint. The blend modes show the fixed image alone there. Default: every pixel.
+   */
+  coverage?: Uint8Array;
 }
 
 export interface LayerInfo {
@@ -59,6 +65,7 @@ export interface LayerInfo {
 
 interface Layer extends LayerInfo {
   image: Image;
+  coverage?: Uint8Array;
   vtk: VtkLayerObjects;
 }
 
@@ -69,6 +76,19 @@ const NICE = [1, 2, 5];
 /** vtkProp.setVisibility exists at run time; the typings of vtkImageSlice omit it. */
 const setVisible = (actor: unknown, visible: boolean) => (actor as { setVisibility(v: boolean): void }).setVisibility(visible);
 let nextId = 1;
+
+/** A coverage mask for an image, checked against its pixel count; undefined: every pixel. */
+function checkedCoverage(coverage: Uint8Array | undefined, image: Image): Uint8Array | undefined {
+  if (!coverage) return undefined;
+  const n = image.size[0] * image.size[1];
+  if (coverage.length !== n) throw new Error(`coverage has ${coverage.length} values for ${image.size.join('×')} pixels`);
+  return coverage;
+}
+
+/** A layer's coverage as a 0/1 image on its grid, to be resampled like its pixels. */
+function coverageImage(layer: Layer): Image {
+  return createFloatImage([layer.size[0], layer.size[1]], Float32Array.from(layer.coverage as Uint8Array), gridOf(layer.image));
+}
 
 function autoWindow(image: Image): { window: number; level: number } {
   const [lo, hi] = percentiles(image.data as Float32Array, [0.5, 99.5]);
@@ -223,6 +243,7 @@ export class XemViewer extends LitElement {
       spacing: grid.spacing,
       origin: grid.origin,
       image: gray,
+      coverage: checkedCoverage(options.coverage, gray),
       vtk: createVtkLayer(gray),
     };
     this.liveVtkObjects++;
@@ -252,6 +273,8 @@ export class XemViewer extends LitElement {
     if (!layer) throw new Error(`no layer "${id}"`);
     if (patch.image) {
       const gray = toGrayscale(patch.image, { label: layer.name });
+      // A new image's coverage is the patch's (default: every pixel), not the old image's.
+      layer.coverage = checkedCoverage(patch.coverage, gray);
       this.grw?.getRenderer().removeActor(layer.vtk.actor);
       deleteVtkLayer(layer.vtk);
       layer.image = gray;
@@ -411,6 +434,11 @@ export class XemViewer extends LitElement {
       const grid: Grid = gridOf(fixedShown);
       // The other layer on that grid, where it lies physically (registered layers already are).
       const { image, mask } = resampleWithMask(pair.other.image, grid, identityMatrix());
+      if (pair.other.coverage) {
+        // Where the layer has no data of its own, on the display grid.
+        const covered = resampleWithMask(coverageImage(pair.other), grid, identityMatrix()).image.data as Float32Array;
+        for (let k = 0; k < mask.length; k++) if (!(covered[k] >= 0.5)) mask[k] = 0;
+      }
       const rgb = blend(this.blendMode as Exclude<BlendMode, 'layers'>, {
         width: grid.size[0],
         height: grid.size[1],

@@ -3,7 +3,9 @@ import { Image as ItkImage, ImageType } from 'itk-wasm';
 import { configureItkAssets } from '../../src/browser/assets.js';
 import { readImageBlob, writeImageBlob } from '../../src/browser/image-file.js';
 import { castToInteger } from '../../src/image/cast.js';
-import { createFloatImage, type Image } from '../../src/image/image.js';
+import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
+import { resampleWithMask } from '../../src/resample.js';
+import { similarity } from '../../src/transform/transform.js';
 import { BLEND_MODES } from '../../viewer/blend-modes.js';
 import '../../viewer/xem-viewer.js';
 import '../../viewer/layer-list.js';
@@ -88,6 +90,24 @@ describe('<xem-viewer>', () => {
     viewer.tileSize = 8;
     await viewer.updateComplete;
     expect(difference(coarse, await viewer.captureImage())).to.be.greaterThan(0.5);
+  });
+
+  it('a registered layer\'s coverage: outside it, the blend modes show the fixed image alone', async () => {
+    viewer.addLayer(fixed, { role: 'fixed', colormap: 'gray' });
+    const gray = viewer.getLayerImage(viewer.getLayers()[0].id);
+    // A small field registered inside the fixed one: only the middle third of the fixed grid is covered.
+    const { image, mask } = resampleWithMask(gray, gridOf(gray), similarity({ scale: 3, center: gridCenter(gridOf(gray)) }));
+    const registered = viewer.addLayer(image, { role: 'registered', colormap: 'gray', coverage: mask });
+    viewer.blendMode = 'checkerboard';
+    await viewer.updateComplete;
+    const covered = stats(await viewer.captureImage()).nonBlack;
+    // The same image without its coverage: the zeros around the footprint count as data, and half
+    // of the checkerboard's tiles there turn black.
+    viewer.updateLayer(registered.id, { image });
+    await viewer.updateComplete;
+    const uncovered = stats(await viewer.captureImage()).nonBlack;
+    expect(covered - uncovered, `${covered} vs ${uncovered}`).to.be.greaterThan(0.1);
+    expect(() => viewer.updateLayer(registered.id, { image, coverage: new Uint8Array(5) })).to.throw(/coverage has 5 values for 512×512 pixels/);
   });
 
   it('window/level changes the rendered values', async () => {
