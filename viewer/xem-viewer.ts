@@ -282,6 +282,9 @@ export class XemViewer extends LitElement {
       const grid = gridOf(gray);
       Object.assign(layer, { size: grid.size, spacing: grid.spacing, origin: grid.origin });
       this.grw?.getRenderer().addActor(layer.vtk.actor);
+    } else if (patch.coverage) {
+      // A coverage alone applies to the layer's present image.
+      layer.coverage = checkedCoverage(patch.coverage, layer.image);
     }
     for (const key of ['name', 'role', 'colormap', 'window', 'level', 'opacity', 'visible'] as const) {
       if (patch[key] !== undefined) (layer as unknown as Record<string, unknown>)[key] = patch[key];

@@ -112,10 +112,10 @@ function plausible(transform: Transform): boolean {
  * 11:22 (the same search; candidates compared by `pairQuality`'s nmiAfter, which skips the unused before-value):
  * the same 66 aligned, 267 and 280 ms, over all pairs 356 ms, 0.49 of elastix's 722 — on the
  * limit, within what two runs of one code differ by (0.50 and 0.54 at 07:30 and before).
- * Rerun at 14:27, 15:14 and 16:52 on another machine (2 AMD EPYC cores instead of Intel Xeon; the
- * same results): over all pairs 411, 423 and 435 ms against elastix's 940, 986 and 997, 0.44, 0.43
- * and 0.44 — elastix ran 1.3× slower there, the CNN about as fast (727, 884 and 744 ms): the ratio
- * depends on the machine as much as on the search.
+ * Rerun at 14:27, 15:14, 16:52 and 20:03 on another machine (2 AMD EPYC cores instead of Intel
+ * Xeon; the same results): over all pairs 411, 423, 435 and 428 ms against elastix's 940, 986, 997
+ * and 1002, 0.44, 0.43, 0.44 and 0.43 — elastix ran 1.3× slower there, the CNN about as fast (727,
+ * 884, 744 and 795 ms): the ratio depends on the machine as much as on the search.
  * The same benchmark at two other seeds (2026-12-07, `--seed 8101` and `--seed 9393`, no
  * browser): hybrid/elastix 0.51 and 0.53; the hybrid aligned 70 and 67 pairs against the CNN
  * method's 65 and 69, short of the better single method in 3 bins (one DeepCLEM pair the CNN

@@ -107,6 +107,10 @@ describe('<xem-viewer>', () => {
     await viewer.updateComplete;
     const uncovered = stats(await viewer.captureImage()).nonBlack;
     expect(covered - uncovered, `${covered} vs ${uncovered}`).to.be.greaterThan(0.1);
+    // A coverage alone applies to the present image.
+    viewer.updateLayer(registered.id, { coverage: mask });
+    await viewer.updateComplete;
+    expect(stats(await viewer.captureImage()).nonBlack).to.be.closeTo(covered, 0.01);
     expect(() => viewer.updateLayer(registered.id, { image, coverage: new Uint8Array(5) })).to.throw(/coverage has 5 values for 512×512 pixels/);
   });
 
