@@ -3,10 +3,18 @@ import { describe, it } from 'node:test';
 import { findDataBar, withoutDataBar } from '../../src/image/data-bar.js';
 import { gridOf, indexToPhysical } from '../../src/image/image.js';
 import { prepareImage } from '../../src/methods/prepare.js';
-import { readImageFile } from '../../src/node/image-file.js';
+import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
+import { castToInteger } from '../../src/image/cast.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fixture, similarityAbout, warp, withDataBar } from './helpers.js';
 
-const read = async (name: string) => prepareImage(await readImageFile(fixture(name)), name);
+/** A sample by name, or any file by absolute path. */
+const read = async (name: string) => {
+  const path = name.startsWith('/') ? name : fixture(name);
+  return prepareImage(await readImageFile(path), name);
+};
 
 describe('instrument data bars', () => {
   it('finds a dark bar at the bottom and a bright one at the top, of the rows they take', async () => {
@@ -16,6 +24,13 @@ describe('instrument data bars', () => {
     // A 16-bit image's bar: 0 with text at 65535, on an X-ray map of counts.
     const fe = await read('hxn_xrf_Fe_K.tiff');
     assert.deepEqual(findDataBar(withDataBar(fe, 24, 'bottom', 0, 65535)), { edge: 'bottom', rows: 24 });
+    // Saved as JPEG: the compression rings around the text, so the bar is no longer exactly flat.
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-databar-'));
+    for (const [edge, flat, ink] of [['bottom', 0, 255], ['top', 255, 0]] as const) {
+      const path = join(dir, `${edge}.jpg`);
+      await writeImageFile(castToInteger(withDataBar(em, 48, edge, flat, ink), 'uint8'), path);
+      assert.deepEqual(findDataBar(await read(path)), { edge, rows: 48 }, path);
+    }
   });
 
   it('finds none in images without one: EM, sparse X-ray maps, fluorescence on black, zero padding, a flat strip without text', async () => {
