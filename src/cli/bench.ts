@@ -18,6 +18,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { median } from '../cnn/evaluate.js';
 import { compare, type CompareOptions } from '../compare.js';
+import type { RegistrationError } from '../errors.js';
 import type { MethodName } from '../methods/result.js';
 import { gridOf } from '../image/image.js';
 import { cornerError, isSuccess } from '../metrics/corner-error.js';
@@ -171,8 +172,8 @@ async function bench(flags: BenchFlags): Promise<void> {
   // counts as a failure of that method only (compare's onMethodFailed), not of the others.
   const runMethods = async (c: BenchCase, methods: MethodName[], o: CompareOptions, labels: Partial<Record<MethodName, string>> = {}) => {
     const failures = new Set<MethodName>();
-    const onMethodFailed = (method: MethodName, error: Error) => {
-      process.stderr.write(`\n${c.id} ${labels[method] ?? method}: ${error.message}\n`);
+    const onMethodFailed = (method: MethodName, error: RegistrationError) => {
+      process.stderr.write(`\n${c.id} ${labels[method] ?? method}: ${error.reason}\n`);
       failures.add(method);
     };
     const results = await compare(c.fixed, c.moving, methods, env, { ...o, onMethodFailed }).catch((error: Error) => {

@@ -219,7 +219,7 @@ async function runBatch(listPath: string, flags: BatchFlags): Promise<number> {
   const unsureLines: number[] = [];
   const barLines: number[] = [];
   const report = (task: PairTask, outcome: PairOutcome) => {
-    if (outcome.doc && dataBarNotes(outcome.doc).length) barLines.push(task.pair.line);
+    if (outcome.doc?.images.fixed.dataBar || outcome.doc?.images.moving.dataBar) barLines.push(task.pair.line);
     if (outcome.failure) {
       failedLines.push(task.pair.line);
       if (!showProgress) process.stderr.write(`xemreg batch: line ${task.pair.line}: ${outcome.failure.message}\n`);

@@ -747,18 +747,29 @@ function* cnnSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptio
   if (!plan) return registerFrames(fixed, moving, cnn, options);
   const started = performance.now();
   const total = plan.windows.length + Math.min(WINDOWS_REFINED, plan.windows.length) + (plan.sameSize ? 1 : 0);
-  const windowed = yield* windowSteps(fixed, moving, cnn, options, plan, total);
-  if (!plan.sameSize) return windowed;
-  // The same pixel size on both: physical, or a default both files share. The frames as they
-  // are get their chance; the more confident result is kept.
-  const frames = registerFrames(fixed, moving, cnn, options);
-  yield { done: total, total };
-  const registrationMs = performance.now() - started;
-  const confidence = (r: MethodResult) => (Number.isFinite(r.details.confidence) ? (r.details.confidence as number) : -1);
-  const { fieldWindows } = windowed.details as { fieldWindows: Record<string, unknown> };
-  const tried = { ...fieldWindows, framesConfidence: frames.details.confidence };
-  if (confidence(windowed) >= confidence(frames)) return { ...windowed, registrationMs, details: { ...windowed.details, fieldWindows: tried } };
-  return { ...frames, registrationMs, details: { ...frames.details, fieldWindows: { ...tried, kept: null } } };
+  // One cache for every window, and for the frames after them: the uncut image's inputs and
+  // features are made once.
+  const cache = registrationCache(cnn);
+  try {
+    const windowed = yield* windowSteps(fixed, moving, cnn, options, plan, total, cache);
+    if (!plan.sameSize) return windowed;
+    // The same pixel size on both: physical, or a default both files share. The frames as they
+    // are get their chance; the more confident result is kept.
+    const frames = registerFrames(fixed, moving, cnn, options, cache);
+    yield { done: total, total };
+    const registrationMs = performance.now() - started;
+    const { fieldWindows } = windowed.details as { fieldWindows: Record<string, unknown> };
+    const tried = { ...fieldWindows, framesConfidence: frames.details.confidence };
+    if (confidenceOf(windowed) >= confidenceOf(frames)) return { ...windowed, registrationMs, details: { ...windowed.details, fieldWindows: tried } };
+    return { ...frames, registrationMs, details: { ...frames.details, fieldWindows: { ...tried, kept: null } } };
+  } finally {
+    cache.dispose();
+  }
+}
+
+/** A result's confidence for ranking; a failed (null) or non-finite one ranks lowest. */
+function confidenceOf(r: MethodResult | null): number {
+  return r && Number.isFinite(r.details.confidence) ? (r.details.confidence as number) : -1;
 }
 
 /**
@@ -772,11 +783,13 @@ function* cnnSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptio
 export const WINDOW_SCORING: CnnOptions = { passes: 3, retry: null };
 export const WINDOWS_REFINED = 2;
 
-/** registerCnn over a plan's windows: every window scored, the best registered in full, the most confident kept. Yields after each registration. */
-function* windowSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: FieldWindowPlan, total: number): Generator<CnnProgress, MethodResult, void> {
+/**
+ * registerCnn over a plan's windows: every window scored, the best registered in full, the most
+ * confident kept. Yields after each registration. `cache` is the caller's (cnnSteps disposes it);
+ * each window's own entries are released after it.
+ */
+function* windowSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: FieldWindowPlan, total: number, cache: RegistrationCache): Generator<CnnProgress, MethodResult, void> {
   const started = performance.now();
-  // One cache for every window: the uncut image's inputs and features are made once.
-  const cache = registrationCache(cnn);
   // A window the network cannot use (RegistrationError: e.g. a non-finite fit) scores lowest.
   let lastFailure: RegistrationError | null = null;
   const attempt = (w: [number, number, number, number], o: CnnOptions): MethodResult | null => {
@@ -791,23 +804,18 @@ function* windowSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       cache.release(window);
     }
   };
-  const confidenceOf = (r: MethodResult | null) => (r && Number.isFinite(r.details.confidence) ? (r.details.confidence as number) : -1);
   let best = null as { w: [number, number, number, number]; result: MethodResult } | null;
   let done = 0;
-  try {
-    const scored: { w: [number, number, number, number]; confidence: number }[] = [];
-    for (const w of plan.windows) {
-      scored.push({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) });
-      yield { done: ++done, total };
-    }
-    scored.sort((a, b) => b.confidence - a.confidence);
-    for (const { w } of scored.slice(0, WINDOWS_REFINED)) {
-      const result = attempt(w, options);
-      if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { w, result };
-      yield { done: ++done, total };
-    }
-  } finally {
-    cache.dispose();
+  const scored: { w: [number, number, number, number]; confidence: number }[] = [];
+  for (const w of plan.windows) {
+    scored.push({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) });
+    yield { done: ++done, total };
+  }
+  scored.sort((a, b) => b.confidence - a.confidence);
+  for (const { w } of scored.slice(0, WINDOWS_REFINED)) {
+    const result = attempt(w, options);
+    if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { w, result };
+    yield { done: ++done, total };
   }
   if (!best) throw lastFailure ?? new RegistrationError('no field window could be registered', 'cnn');
   const { w, result } = best;
