@@ -12,7 +12,7 @@ import { gridOf, type Image } from '../src/image/image.js';
 import { CONFIDENT, DEFAULT_PASSES, isUnsure, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
 import { STANDALONE_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
-import { cnnConfidence, describeFieldWindow, fieldWindowsOf, type MethodName } from '../src/methods/result.js';
+import { cnnConfidence, describeFieldWindow, fieldsUnknownOf, fieldWindowsOf, type MethodName } from '../src/methods/result.js';
 import { cornerError } from '../src/metrics/corner-error.js';
 import { resampleWithMask } from '../src/resample.js';
 import { formatTransform, type TransformFormat } from '../src/transform/formats.js';
@@ -57,6 +57,7 @@ export class XemRegistrationPanel extends LitElement {
     preset: { state: true },
     passes: { state: true },
     hybridFallback: { state: true },
+    fieldSearch: { state: true },
     fixedId: { state: true },
     movingId: { state: true },
     running: { state: true },
@@ -90,6 +91,8 @@ export class XemRegistrationPanel extends LitElement {
   protected passes = DEFAULT_PASSES;
   /** The hybrid also runs elastix from the identity and from the best starts of a coarse NMI search when the CNN's confidence is below CONFIDENT (off: the fast path). */
   protected hybridFallback = false;
+  /** cnn and hybrid, for images without pixel sizes: an unsure pair also tries each image as the larger field (FieldWindowMode 'search'; off: seconds more per unsure pair). */
+  protected fieldSearch = false;
   protected fixedId = '';
   protected movingId = '';
   protected running = false;
@@ -148,10 +151,12 @@ export class XemRegistrationPanel extends LitElement {
     const failed: string[] = [];
     const bars: string[] = [];
     let step = '';
+    const fields = this.fieldSearch ? { fieldWindows: 'search' as const } : {};
     try {
       this.results = await compare(fixed, moving, this.methods(), { elastixRunner: this.elastixRunner, cnn: this.cnn ?? undefined }, {
         elastix: { preset: this.preset },
-        cnn: { passes: this.passes },
+        cnn: { passes: this.passes, ...fields },
+        hybridCnn: fields,
         hybridFallbackBelowConfidence: this.hybridFallback ? CONFIDENT : 0,
         signal: this.controller.signal,
         onMethodStart: (m, i, n) => {
@@ -164,12 +169,17 @@ export class XemRegistrationPanel extends LitElement {
         onDataBar: (which, bar) => bars.push(`the ${which} image's ${bar.edge} ${bar.rows} rows (an instrument data bar)`),
       });
       // The CLI's warning rule: below CONFIDENT the CNN's estimate is usually wrong.
-      const unsure = this.results.filter((r) => isUnsure(cnnConfidence(r))).map((r) => r.method);
+      const unsureResults = this.results.filter((r) => isUnsure(cnnConfidence(r)));
+      const unsure = unsureResults.map((r) => r.method);
+      // Without pixel sizes a small field inside a much larger one cannot be read from the frames.
+      const sizesHint = unsureResults.some((r) => fieldsUnknownOf(r) && !fieldWindowsOf(r)?.assumed)
+        ? ' Neither image has a pixel size, so their fields were taken to be comparable: if one shows a much larger field, set both pixel sizes in the layer list, or tick "CNN: search field sizes".'
+        : '';
       this.status =
         `Done: ${this.results.length} result${this.results.length === 1 ? '' : 's'}. Choose one to show it as the registered layer.` +
         (failed.length ? ` ${failed.join('; ')}.` : '') +
         (bars.length ? ` Left out of the registration: ${bars.join(' and ')}.` : '') +
-        (unsure.length ? ` The CNN is unsure for ${unsure.join(' and ')} (confidence below ${CONFIDENT}): that estimate is likely wrong; check it against the overlay.` : '');
+        (unsure.length ? ` The CNN is unsure for ${unsure.join(' and ')} (confidence below ${CONFIDENT}): that estimate is likely wrong; check it against the overlay.${sizesHint}` : '');
       this.dispatchEvent(new CustomEvent('registration-done', { detail: { results: this.results }, bubbles: true, composed: true }));
       return this.results;
     } catch (error) {
@@ -261,6 +271,8 @@ export class XemRegistrationPanel extends LitElement {
         <input id="passes" type="number" min="1" max="10" .value=${String(this.passes)} @change=${(e: Event) => (this.passes = Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
         <label for="hybrid-fallback" title="when the CNN is unsure, the hybrid also runs elastix from the identity and from the best starts of a coarse search over every rotation, scale and shift (slower)">hybrid: search if unsure</label>
         <input id="hybrid-fallback" type="checkbox" style="justify-self: start" .checked=${this.hybridFallback} @change=${(e: Event) => (this.hybridFallback = (e.target as HTMLInputElement).checked)} />
+        <label for="field-search" title="for images without pixel sizes: when the CNN is unsure of the pair as it is, also try each image as a field 3× and 5× larger than the other (seconds more per such pair)">CNN: search field sizes</label>
+        <input id="field-search" type="checkbox" style="justify-self: start" .checked=${this.fieldSearch} @change=${(e: Event) => (this.fieldSearch = (e.target as HTMLInputElement).checked)} />
       </fieldset>
       ${this.backendNote ? html`<div class="note">${this.backendNote}</div>` : ''}
       <div class="actions">

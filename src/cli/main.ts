@@ -38,6 +38,7 @@ interface MethodFlags {
   fixedSpacing?: string;
   movingSpacing?: string;
   keepDataBars?: boolean;
+  fieldSearch?: boolean;
 }
 
 interface RegisterFlags extends MethodFlags {
@@ -102,13 +103,14 @@ function settingsOf(flags: MethodFlags): Settings {
   }
   const movingComponent = parseComponent(flags.movingComponent, '--moving-component');
   const spacing = { fixed: spacingArgument(flags.fixedSpacing, '--fixed-spacing'), moving: spacingArgument(flags.movingSpacing, '--moving-spacing') };
+  const fields = flags.fieldSearch ? { fieldWindows: 'search' as const } : {};
   return withSpacingOverrides({
     methods,
     modelDir,
     movingComponent,
     options: {
-      cnn: { passes, retryBelow },
-      hybridCnn: { retryBelow },
+      cnn: { passes, retryBelow, ...fields },
+      hybridCnn: { retryBelow, ...fields },
       hybridFallbackBelowConfidence: hybridFallback,
       dataBars: flags.keepDataBars ? 'keep' : 'crop',
       fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component') },
@@ -261,6 +263,7 @@ function withMethodOptions(command: Command): Command {
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
     .option('--fixed-spacing <size>', 'pixel size of the fixed image in physical units ("0.05", or "x,y"), replacing what the file says (PNG and JPEG carry none); give both images\' in one unit. With a pixel size given, the CNN registers a much smaller field inside windows of the larger one')
     .option('--moving-spacing <size>', 'pixel size of the moving image (as --fixed-spacing)')
+    .option('--field-search', 'cnn and hybrid, for images without pixel sizes: when the CNN is unsure of the pair as it is, also try each image as a field 3× and 5× larger than the other, registering the smaller inside windows of the larger (seconds more per unsure pair; with pixel sizes known the windows follow from them instead)')
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')
     .option('--passes <n>', 'CNN forward passes of --method cnn, at most (the first estimates, the others refine until a pass changes little; the hybrid runs its own search)', String(DEFAULT_PASSES))
     .option('--hybrid-fallback <confidence>', 'hybrid: also run elastix from the identity and from the best starts of a coarse NMI search over every rotation, scale and shift when the CNN confidence is below this (0–1; 0.5 finds at least what elastix alone finds, at about three times its time on those pairs)', '0')

@@ -1,7 +1,7 @@
 /** The CLI's JSON document (CONVENTIONS.md) and its human-readable summary. */
 import type { ComparedResult } from '../compare.js';
 import { CONFIDENT, isUnsure } from '../methods/cnn.js';
-import { cnnConfidence, describeFieldWindow, fieldWindowsOf, type FieldWindowsUsed } from '../methods/result.js';
+import { cnnConfidence, describeFieldWindow, fieldsUnknownOf, fieldWindowsOf, type FieldWindowsUsed } from '../methods/result.js';
 import type { DataBar } from '../image/data-bar.js';
 import { gridOf, type Image } from '../image/image.js';
 import { transformToJSON } from '../transform/json.js';
@@ -21,6 +21,8 @@ export interface CliResultJSON {
   kept?: string;
   /** cnn and hybrid, for a small field inside a much larger one: the field windows the CNN used and the one it kept (FieldWindowsUsed). */
   fieldWindows?: FieldWindowsUsed;
+  /** cnn and hybrid: neither image carries a pixel size, so the CNN took their fields to be comparable (within 2×). */
+  fieldsUnknown?: true;
 }
 
 export interface CliDocument {
@@ -63,6 +65,7 @@ export function resultToJSON(result: ComparedResult, totalMs: number): CliResult
     ...(confidence !== undefined ? { confidence } : {}),
     ...(typeof kept === 'string' ? { kept } : {}),
     ...(fieldWindows ? { fieldWindows } : {}),
+    ...(fieldsUnknownOf(result) ? { fieldsUnknown: true as const } : {}),
   };
 }
 
@@ -121,6 +124,11 @@ export function lowConfidenceWarnings(doc: CliDocument): string[] {
         : fallbackStart
           ? `the result is elastix from ${fallbackStart}`
           : 'its start may be wrong; --hybrid-fallback 0.5 also runs elastix from the identity and from the starts of an NMI search';
-    return [`warning: ${r.method}: CNN confidence ${r.confidence.toFixed(2)} (below ${CONFIDENT}): the estimate is likely wrong; ${advice}`];
+    // Without pixel sizes a small field inside a much larger one looks like a failure to read the pair.
+    const fields =
+      r.fieldsUnknown && !r.fieldWindows?.assumed
+        ? '. Neither image carries a pixel size, so their fields were taken to be comparable: if one image shows a much larger field than the other, give --fixed-spacing and --moving-spacing, or try --field-search'
+        : '';
+    return [`warning: ${r.method}: CNN confidence ${r.confidence.toFixed(2)} (below ${CONFIDENT}): the estimate is likely wrong; ${advice}${fields}`];
   });
 }

@@ -10,7 +10,7 @@ import type { Grid, Image } from '../image/image.js';
 import { createFloatImage, gridCenter, gridOf } from '../image/image.js';
 import { withCenter } from '../transform/transform.js';
 import { cropImage } from '../image/crop.js';
-import { fieldWindowPlan, type FieldWindowMode, type FieldWindowPlan } from './field-windows.js';
+import { fieldWindowPlan, pixelSizesKnown, searchPlans, type FieldWindowMode, type FieldWindowPlan } from './field-windows.js';
 import { resampleWithMask } from '../resample.js';
 import { composeMatrices, invertMatrix, isFiniteMatrix, type Matrix2x3 } from '../transform/matrix.js';
 import { NORMALISED_SUCCESS, normalisedCornerError } from '../cnn/evaluate.js';
@@ -90,7 +90,10 @@ export interface CnnOptions {
   retryBelow?: number;
   /**
    * Register a small-field image inside windows of a much larger one (field-windows.ts): 'auto'
-   * (the default) when both images carry pixel sizes of their own, 'always', or 'never'.
+   * (the default) when both images carry pixel sizes of their own, 'always', 'never', or 'search'
+   * (as 'auto', and without pixel sizes an unsure pair also tries assumed field ratios).
+   * Results on the frames say `details.fieldsUnknown` when the fields were taken to be comparable
+   * for want of pixel sizes.
    */
   fieldWindows?: FieldWindowMode;
 }
@@ -737,34 +740,58 @@ function nextTask(): Promise<void> {
 
 /** One registration, as steps: a field-window plan yields after each window's registration. */
 function* cnnSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions): Generator<CnnProgress, MethodResult, void> {
+  const mode = options.fieldWindows ?? 'auto';
   let plan: FieldWindowPlan | null;
   try {
-    plan = fieldWindowPlan(gridOf(fixed), gridOf(moving), options.fieldWindows ?? 'auto');
+    plan = fieldWindowPlan(gridOf(fixed), gridOf(moving), mode);
   } catch (error) {
     if (error instanceof RangeError) throw new RegistrationError(error.message, 'cnn');
     throw error;
   }
-  if (!plan) return registerFrames(fixed, moving, cnn, options);
+  const known = pixelSizesKnown(gridOf(fixed), gridOf(moving));
+  if (!plan && !(mode === 'search' && !known)) return withFields(registerFrames(fixed, moving, cnn, options), mode, known);
   const started = performance.now();
-  const total = plan.windows.length + Math.min(WINDOWS_REFINED, plan.windows.length) + (plan.sameSize ? 1 : 0);
-  // One cache for every window, and for the frames after them: the uncut image's inputs and
-  // features are made once.
+  // One cache for every window, and for the frames: the uncut image's inputs and features are made once.
   const cache = registrationCache(cnn);
   try {
-    const windowed = yield* windowSteps(fixed, moving, cnn, options, plan, total, cache);
-    if (!plan.sameSize) return windowed;
-    // The same pixel size on both: physical, or a default both files share. The frames as they
-    // are get their chance; the more confident result is kept.
+    if (plan) {
+      const total = plan.windows.length + Math.min(WINDOWS_REFINED, plan.windows.length) + (plan.sameSize ? 1 : 0);
+      const windowed = yield* windowSteps(fixed, moving, cnn, options, [plan], { done: 0, total }, cache);
+      if (!plan.sameSize) return windowed;
+      // The same pixel size on both: physical, or a default both files share. The frames as they
+      // are get their chance; the more confident result is kept.
+      const frames = registerFrames(fixed, moving, cnn, options, cache);
+      yield { done: total, total };
+      return moreConfident(windowed, frames, performance.now() - started);
+    }
+    // 'search' without pixel sizes: the frames first; only an unsure pair gets the hypotheses.
     const frames = registerFrames(fixed, moving, cnn, options, cache);
-    yield { done: total, total };
-    const registrationMs = performance.now() - started;
-    const { fieldWindows } = windowed.details as { fieldWindows: Record<string, unknown> };
-    const tried = { ...fieldWindows, framesConfidence: frames.details.confidence };
-    if (confidenceOf(windowed) >= confidenceOf(frames)) return { ...windowed, registrationMs, details: { ...windowed.details, fieldWindows: tried } };
-    return { ...frames, registrationMs, details: { ...frames.details, fieldWindows: { ...tried, kept: null } } };
+    if (!isUnsure(frames.details.confidence as number)) return withFields(frames, mode, known);
+    const plans = searchPlans(gridOf(fixed), gridOf(moving));
+    const windowCount = plans.reduce((n, p) => n + p.windows.length, 0);
+    const total = 1 + windowCount + Math.min(WINDOWS_REFINED, windowCount);
+    yield { done: 1, total };
+    const windowed = yield* windowSteps(fixed, moving, cnn, options, plans, { done: 1, total }, cache);
+    return withFields(moreConfident(windowed, frames, performance.now() - started), mode, known);
   } finally {
     cache.dispose();
   }
+}
+
+/**
+ * The frames' result with what it assumed of the fields: `fieldsUnknown` when neither pixel sizes
+ * nor the caller said how the fields compare (they were taken to be within MAX_FIELD_RATIO).
+ */
+function withFields(result: MethodResult, mode: FieldWindowMode, known: boolean): MethodResult {
+  return { ...result, details: { ...result.details, fieldsUnknown: mode !== 'always' && mode !== 'never' && !known } };
+}
+
+/** Of a field-window result and the frames' result for the same pair, the more confident (ties: the windows), with the frames' confidence recorded. */
+function moreConfident(windowed: MethodResult, frames: MethodResult, registrationMs: number): MethodResult {
+  const { fieldWindows } = windowed.details as { fieldWindows: Record<string, unknown> };
+  const tried = { ...fieldWindows, framesConfidence: frames.details.confidence };
+  if (confidenceOf(windowed) >= confidenceOf(frames)) return { ...windowed, registrationMs, details: { ...windowed.details, fieldWindows: tried } };
+  return { ...frames, registrationMs, details: { ...frames.details, fieldWindows: { ...tried, kept: null } } };
 }
 
 /** A result's confidence for ranking; a failed (null) or non-finite one ranks lowest. */
@@ -783,16 +810,27 @@ function confidenceOf(r: MethodResult | null): number {
 export const WINDOW_SCORING: CnnOptions = { passes: 3, retry: null };
 export const WINDOWS_REFINED = 2;
 
+type Rect = [number, number, number, number];
+
 /**
- * registerCnn over a plan's windows: every window scored, the best registered in full, the most
- * confident kept. Yields after each registration. `cache` is the caller's (cnnSteps disposes it);
+ * registerCnn over the plans' windows (one plan, or the 'search' mode's hypotheses): every window
+ * scored, the best WINDOWS_REFINED of all registered in full, the most confident kept. Yields after
+ * each registration, counting on from `progress`. `cache` is the caller's (cnnSteps disposes it);
  * each window's own entries are released after it.
  */
-function* windowSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOptions, plan: FieldWindowPlan, total: number, cache: RegistrationCache): Generator<CnnProgress, MethodResult, void> {
+function* windowSteps(
+  fixed: Image,
+  moving: Image,
+  cnn: CnnModel,
+  options: CnnOptions,
+  plans: FieldWindowPlan[],
+  progress: CnnProgress,
+  cache: RegistrationCache,
+): Generator<CnnProgress, MethodResult, void> {
   const started = performance.now();
   // A window the network cannot use (RegistrationError: e.g. a non-finite fit) scores lowest.
   let lastFailure: RegistrationError | null = null;
-  const attempt = (w: [number, number, number, number], o: CnnOptions): MethodResult | null => {
+  const attempt = (plan: FieldWindowPlan, w: Rect, o: CnnOptions): MethodResult | null => {
     const window = cropImage(plan.cut === 'fixed' ? fixed : moving, ...w);
     try {
       return plan.cut === 'fixed' ? registerFrames(window, moving, cnn, o, cache) : registerFrames(fixed, window, cnn, o, cache);
@@ -804,21 +842,23 @@ function* windowSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       cache.release(window);
     }
   };
-  let best = null as { w: [number, number, number, number]; result: MethodResult } | null;
-  let done = 0;
-  const scored: { w: [number, number, number, number]; confidence: number }[] = [];
-  for (const w of plan.windows) {
-    scored.push({ w, confidence: confidenceOf(attempt(w, WINDOW_SCORING)) });
-    yield { done: ++done, total };
+  let best = null as { plan: FieldWindowPlan; w: Rect; result: MethodResult } | null;
+  let { done } = progress;
+  const scored: { plan: FieldWindowPlan; w: Rect; confidence: number }[] = [];
+  for (const plan of plans) {
+    for (const w of plan.windows) {
+      scored.push({ plan, w, confidence: confidenceOf(attempt(plan, w, WINDOW_SCORING)) });
+      yield { done: ++done, total: progress.total };
+    }
   }
   scored.sort((a, b) => b.confidence - a.confidence);
-  for (const { w } of scored.slice(0, WINDOWS_REFINED)) {
-    const result = attempt(w, options);
-    if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { w, result };
-    yield { done: ++done, total };
+  for (const { plan, w } of scored.slice(0, WINDOWS_REFINED)) {
+    const result = attempt(plan, w, options);
+    if (result && (!best || confidenceOf(result) > confidenceOf(best.result))) best = { plan, w, result };
+    yield { done: ++done, total: progress.total };
   }
   if (!best) throw lastFailure ?? new RegistrationError('no field window could be registered', 'cnn');
-  const { w, result } = best;
+  const { plan, w, result } = best;
   return {
     ...result,
     // About the fixed image's centre, as for any pair (a fixed window has its own).
@@ -828,11 +868,12 @@ function* windowSteps(fixed: Image, moving: Image, cnn: CnnModel, options: CnnOp
       ...result.details,
       /**
        * The pair was registered in windows of the larger field (field-windows.ts): which image, how
-       * many, and the kept one in its pixels [x0, y0, width, height]. With the same pixel size on
-       * both images (FieldWindowPlan.sameSize) also `framesConfidence`, that of the frames as they
-       * are, and `kept` is null when the frames were more confident.
+       * many windows, and the kept one in its pixels [x0, y0, width, height]. With the same pixel
+       * size on both images (FieldWindowPlan.sameSize), or in the 'search' mode, also
+       * `framesConfidence`, that of the frames as they are, and `kept` is null when the frames
+       * were more confident. `assumed`: the 'search' mode's hypothesis of the ratio that won.
        */
-      fieldWindows: { cut: plan.cut, ratio: plan.ratio, windows: plan.windows.length, kept: w },
+      fieldWindows: { cut: plan.cut, ratio: plan.ratio, windows: scored.length, kept: w, ...(plan.assumed ? { assumed: true } : {}) },
     },
   };
 }

@@ -4,12 +4,13 @@
  * (`node/elastix-runner.ts`) or in a browser worker (`browser/elastix-runner.ts`).
  */
 import { CancelledError, RegistrationError } from '../errors.js';
-import { fieldWindowPlan, type FieldWindowPlan } from './field-windows.js';
+import { fieldsIdentity, fieldWindowPlan, pixelSizesKnown, type FieldWindowPlan } from './field-windows.js';
 import { downsampleToBudget } from '../image/downsample.js';
 import { gridCenter, gridOf, type Image } from '../image/image.js';
 import { normalise } from '../image/normalise.js';
 import { parameterObjectToTransform, transformToParameterMap, type ParameterMap } from '../transform/elastix-parameters.js';
-import { isFiniteMatrix } from '../transform/matrix.js';
+import { identityMatrix, isFiniteMatrix } from '../transform/matrix.js';
+import { cornerError } from '../metrics/corner-error.js';
 import { withCenter, type Transform } from '../transform/transform.js';
 import {
   buildParameterMap,
@@ -45,6 +46,15 @@ export interface ElastixOptions {
   parameters?: Record<string, ParameterValue>;
   /** Start from this fixed → moving transform (physical), e.g. the CNN's estimate. */
   initialTransform?: Transform;
+  /**
+   * Where to start without an `initialTransform`. 'auto' (default): the identity where both
+   * images carry pixel sizes of their own; without them, the fields laid onto each other
+   * (`fieldsIdentity`: centres and longer sides matched, as the CNN's frames assume), which is
+   * the identity when the two have the same pixel dimensions. 'identity': always the identity
+   * (pixel coordinates when the files carry no sizes: an image with 4× the pixels of the other
+   * then starts a scale of 4 away from the truth, beyond what elastix captures).
+   */
+  start?: 'auto' | 'identity';
   /** Percentiles mapped to [0, 1] before registration. Default [0.5, 99.5]. */
   normalisePercentiles?: [number, number];
   /** Abort the registration (browser: terminates the worker). */
@@ -86,6 +96,15 @@ function fieldsHint(fixed: Image, moving: Image): string {
   return `. The ${plan.cut} image's field is ${plan.ratio.toFixed(1)}× the other's: elastix from the identity cannot find a small field inside a much larger one; use the cnn or hybrid method`;
 }
 
+/** Where a registration starts (ElastixOptions.start): 'fields' only where that differs from the identity. */
+function startOf(fixed: Image, moving: Image, options: ElastixOptions): 'initial' | 'identity' | 'fields' {
+  if (options.initialTransform) return 'initial';
+  if (options.start === 'identity' || pixelSizesKnown(gridOf(fixed), gridOf(moving))) return 'identity';
+  // Where the two differ by less than a thousandth of a fixed pixel, the identity it is.
+  const off = cornerError(identityMatrix(), fieldsIdentity(gridOf(fixed), gridOf(moving)).matrix, gridOf(fixed));
+  return off > 1e-3 ? 'fields' : 'identity';
+}
+
 /** Smallest side, in pixels, of the coarsest pyramid level: below it MI has too few samples to steer. */
 const COARSEST_SIDE = 32;
 
@@ -124,7 +143,8 @@ export async function registerElastix(
   const f = downsampleToBudget(normalise(fixed, { low, high }), preset.maxPixels);
   const m = downsampleToBudget(normalise(moving, { low, high }), preset.maxPixels);
   const parameterMap = buildParameterMap(kind, { ...preset, resolutions: levelsFor(f, m, preset.resolutions) }, options.parameters);
-  const initial = options.initialTransform;
+  const start = startOf(fixed, moving, options);
+  const initial = options.initialTransform ?? (start === 'fields' ? fieldsIdentity(gridOf(fixed), gridOf(moving)) : undefined);
   let maps: ParameterMap[];
   try {
     maps = await runner.run({
@@ -153,6 +173,8 @@ export async function registerElastix(
     registrationMs,
     details: {
       transformKind: kind,
+      /** 'initial' (the caller's initialTransform), 'identity', or 'fields' (fieldsIdentity: no pixel sizes). */
+      start,
       preset,
       registeredSize: { fixed: f.size, moving: m.size },
       transformParameterObject: maps,

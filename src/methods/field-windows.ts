@@ -11,9 +11,10 @@
  *
  * The plan is pure geometry (this module); registerCnn runs it.
  */
-import { frameOf } from '../cnn/model-frame.js';
-import { gridCorners, indexToPhysicalMatrix, type Grid } from '../image/image.js';
+import { frameOf, toPhysical, type ModelFrame } from '../cnn/model-frame.js';
+import { gridCenter, gridCorners, indexToPhysicalMatrix, type Grid } from '../image/image.js';
 import { applyMatrix, invertMatrix, type Matrix2x3 } from '../transform/matrix.js';
+import type { SimilarityTransform } from '../transform/transform.js';
 
 /**
  * When the windows are used. 'auto': when both images carry a pixel size of their own (not the
@@ -21,9 +22,12 @@ import { applyMatrix, invertMatrix, type Matrix2x3 } from '../transform/matrix.j
  * differ by more than MAX_FIELD_RATIO; when both sizes are the same, which may also be a writer's
  * default, the frames as they are are tried too and the more confident result is kept
  * (`FieldWindowPlan.sameSize`). 'always': whenever the fields differ that much (the spacings are
- * known physical sizes, e.g. given by the user). 'never': the frames as they are.
+ * known physical sizes, e.g. given by the user). 'never': the frames as they are. 'search': as
+ * 'auto' where both sizes are known; where they are not and the frames leave the CNN unsure, it
+ * also tries the fields SEARCH_RATIOS apart, either image the larger (`searchPlans`), and keeps
+ * the most confident result: seconds more per unsure pair, so only on request.
  */
-export type FieldWindowMode = 'auto' | 'always' | 'never';
+export type FieldWindowMode = 'auto' | 'always' | 'never' | 'search';
 
 /** Field ratio (the longer sides, physical) above which windows are used: the network's zoom range is 0.5–2. */
 export const MAX_FIELD_RATIO = 2;
@@ -64,13 +68,59 @@ export interface FieldWindowPlan {
    * frames as they are are tried too (registerCnn).
    */
   sameSize: boolean;
+  /** A hypothesis of the 'search' mode: `ratio` is assumed, not read from pixel sizes. */
+  assumed?: boolean;
 }
+
+/**
+ * Field ratios the 'search' mode assumes. With windows WINDOW_SIDE times the assumed smaller field,
+ * an assumed ratio r serves true ratios of about r/2 (the network sees a zoom of 1) to r (a zoom
+ * of 2), and a little beyond: together about 1.5–6, past the frames' own reach of 2. Measured
+ * (scratch, 2026-12-07, xemreg-sim-v7, pixel sizes stripped): on the benchmark's 16 field pairs
+ * (seed 31; ratios 2.5–5) 4 aligned against none with the frames, in a median 12 s (40 windows);
+ * with the pixel sizes known the windows align 6. On the 24 X-ray-like pairs of WINDOW_SIDE's
+ * study (seed 5151) 17 against 23 with the sizes, in a median 11 s.
+ */
+export const SEARCH_RATIOS = [3, 5] as const;
 
 /** A pixel size of the image's own by the 'auto' rule: not 1 (no size in the file), not a screen or print resolution. */
 function ownPixelSize(g: Grid): boolean {
   const [sx, sy] = g.spacing.map(Math.abs);
-  if (sx === 1 && sy === 1) return false;
+  // 1 as a TIFF's rational resolution may come back as 1.000000015.
+  if (Math.abs(sx - 1) <= 1e-6 && Math.abs(sy - 1) <= 1e-6) return false;
   return !SCREEN_DPI.some((dpi) => [sx, sy].every((s) => Math.abs(s * dpi - 25.4) <= SCREEN_DPI_TOLERANCE * 25.4));
+}
+
+/** Both images carry pixel sizes of their own ('auto' trusts their fields). */
+export function pixelSizesKnown(fixed: Grid, moving: Grid): boolean {
+  return ownPixelSize(fixed) && ownPixelSize(moving);
+}
+
+/**
+ * An image's field as its pixels cover it: centred on the grid, half of the longer side of
+ * n × spacing (pixel areas, not centres: an X-ray map of m pixels of s and an EM image of n
+ * pixels of 1 over the same field, n = m·s, then cover exactly the same frame).
+ */
+function coveredField(g: Grid): ModelFrame {
+  return { center: gridCenter(g), halfSide: Math.max(g.size[0] * Math.abs(g.spacing[0]), g.size[1] * Math.abs(g.spacing[1])) / 2, direction: g.direction };
+}
+
+/**
+ * The fixed → moving transform that lays the fixed image's field onto the moving image's: centre
+ * on centre, longer side on longer side. Where pixel sizes say nothing this is the pair's
+ * identity as the CNN's frames take it (the fields comparable): an X-ray map of 160 px and an EM
+ * image of 640 px without sizes are a scale of 4 apart in pixel coordinates, not 1.
+ */
+export function fieldsIdentity(fixed: Grid, moving: Grid): SimilarityTransform {
+  return toPhysical({ rotationDeg: 0, scale: 1, tx: 0, ty: 0 }, coveredField(fixed), coveredField(moving));
+}
+
+/**
+ * The scale (fixed → moving, physical) a pair is expected near before registration: 1 where both
+ * images carry pixel sizes of their own, else that of `fieldsIdentity`.
+ */
+export function expectedScale(fixed: Grid, moving: Grid): number {
+  return pixelSizesKnown(fixed, moving) ? 1 : coveredField(moving).halfSide / coveredField(fixed).halfSide;
 }
 
 function sameSize(a: Grid, b: Grid): boolean {
@@ -89,26 +139,43 @@ function starts(n: number, w: number): number[] {
  * past MAX_WINDOWS, except for a 'sameSize' plan, which is then null (the sizes may say nothing).
  */
 export function fieldWindowPlan(fixed: Grid, moving: Grid, mode: FieldWindowMode = 'auto'): FieldWindowPlan | null {
-  if (mode === 'never' || (mode === 'auto' && !(ownPixelSize(fixed) && ownPixelSize(moving)))) return null;
-  const same = mode === 'auto' && sameSize(fixed, moving);
+  if (mode === 'never' || (mode !== 'always' && !pixelSizesKnown(fixed, moving))) return null;
+  const same = mode !== 'always' && sameSize(fixed, moving);
   const [f, m] = [frameOf(fixed).halfSide, frameOf(moving).halfSide];
   const ratio = Math.max(f, m) / Math.min(f, m);
   if (!(ratio > MAX_FIELD_RATIO)) return null;
   const cut = f > m ? 'fixed' : 'moving';
   const [large, small] = cut === 'fixed' ? [fixed, moving] : [moving, fixed];
-  const side = WINDOW_SIDE * 2 * Math.min(f, m);
+  const windows = windowsOf(large, Math.min(f, m));
+  if (windows.length > MAX_WINDOWS) {
+    if (same) return null;
+    throw new RangeError(
+      `the ${cut} image's field is ${ratio.toFixed(1)}× the other's (${windows.length} windows, at most ${MAX_WINDOWS}); crop it to the region of the ${cut === 'fixed' ? 'moving' : 'fixed'} image (${small.size.join('×')} px) first`,
+    );
+  }
+  return { cut, ratio, windows, sameSize: same };
+}
+
+/** Windows of `large` for a smaller field of half-side `smallHalfSide` (physical): WINDOW_SIDE times it, at most half a window apart. */
+function windowsOf(large: Grid, smallHalfSide: number): [number, number, number, number][] {
+  const side = WINDOW_SIDE * 2 * smallHalfSide;
   const [w, h] = large.size;
   const ww = Math.min(w, Math.max(2, Math.round(side / Math.abs(large.spacing[0])) + 1));
   const wh = Math.min(h, Math.max(2, Math.round(side / Math.abs(large.spacing[1])) + 1));
   const xs = starts(w, ww);
-  const ys = starts(h, wh);
-  if (xs.length * ys.length > MAX_WINDOWS) {
-    if (same) return null;
-    throw new RangeError(
-      `the ${cut} image's field is ${ratio.toFixed(1)}× the other's (${xs.length * ys.length} windows, at most ${MAX_WINDOWS}); crop it to the region of the ${cut === 'fixed' ? 'moving' : 'fixed'} image (${small.size.join('×')} px) first`,
-    );
-  }
-  return { cut, ratio, windows: ys.flatMap((y0) => xs.map((x0) => [x0, y0, ww, wh] as [number, number, number, number])), sameSize: same };
+  return starts(h, wh).flatMap((y0) => xs.map((x0) => [x0, y0, ww, wh] as [number, number, number, number]));
+}
+
+/**
+ * The 'search' mode's hypotheses for a pair whose pixel sizes say nothing: either image the larger
+ * field, SEARCH_RATIOS times the other's. The fields are each image's own longer side, whatever
+ * its spacing; a window keeps its image's coordinates, so a window's transform is the pair's.
+ */
+export function searchPlans(fixed: Grid, moving: Grid): FieldWindowPlan[] {
+  return (['fixed', 'moving'] as const).flatMap((cut) => {
+    const large = cut === 'fixed' ? fixed : moving;
+    return SEARCH_RATIOS.map((ratio) => ({ cut, ratio, windows: windowsOf(large, frameOf(large).halfSide / ratio), sameSize: false, assumed: true }));
+  });
 }
 
 /**

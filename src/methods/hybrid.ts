@@ -10,7 +10,9 @@
  *   which captures about ±15°. On the benchmark of 2026-12-06 (128 pairs) the search's starts
  *   aligned 5 pairs that neither the hybrid nor elastix alone did, and the identity one
  *   (xrf-25) that the search missed;
- * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE);
+ * - candidates whose scale is far outside the supported 0.5–2 are not kept (PLAUSIBLE_SCALE),
+ *   measured against the scale the pair is expected near (expectedScales: 1 with pixel sizes,
+ *   else the fields' ratio in pixels, and the field ratio the CNN's 'search' mode assumed);
  *   an implausible CNN estimate is not refined (elastix from a collapsed start stays collapsed
  *   or loses the overlap: ~0.5 s for nothing on the benchmark's EM vs fluorescence pairs), nor
  *   is one whose refinement passes ran away (`details.diverged`: the CNN says it failed; before
@@ -25,10 +27,10 @@ import { gridCenter, gridOf, type Image } from '../image/image.js';
 import { FULL_RANGE } from '../synthetic/pairs.js';
 import { determinant, invertMatrix } from '../transform/matrix.js';
 import { cropImage } from '../image/crop.js';
-import { footprint } from './field-windows.js';
+import { expectedScale, footprint } from './field-windows.js';
 import { withCenter, type Transform } from '../transform/transform.js';
 import { pairQuality, type PairQuality } from '../metrics/quality.js';
-import { registerCnnAsync, RETRY_STARTS, type CnnModel, type CnnOptions, type CnnProgress } from './cnn.js';
+import { isUnsure, registerCnnAsync, RETRY_STARTS, type CnnModel, type CnnOptions, type CnnProgress } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import { nmiSearch, type NmiSearchOptions } from './nmi-search.js';
 import { fieldWindowsOf, type MethodResult } from './result.js';
@@ -41,16 +43,40 @@ import { RegistrationError } from '../errors.js';
 export const SEARCH_REFINED = 3;
 
 /**
- * Scales (fixed → moving, physical units) a kept candidate may have: the documented range 0.5–2
- * with a 25 % margin. NMI over the overlap rewards a collapsed transform — a small patch of the
- * moving image stretched over the whole fixed one (seen on the bundled DeepCLEM pair: a failed CNN
- * estimate at scale 0.08 scored higher than elastix's answer) — so such candidates are not kept.
+ * Scales a kept candidate may have, relative to the scale the pair is expected near: the
+ * documented range 0.5–2 with a 25 % margin. NMI over the overlap rewards a collapsed transform —
+ * a small patch of the moving image stretched over the whole fixed one (seen on the bundled
+ * DeepCLEM pair: a failed CNN estimate at scale 0.08 scored higher than elastix's answer) — so
+ * such candidates are not kept.
  */
 const PLAUSIBLE_SCALE: [number, number] = [FULL_RANGE.minScale / 1.25, FULL_RANGE.maxScale * 1.25];
 
-function plausible(transform: Transform): boolean {
-  const scale = Math.sqrt(Math.abs(determinant(transform.matrix)));
-  return scale >= PLAUSIBLE_SCALE[0] && scale <= PLAUSIBLE_SCALE[1];
+/**
+ * The scales (fixed → moving, physical) a pair's candidates are judged against: 1 with pixel sizes
+ * of the images' own; without them, that of the fields laid onto each other (expectedScale: 160 px
+ * against 640 px is a scale of 4, which until 2026-12-07 made every estimate of such a pair
+ * "implausible"), and then also the scale of a confident CNN estimate (the fields may differ by
+ * more than the guess allows: a view 2.6× narrower than the map, found with confidence 1, was
+ * discarded) and that of the field ratio the CNN's 'search' mode assumed for the kept window.
+ */
+function expectedScales(fixed: Image, moving: Image, cnn: MethodResult): number[] {
+  const base = expectedScale(gridOf(fixed), gridOf(moving));
+  const scales = [base];
+  const confidentElsewhere = cnn.details.fieldsUnknown === true && !isUnsure(Number(cnn.details.confidence)) && !cnn.details.diverged && !plausible(cnn.transform, [base]);
+  if (confidentElsewhere) scales.push(scaleOf(cnn.transform));
+  const used = fieldWindowsOf(cnn);
+  // The cut image's field is `ratio` times the other's: the pixel scale grows by it when the fixed field is the larger one.
+  if (used?.assumed && used.kept) scales.push(base * (used.cut === 'fixed' ? used.ratio : 1 / used.ratio));
+  return scales;
+}
+
+function scaleOf(transform: Transform): number {
+  return Math.sqrt(Math.abs(determinant(transform.matrix)));
+}
+
+function plausible(transform: Transform, expected: readonly number[]): boolean {
+  const scale = scaleOf(transform);
+  return expected.some((e) => scale >= PLAUSIBLE_SCALE[0] * e && scale <= PLAUSIBLE_SCALE[1] * e);
 }
 
 /**
@@ -198,7 +224,8 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
       failures.push(`${label}: ${error.message}`);
     }
   };
-  const cnnUsable = plausible(first.transform) && !first.details.diverged;
+  const expected = expectedScales(fixed, moving, first);
+  const cnnUsable = plausible(first.transform, expected) && !first.details.diverged;
   if (cnnUsable) await attempt('elastix', { ...finishOptions, initialTransform: first.transform }, 'elastix', finishPair(fixed, moving, first));
   const confidence = Number(first.details.confidence ?? 1);
   const threshold = options.fallbackBelowConfidence ?? 0;
@@ -210,13 +237,15 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
     // From the identity: the standalone method's preset.
     await attempt('elastix-identity', { ...searchOptions, preset: 'default' });
     const searchStarted = performance.now();
-    const starts = nmiSearch(fixed, moving, { candidates: SEARCH_REFINED, ...options.search });
+    // Over the documented scales about the pair's expected one (the fields' ratio without pixel sizes).
+    const [minScale, maxScale] = [FULL_RANGE.minScale * expected[0], FULL_RANGE.maxScale * expected[0]];
+    const starts = nmiSearch(fixed, moving, { candidates: SEARCH_REFINED, minScale, maxScale, ...options.search });
     searchMs = performance.now() - searchStarted;
     for (const [i, start] of starts.entries()) await attempt('elastix-search', { ...searchOptions, initialTransform: start.transform }, `elastix-search ${i + 1}`);
   }
   const elastixMs = performance.now() - refineStarted;
   // Ties go to the later (refined) candidate: elastix only stops where it does not get worse.
-  const implausible = candidates.filter((c) => !plausible(c.transform));
+  const implausible = candidates.filter((c) => !plausible(c.transform, expected));
   const eligible = candidates.filter((c) => !implausible.includes(c));
   const best = (eligible.length ? eligible : candidates).reduce((b, c) => (c.nmi >= b.nmi ? c : b));
   return {

@@ -39,8 +39,10 @@ export interface FieldWindowsUsed {
   windows: number;
   /** The kept window, [x0, y0, width, height] in the cut image's pixels; null: the frames as they are were kept. */
   kept: [number, number, number, number] | null;
-  /** With the same pixel size on both images, the confidence of the frames as they are (tried too). */
+  /** With the same pixel size on both images, or in the 'search' mode, the confidence of the frames as they are (tried too). */
   framesConfidence?: number;
+  /** The 'search' mode (no pixel sizes): `cut` and `ratio` are the hypothesis of the best window, not read from sizes. */
+  assumed?: boolean;
 }
 
 /** The field windows behind a result (cnn, or the hybrid's CNN stage); undefined when none were used. */
@@ -48,9 +50,19 @@ export function fieldWindowsOf(result: MethodResult): FieldWindowsUsed | undefin
   return cnnDetails(result)?.fieldWindows as FieldWindowsUsed | undefined;
 }
 
+/**
+ * The CNN behind a result took the fields to be comparable for want of pixel sizes (registerCnn's
+ * `fieldsUnknown`): where one image shows a much larger field, it needed the sizes, or the
+ * 'search' mode.
+ */
+export function fieldsUnknownOf(result: MethodResult): boolean {
+  return cnnDetails(result)?.fieldsUnknown === true;
+}
+
 /** The kept field window, in words: which image, which pixels, of how many windows. */
 export function describeFieldWindow(used: FieldWindowsUsed): string {
   if (!used.kept) return `the images as they are (more confident than ${used.windows} field windows)`;
   const [x0, y0, w, h] = used.kept;
-  return `${used.cut} x ${x0}–${x0 + w - 1}, y ${y0}–${y0 + h - 1} (of ${used.windows})`;
+  const assumed = used.assumed ? `; fields searched, ${used.cut} field taken ${used.ratio}× the other's` : '';
+  return `${used.cut} x ${x0}–${x0 + w - 1}, y ${y0}–${y0 + h - 1} (of ${used.windows}${assumed})`;
 }

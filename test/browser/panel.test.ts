@@ -55,6 +55,9 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     await panel.updateComplete;
     expect(Number(result.details.confidence)).to.be.lessThan(0.5);
     expect(panel.shadowRoot?.querySelector('.status')?.textContent).to.match(/The CNN is unsure for cnn \(confidence below 0\.5\): that estimate is likely wrong/);
+    // The PNG and the noise carry no pixel size: the status says what that assumed, and what to do.
+    expect(panel.shadowRoot?.querySelector('.status')?.textContent).to.match(/Neither image has a pixel size.*set both pixel sizes in the layer list, or tick "CNN: search field sizes"/);
+    expect(panel.shadowRoot?.querySelector('#field-search')).to.exist;
     panel.remove();
     viewer.remove();
   });

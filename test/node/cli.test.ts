@@ -11,6 +11,7 @@ import { createFloatImage, gridOf, type Grid } from '../../src/image/image.js';
 import { withSpacing } from '../../src/image/spacing.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
+import { composeMatrices, invertMatrix } from '../../src/transform/matrix.js';
 import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
 import { parseTransform } from '../../src/transform/formats.js';
 import { Rng } from '../../src/synthetic/random.js';
@@ -161,6 +162,21 @@ describe('xemreg register --method elastix', () => {
     assert.equal(alone.stdout, '');
   });
 
+  it('--field-search: the same view without pixel sizes, found by trying the fields 3× and 5× apart; the hybrid finishes it', async () => {
+    const viewPath = await writeView();
+    const run = await xemreg('register', fixedPath(), viewPath, '--method', 'hybrid', '--field-search', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const [r] = JSON.parse(run.stdout).results;
+    assert.equal(r.fieldWindows.assumed, true);
+    assert.equal(r.fieldWindows.cut, 'fixed');
+    assert.equal(r.fieldsUnknown, true);
+    // In pixels: fixed pixel e ↦ EM point 0.02 e ↦ view point ↦ view pixel / 0.015.
+    const truthPx = composeMatrices(composeMatrices([[0.02, 0, 0], [0, 0.02, 0]], invertMatrix(viewToEm.matrix)), [[1 / 0.015, 0, 0], [0, 1 / 0.015, 0]]);
+    const error = cornerError(truthPx, transformFromJSON(r.transform), gridOf(em));
+    assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
+    assert.doesNotMatch(run.stderr, /Neither image carries a pixel size/, 'the search ran: no advice to run it');
+  });
+
   it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {
     // The EM sample as an SEM writes it: a 48-row black bar with white text under the image.
     const barred = join(dir, 'fixed_databar.png');
@@ -231,6 +247,14 @@ describe('xemreg register --method elastix', () => {
     const r = JSON.parse(run.stdout).results[0];
     assert.ok(r.confidence < 0.5, `confidence ${r.confidence}`);
     assert.match(run.stderr, /warning: cnn: CNN confidence \d\.\d\d \(below 0\.5\): the estimate is likely wrong/);
+    // Neither PNG carries a pixel size: the warning says what that assumed, and what to do.
+    assert.equal(r.fieldsUnknown, true);
+    assert.match(run.stderr, /Neither image carries a pixel size, so their fields were taken to be comparable: .*give --fixed-spacing and --moving-spacing, or try --field-search/);
+    // With the sizes given, no such advice (and no fieldsUnknown).
+    const sized = await xemreg('register', fixedPath(), join(dir, 'noise.png'), '--method', 'cnn', '--json', '--fixed-spacing', '0.02', '--moving-spacing', '0.05');
+    assert.equal(sized.code, 0, sized.stderr);
+    assert.equal(JSON.parse(sized.stdout).results[0].fieldsUnknown, undefined);
+    assert.doesNotMatch(sized.stderr, /Neither image carries a pixel size/);
   });
 
   it('--method all: cnn, elastix, hybrid in order, each with the contract fields', async () => {

@@ -3,8 +3,9 @@ import { before, describe, it } from 'node:test';
 import { cropImage } from '../../src/image/crop.js';
 import { createFloatImage, gridCenter, gridOf, indexToPhysical, type Grid } from '../../src/image/image.js';
 import { parseSpacing, withSpacing } from '../../src/image/spacing.js';
-import { fieldWindowPlan, footprint, MAX_FIELD_RATIO, MAX_WINDOWS, WINDOW_SIDE } from '../../src/methods/field-windows.js';
+import { expectedScale, fieldWindowPlan, footprint, MAX_FIELD_RATIO, MAX_WINDOWS, searchPlans, SEARCH_RATIOS, WINDOW_SIDE } from '../../src/methods/field-windows.js';
 import { registerHybrid } from '../../src/methods/hybrid.js';
+import { registerElastix } from '../../src/methods/elastix.js';
 import { nodeElastixRunner } from '../../src/node/elastix-runner.js';
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError } from '../../src/errors.js';
@@ -117,8 +118,68 @@ describe('field window plans', () => {
     assert.ok(cx0 > 0 && cy0 > 0);
   });
 
+  it("the 'search' mode: as 'auto' with pixel sizes; without them, either image the larger field at each assumed ratio", () => {
+    assert.equal(fieldWindowPlan(grid(512, 512, 1), grid(100, 100, 1), 'search'), null, 'no sizes: no plan from them');
+    assert.deepEqual(fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 0.05), 'search'), fieldWindowPlan(grid(512, 512, 0.02), grid(100, 100, 0.05)));
+    const fixed = grid(300, 200, 1);
+    const moving = grid(90, 120, 1);
+    const plans = searchPlans(fixed, moving);
+    assert.deepEqual(
+      plans.map((p) => [p.cut, p.ratio, p.assumed, p.sameSize]),
+      (['fixed', 'moving'] as const).flatMap((cut) => SEARCH_RATIOS.map((r) => [cut, r, true, false])),
+    );
+    for (const plan of plans) {
+      const [w, h] = plan.cut === 'fixed' ? fixed.size : moving.size;
+      // Windows WINDOW_SIDE times the assumed smaller field (the cut image's longer side over the ratio), inside the image, reaching its far edges.
+      const side = Math.min(Math.round((WINDOW_SIDE * (Math.max(w, h) - 1)) / plan.ratio) + 1, w, h);
+      for (const [x0, y0, ww, wh] of plan.windows) {
+        assert.equal(Math.min(ww, wh), side, `${plan.cut} ${plan.ratio}`);
+        assert.ok(x0 >= 0 && y0 >= 0 && x0 + ww <= w && y0 + wh <= h);
+      }
+      assert.equal(Math.max(...plan.windows.map((r) => r[0] + r[2])), w);
+      assert.equal(Math.max(...plan.windows.map((r) => r[1] + r[3])), h);
+    }
+  });
+
   it('refuses fields too far apart, saying what to do', () => {
     assert.throws(() => fieldWindowPlan(grid(2000, 2000, 0.01), grid(100, 100, 0.01), 'always'), new RegExp(`field is 20\\.2× .*at most ${MAX_WINDOWS}\\); crop it`));
+  });
+});
+
+describe('without pixel sizes, different pixel counts over the same field', () => {
+  let cnn: Awaited<ReturnType<typeof loadCnnModel>>;
+  before(async () => {
+    cnn = await loadCnnModel(shippedModelDir() as string);
+  });
+
+  it('elastix starts from the fields laid onto each other, and the hybrid keeps an estimate at the fields\' scale', async () => {
+    // An XRF map (160²) and the same map at 4× the pixels, turned by 10°: neither file says how
+    // large a pixel is, so in pixel coordinates the pair is a scale of 4 apart.
+    const map = await readImageFile(fixture('hxn_xrf_Fe_K.tiff'));
+    const fixed = createFloatImage([160, 160], Float32Array.from(map.data as ArrayLike<number>));
+    const turn = similarity({ rotationDeg: 10, center: [79.5, 79.5] });
+    const fine: Grid = { size: [640, 640], spacing: [1, 1], origin: [0, 0], direction: [1, 0, 0, 1] };
+    // Moving pixel q shows the map at turn(q / 4).
+    const moving = createFloatImage([640, 640], resample(fixed, fine, composeMatrices([[0.25, 0, 0], [0, 0.25, 0]], turn.matrix)).data as Float32Array);
+    const truth = composeMatrices(invertMatrix(turn.matrix), [[4, 0, 0], [0, 4, 0]]);
+    // Fields as the pixels cover them: 640 / 160.
+    assert.ok(Math.abs(expectedScale(gridOf(fixed), gridOf(moving)) - 4) < 1e-12);
+    assert.equal(expectedScale(gridOf(withSpacing(fixed, [0.4, 0.4])), gridOf(withSpacing(moving, [0.1, 0.1]))), 1, 'with pixel sizes: the identity');
+    const f = prepareImage(fixed, 'fixed');
+    const m = prepareImage(moving, 'moving');
+    const elastix = await registerElastix(f, m, nodeElastixRunner);
+    assert.equal(elastix.details.start, 'fields');
+    const error = cornerError(truth, elastix.transform, gridOf(fixed));
+    assert.ok(isSuccess(error, gridOf(fixed)), `elastix corner error ${error.toFixed(2)} px`);
+    // From the identity in pixel coordinates it is a scale of 4 off: beyond elastix's reach.
+    const fromIdentity = await registerElastix(f, m, nodeElastixRunner, { start: 'identity' }).catch(() => null);
+    assert.ok(!fromIdentity || !isSuccess(cornerError(truth, fromIdentity.transform, gridOf(fixed)), gridOf(fixed)));
+    // The hybrid refines the CNN's estimate instead of discarding it as implausible (scale 4).
+    const hybrid = await registerHybrid(f, m, cnn, nodeElastixRunner);
+    assert.deepEqual(hybrid.details.implausible, []);
+    assert.equal(hybrid.details.fallback, false);
+    const hybridError = cornerError(truth, hybrid.transform, gridOf(fixed));
+    assert.ok(isSuccess(hybridError, gridOf(fixed)), `hybrid corner error ${hybridError.toFixed(2)} px`);
   });
 });
 
@@ -203,6 +264,41 @@ describe('the CNN inside field windows (shipped model)', () => {
     const truthDefault = similarityFromMatrix(steps.reduce((m, step) => composeMatrices(m, step)));
     const frameError = cornerError(truthDefault, framed.transform, gridOf(bigDefault));
     assert.ok(isSuccess(frameError, gridOf(bigDefault)), `corner error ${frameError.toFixed(1)} px`);
+  });
+
+  it("without pixel sizes: takes the fields for comparable and says so; the 'search' mode finds a 3.4× smaller field, and leaves a confident pair as it is", async () => {
+    // The first test's pair, as PNGs would come: no pixel sizes (spacing 1 on both).
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const viewGrid: Grid = { size: [200, 200], spacing: [0.015, 0.015], origin: [0, 0], direction: [1, 0, 0, 1] };
+    const toEm = similarity({ rotationDeg: 35, scale: 1, center: [1.4925, 1.4925], translation: [6.6 - 1.4925, 3.1 - 1.4925] });
+    const view = createFloatImage([200, 200], resample(withSpacing(em, [0.02, 0.02]), viewGrid, toEm).data as Float32Array);
+    // In pixels: fixed pixel e ↦ EM point 0.02 e ↦ view point ↦ view pixel / 0.015.
+    const truth = composeMatrices(composeMatrices([[0.02, 0, 0], [0, 0.02, 0]], invertMatrix(toEm.matrix)), [[1 / 0.015, 0, 0], [0, 1 / 0.015, 0]]);
+    const emData = Float32Array.from(em.data as Float32Array);
+    const plain = registerCnn(em, view, cnn);
+    assert.equal(plain.details.fieldsUnknown, true);
+    assert.equal(plain.details.fieldWindows, undefined);
+    assert.ok(!isSuccess(cornerError(truth, plain.transform, gridOf(em)), gridOf(em)), 'the frames alone ask for a zoom of 3.4');
+    const progress: { done: number; total: number }[] = [];
+    const searched = await registerCnnAsync(em, view, cnn, { fieldWindows: 'search' }, { onProgress: (p) => progress.push(p) });
+    const used = searched.details.fieldWindows as { cut: string; windows: number; kept: number[] | null; assumed: boolean; framesConfidence: number };
+    assert.equal(used.assumed, true);
+    assert.equal(used.cut, 'fixed');
+    const windowCount = searchPlans(gridOf(em), gridOf(view)).reduce((n, p) => n + p.windows.length, 0);
+    assert.equal(used.windows, windowCount);
+    assert.equal(used.framesConfidence, plain.details.confidence);
+    const total = 1 + windowCount + WINDOWS_REFINED;
+    assert.deepEqual(progress, Array.from({ length: total }, (_, i) => ({ done: i + 1, total })), 'progress after the frames and every window');
+    const error = cornerError(truth, searched.transform, gridOf(em));
+    assert.ok(isSuccess(error, gridOf(em)), `corner error ${error.toFixed(1)} px`);
+    assert.ok(Number(searched.details.confidence) > Number(plain.details.confidence));
+    assert.deepEqual(em.data, emData, 'the input is not changed');
+    // A pair of comparable fields the frames register confidently: no windows tried.
+    const turned = resample(em, gridOf(em), similarity({ rotationDeg: 12, center: gridCenter(gridOf(em)) }));
+    const confident = registerCnn(em, turned, cnn, { fieldWindows: 'search' });
+    assert.ok(Number(confident.details.confidence) >= 0.5);
+    assert.equal(confident.details.fieldWindows, undefined);
+    assert.deepEqual(confident.transform, registerCnn(em, turned, cnn).transform);
   });
 
   it('asynchronously: the same result, progress after every window, and a cancel between windows that frees what it held', async () => {
