@@ -52,7 +52,8 @@ export class XemLayerList extends LitElement {
       return;
     }
     const image = withSpacing(this.viewer.getLayerImage(layer.id), [x, (x * layer.spacing[1]) / layer.spacing[0]]);
-    this.viewer.updateLayer(layer.id, { image });
+    // The same pixels under a new header: a registered layer keeps its coverage.
+    this.viewer.updateLayer(layer.id, { image, coverage: this.viewer.getLayerCoverage(layer.id) });
     // The layers' physical layout changed: fit them in the view again.
     this.viewer.resetView();
   }

@@ -219,6 +219,13 @@ export class XemViewer extends LitElement {
     return layer.image;
   }
 
+  /** A layer's coverage (1: the pixel holds data), row-major; undefined: every pixel. */
+  getLayerCoverage(id: string): Uint8Array | undefined {
+    const layer = this.layers.find((l) => l.id === id);
+    if (!layer) throw new Error(`no layer "${id}"`);
+    return layer.coverage;
+  }
+
   /** Layers in drawing order (first at the bottom). */
   getLayers(): LayerInfo[] {
     return this.layers.map(({ image: _image, vtk: _vtk, ...info }) => ({ ...info }));

@@ -112,6 +112,20 @@ describe('<xem-viewer>', () => {
     await viewer.updateComplete;
     expect(stats(await viewer.captureImage()).nonBlack).to.be.closeTo(covered, 0.01);
     expect(() => viewer.updateLayer(registered.id, { image, coverage: new Uint8Array(5) })).to.throw(/coverage has 5 values for 512×512 pixels/);
+    // A pixel size typed into the layer list gives the same pixels a new header: the coverage stays.
+    const list = document.createElement('xem-layer-list') as XemLayerList;
+    list.viewer = viewer;
+    document.body.append(list);
+    await list.updateComplete;
+    for (const l of viewer.getLayers()) {
+      const input = list.shadowRoot?.querySelector(`#${l.id}-pixel`) as HTMLInputElement;
+      input.value = '0.02';
+      input.dispatchEvent(new Event('change'));
+    }
+    expect(viewer.getLayerCoverage(registered.id)).to.equal(mask);
+    await viewer.updateComplete;
+    expect(stats(await viewer.captureImage()).nonBlack).to.be.closeTo(covered, 0.01);
+    list.remove();
   });
 
   it('window/level changes the rendered values', async () => {
