@@ -221,7 +221,7 @@ export async function registerHybrid(fixed: Image, moving: Image, cnn: CnnModel,
       candidates.push({ kept, label, transform, nmi: nmiAfter(transform) });
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
-      failures.push(`${label}: ${error.message}`);
+      failures.push(`${label}: ${error.reason}`);
     }
   };
   const expected = expectedScales(fixed, moving, first);
