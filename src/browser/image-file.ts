@@ -4,6 +4,7 @@ import { createWebWorker } from 'itk-wasm';
 import { InputError } from '../errors.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
+import { instrumentPixelSize, withInstrumentPixelSize } from '../image/instrument-metadata.js';
 import { itkWorkerUrl } from './assets.js';
 
 /** Run with a fresh worker that is terminated afterwards, whether the call succeeds or not. */
@@ -26,11 +27,13 @@ const baseName = (name: string) => name.split(/[\\/]/).pop() || 'image';
 export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image'): Promise<Image> {
   if (file.size === 0) throw new InputError(name, 'is empty (0 bytes)');
   const data = new Uint8Array(await file.arrayBuffer());
+  // Before itk-wasm takes the bytes (to its worker): a TIFF's microscope metadata may hold the pixel size.
+  const instrument = instrumentPixelSize(data);
   try {
     const { image } = await withWorker((worker) => readImage({ path: baseName(name), data }, { webWorker: worker }));
     if (!image.data || image.data.length === 0) throw new InputError(name, 'holds no pixel data');
     image.name = name;
-    return image;
+    return withInstrumentPixelSize(image, instrument);
   } catch (error) {
     if (error instanceof InputError) throw error;
     if (typeof error === 'number') throw new InputError(name, 'could not be decoded: the file is truncated or corrupt');

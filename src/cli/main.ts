@@ -17,7 +17,7 @@ import { CONFIDENT, DEFAULT_PASSES, isUnsure, RETRY_BELOW, type CnnProgress } fr
 import type { MethodName } from '../methods/result.js';
 import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
-import { dataBarNotes, lowConfidenceWarnings, summary } from './output.js';
+import { dataBarNotes, lowConfidenceWarnings, pixelSizeNotes, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
 import { runInWorkers, type PairTask } from './pair-workers.js';
 import { failureOf, modelFor, partialFailure, registerFiles, registerListedPair, spacingArgument, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
@@ -164,7 +164,7 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     }
     if (showProgress) bar.update(steps, { stage: 'done' });
     bar.stop();
-    for (const note of [...dataBarNotes(doc), ...lowConfidenceWarnings(doc)]) process.stderr.write(`xemreg: ${note}\n`);
+    for (const note of [...pixelSizeNotes(doc), ...dataBarNotes(doc), ...lowConfidenceWarnings(doc)]) process.stderr.write(`xemreg: ${note}\n`);
     process.stdout.write(flags.json ? JSON.stringify(doc, null, 2) + '\n' : summary(doc));
     const failure = partialFailure(doc);
     if (failure) process.stderr.write(`xemreg: ${failure.message}\n`);

@@ -4,6 +4,7 @@ import { CONFIDENT, isUnsure } from '../methods/cnn.js';
 import { cnnConfidence, describeFieldWindow, fieldsUnknownOf, fieldWindowsOf, type FieldWindowsUsed } from '../methods/result.js';
 import type { DataBar } from '../image/data-bar.js';
 import { gridOf, type Image } from '../image/image.js';
+import { pixelSizeSource } from '../image/instrument-metadata.js';
 import { transformToJSON } from '../transform/json.js';
 
 export interface CliResultJSON {
@@ -28,7 +29,8 @@ export interface CliResultJSON {
 export interface CliDocument {
   fixed: string;
   moving: string;
-  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar }>;
+  /** Per image: its grid and type; `pixelSizeFrom` when the spacing came from a microscope's TIFF metadata (instrument-metadata.ts), in mm. */
+  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string }>;
   results: CliResultJSON[];
   /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
   failures?: { method: string; message: string }[];
@@ -44,6 +46,7 @@ function describe(image: Image) {
     origin: grid.origin,
     pixelType: String(image.imageType.pixelType),
     componentType: String(image.imageType.componentType),
+    ...(pixelSizeSource(image) ? { pixelSizeFrom: pixelSizeSource(image) } : {}),
   };
 }
 
@@ -73,6 +76,15 @@ export function resultToJSON(result: ComparedResult, totalMs: number): CliResult
 export function cliDocument(fixedPath: string, movingPath: string, fixed: Image, moving: Image, results: CliResultJSON[], dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {}): CliDocument {
   const image = (which: 'fixed' | 'moving', im: Image) => ({ ...describe(im), ...(dataBars[which] ? { dataBar: dataBars[which] } : {}) });
   return { fixed: fixedPath, moving: movingPath, images: { fixed: image('fixed', fixed), moving: image('moving', moving) }, results };
+}
+
+/** One note per image whose pixel size came from its microscope's metadata: the user should know where a size came from, and its unit. */
+export function pixelSizeNotes(doc: CliDocument): string[] {
+  return (['fixed', 'moving'] as const).flatMap((which) => {
+    const { pixelSizeFrom, spacing } = doc.images[which];
+    if (!pixelSizeFrom) return [];
+    return [`note: ${doc[which]}: pixel size ${fmtSpacing(spacing[0] * 1e6)} nm from its ${pixelSizeFrom} metadata (spacing in mm, the unit ITK reads TIFF resolutions in; give the other image's size in mm too)`];
+  });
 }
 
 /** One note per image whose data bar was left out: the user should know what the registration did not see. */

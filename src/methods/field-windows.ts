@@ -15,6 +15,9 @@ import { frameOf, toPhysical, type ModelFrame } from '../cnn/model-frame.js';
 import { gridCenter, gridCorners, indexToPhysicalMatrix, type Grid } from '../image/image.js';
 import { applyMatrix, invertMatrix, type Matrix2x3 } from '../transform/matrix.js';
 import type { SimilarityTransform } from '../transform/transform.js';
+import { hasOwnPixelSize } from '../image/spacing.js';
+
+export { SCREEN_DPI } from '../image/spacing.js';
 
 /**
  * When the windows are used. 'auto': when both images carry a pixel size of their own (not the
@@ -48,13 +51,6 @@ export const WINDOW_SIDE = 2;
 /** More windows than this (fields more than about 8.5× apart) is an error: the user should crop. */
 export const MAX_WINDOWS = 64;
 
-/**
- * Resolutions that image writers store when they know no pixel size (TIFF XResolution, PNG pHYs):
- * ITK reads them as 25.4 / dpi mm, which is no instrument's pixel. A size within SCREEN_DPI_TOLERANCE
- * (relative) of one of these is not taken for a physical one.
- */
-export const SCREEN_DPI = [72, 96, 100, 150, 200, 300, 600, 1200] as const;
-const SCREEN_DPI_TOLERANCE = 2e-3;
 
 export interface FieldWindowPlan {
   /** The image cut into windows: the one with the larger field. */
@@ -83,17 +79,9 @@ export interface FieldWindowPlan {
  */
 export const SEARCH_RATIOS = [3, 5] as const;
 
-/** A pixel size of the image's own by the 'auto' rule: not 1 (no size in the file), not a screen or print resolution. */
-function ownPixelSize(g: Grid): boolean {
-  const [sx, sy] = g.spacing.map(Math.abs);
-  // 1 as a TIFF's rational resolution may come back as 1.000000015.
-  if (Math.abs(sx - 1) <= 1e-6 && Math.abs(sy - 1) <= 1e-6) return false;
-  return !SCREEN_DPI.some((dpi) => [sx, sy].every((s) => Math.abs(s * dpi - 25.4) <= SCREEN_DPI_TOLERANCE * 25.4));
-}
-
 /** Both images carry pixel sizes of their own ('auto' trusts their fields). */
 export function pixelSizesKnown(fixed: Grid, moving: Grid): boolean {
-  return ownPixelSize(fixed) && ownPixelSize(moving);
+  return hasOwnPixelSize(fixed) && hasOwnPixelSize(moving);
 }
 
 /**

@@ -1,10 +1,13 @@
 /** Reading and writing image files in Node through @itk-wasm/image-io, with errors that name the file. */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { InputError } from '../errors.js';
 import { callItk } from './itk-call.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
+import { instrumentPixelSize, withInstrumentPixelSize } from '../image/instrument-metadata.js';
+import { hasOwnPixelSize } from '../image/spacing.js';
+import { gridOf } from '../image/image.js';
 
 /** Read any format itk-wasm knows. Throws InputError naming `path` and what is wrong. */
 export async function readImageFile(path: string): Promise<Image> {
@@ -26,7 +29,10 @@ export async function readImageFile(path: string): Promise<Image> {
   }
   if (!image.data || image.data.length === 0) throw new InputError(path, 'holds no pixel data');
   image.name = path;
-  return image;
+  // Only a TIFF without a pixel size in its header is read again, for its microscope metadata.
+  if (hasOwnPixelSize(gridOf(image)) || !/\.tiff?$/i.test(path)) return image;
+  const bytes = new Uint8Array(await readFile(path));
+  return withInstrumentPixelSize(image, instrumentPixelSize(bytes));
 }
 
 /** Write an image; the format follows the extension, which must hold the image's pixel type (castForFile). */

@@ -3,6 +3,8 @@ import { Image as ItkImage, ImageType } from 'itk-wasm';
 import { configureItkAssets } from '../../src/browser/assets.js';
 import { readImageBlob, writeImageBlob } from '../../src/browser/image-file.js';
 import { castToInteger } from '../../src/image/cast.js';
+import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
+import { MICROSCOPE_TAGS, microscopeTiff, zeissText } from '../microscope-tiff.js';
 import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
 import { resampleWithMask } from '../../src/resample.js';
 import { similarity } from '../../src/transform/transform.js';
@@ -171,6 +173,14 @@ describe('<xem-viewer>', () => {
     expect(viewer.getLayers()[0].visible).to.equal(false);
     expect(stats(await viewer.captureImage()).nonBlack).to.be.lessThan(0.01);
     list.remove();
+  });
+
+  it('reads a microscope TIFF\'s pixel size from its metadata, as in Node', async () => {
+    const bytes = microscopeTiff(50, 40, Array.from({ length: 2000 }, (_, k) => (k * 13) % 256), { [MICROSCOPE_TAGS.zeiss]: zeissText(7.5, 'nm') });
+    const image = await readImageBlob(new File([bytes as Uint8Array<ArrayBuffer>], 'sem.tif'));
+    expect(image.size).to.deep.equal([50, 40]);
+    expect(image.spacing[0]).to.be.closeTo(7.5e-6, 1e-15);
+    expect(pixelSizeSource(image)).to.equal('Zeiss');
   });
 
   it('loads a 16-bit TIFF and an MHA with spacing, with the right size and spacing; the scale bar follows the spacing', async () => {

@@ -19,6 +19,7 @@ import { transformFromJSON } from '../../src/transform/json.js';
 import { invertTransform, similarity } from '../../src/transform/transform.js';
 import { resample } from '../../src/resample.js';
 import { fixture, runScript, similarityAbout, warp, withDataBar, type ScriptRun } from './helpers.js';
+import { feiText, MICROSCOPE_TAGS, microscopeTiff } from '../microscope-tiff.js';
 
 const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
 
@@ -175,6 +176,32 @@ describe('xemreg register --method elastix', () => {
     const error = cornerError(truthPx, transformFromJSON(r.transform), gridOf(em));
     assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
     assert.doesNotMatch(run.stderr, /Neither image carries a pixel size/, 'the search ran: no advice to run it');
+  });
+
+  it('reads the pixel size of microscope TIFFs from their metadata, says so, and registers in those units', async () => {
+    // The EM pair as an FEI microscope would write it: 20 nm pixels in the metadata text, none in the TIFF header.
+    const fixedTiff = join(dir, 'em_fei.tif');
+    const movingTiff = join(dir, 'moved_fei.tif');
+    await writeFile(fixedTiff, microscopeTiff(512, 512, em.data as Float32Array, { [MICROSCOPE_TAGS.fei]: feiText(2e-8) }));
+    await writeFile(movingTiff, microscopeTiff(512, 512, warp(em, truth).data as Float32Array, { [MICROSCOPE_TAGS.fei]: feiText(2e-8) }));
+    const run = await xemreg('register', fixedTiff, movingTiff, '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    for (const which of ['fixed', 'moving']) {
+      assert.equal(doc.images[which].pixelSizeFrom, 'Thermo Fisher/FEI');
+      assert.ok(Math.abs(doc.images[which].spacing[0] - 2e-5) < 1e-15, String(doc.images[which].spacing));
+    }
+    assert.match(run.stderr, /note: .*em_fei\.tif: pixel size 20 nm from its Thermo Fisher\/FEI metadata \(spacing in mm/);
+    // The truth in millimetres: the same turn and scale, the shift 2e-5 mm per pixel.
+    const mm = (m: number[][]) => [[m[0][0], m[0][1], m[0][2] * 2e-5], [m[1][0], m[1][1], m[1][2] * 2e-5]] as [[number, number, number], [number, number, number]];
+    const grid = { ...gridOf(em), spacing: [2e-5, 2e-5] as [number, number] };
+    const error = cornerError(mm(truth.matrix), transformFromJSON(doc.results[0].transform), grid);
+    assert.ok(isSuccess(error, grid), `corner error ${error} px`);
+    // Sizes given on the command line replace the metadata's, which is then not claimed.
+    const given = await xemreg('register', fixedTiff, movingTiff, '--json', '--fixed-spacing', '0.02', '--moving-spacing', '0.02');
+    assert.equal(given.code, 0, given.stderr);
+    assert.equal(JSON.parse(given.stdout).images.fixed.pixelSizeFrom, undefined);
+    assert.doesNotMatch(given.stderr, /metadata/);
   });
 
   it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {

@@ -1,0 +1,121 @@
+/**
+ * Pixel sizes that SEM and FIB software writes into its TIFF files as text, where the TIFF
+ * resolution tags hold none or a screen default (72 dpi): a file straight from the microscope then
+ * carries its physical pixel size after all. Read from the tags, not the pixels:
+ * - Thermo Fisher / FEI (tag 34682, "FEI_HELIOS"/"FEI_SFEG"): an INI text whose `[Scan]` (or
+ *   `[EScan]`) section has `PixelWidth=` and `PixelHeight=` in metres;
+ * - Zeiss SmartSEM (tag 34118, "CZ_SEM"): lines such as `Image Pixel Size = 4.467 nm`;
+ * - TESCAN (tag 50431): `PixelSizeX=` and `PixelSizeY=` in metres.
+ * Sizes come back in millimetres, the unit ITK gives TIFF resolutions in, so that two TIFFs agree.
+ */
+import UTIF from 'utif';
+import { gridOf, type Image } from './image.js';
+import { hasOwnPixelSize, PIXEL_SIZE_SOURCE_KEY, withSpacing } from './spacing.js';
+
+export interface InstrumentPixelSize {
+  /** x, y in millimetres. */
+  spacing: [number, number];
+  /** Which software's tag said so, for the user: 'Thermo Fisher/FEI', 'Zeiss', 'TESCAN'. */
+  source: string;
+}
+
+const FEI_TAG = 34682;
+const ZEISS_TAG = 34118;
+const TESCAN_TAG = 50431;
+
+const METRES_TO_MM = 1e3;
+const UNIT_TO_MM: Record<string, number> = { pm: 1e-9, nm: 1e-6, µm: 1e-3, μm: 1e-3, um: 1e-3, mm: 1, m: 1e3 };
+
+/** A positive finite number, or null. */
+function positive(text: string | undefined): number | null {
+  const v = Number(text);
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
+
+/** `key=value` in an INI section (or anywhere when the text has no such section). */
+function iniValue(text: string, sections: readonly string[], key: string): string | undefined {
+  for (const section of sections) {
+    const start = text.indexOf(`[${section}]`);
+    if (start < 0) continue;
+    const end = text.indexOf('\n[', start + 1);
+    const body = text.slice(start, end < 0 ? undefined : end);
+    const m = new RegExp(`^\\s*${key}\\s*=\\s*([^\\r\\n]+)`, 'm').exec(body);
+    if (m) return m[1].trim();
+  }
+  return undefined;
+}
+
+/** The pixel size in a microscope's metadata texts, keyed by TIFF tag; null when none is there. */
+export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>): InstrumentPixelSize | null {
+  const fei = texts.get(FEI_TAG);
+  if (fei) {
+    const x = positive(iniValue(fei, ['Scan', 'EScan', 'IScan'], 'PixelWidth'));
+    const y = positive(iniValue(fei, ['Scan', 'EScan', 'IScan'], 'PixelHeight')) ?? x;
+    if (x && y) return { spacing: [x * METRES_TO_MM, y * METRES_TO_MM], source: 'Thermo Fisher/FEI' };
+  }
+  const zeiss = texts.get(ZEISS_TAG);
+  if (zeiss) {
+    const m = /Image Pixel Size\s*=\s*([0-9.eE+-]+)\s*(pm|nm|µm|μm|um|mm|m)\b/.exec(zeiss) ?? /Pixel Size\s*=\s*([0-9.eE+-]+)\s*(pm|nm|µm|μm|um|mm|m)\b/.exec(zeiss);
+    const v = positive(m?.[1]);
+    if (m && v) return { spacing: [v * UNIT_TO_MM[m[2]], v * UNIT_TO_MM[m[2]]], source: 'Zeiss' };
+  }
+  const tescan = texts.get(TESCAN_TAG);
+  if (tescan) {
+    const x = positive(/PixelSizeX\s*=\s*([0-9.eE+-]+)/.exec(tescan)?.[1]);
+    const y = positive(/PixelSizeY\s*=\s*([0-9.eE+-]+)/.exec(tescan)?.[1]) ?? x;
+    if (x && y) return { spacing: [x * METRES_TO_MM, y * METRES_TO_MM], source: 'TESCAN' };
+  }
+  return null;
+}
+
+/** Whether the bytes start like a TIFF (II*\0 or MM\0*; BigTIFF too). */
+export function isTiff(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && (bytes[2] === 42 || bytes[2] === 43)) || (bytes[0] === 0x4d && bytes[1] === 0x4d && (bytes[3] === 42 || bytes[3] === 43)));
+}
+
+/**
+ * The pixel size in a TIFF file's microscope metadata (first image directory), or null: not a
+ * TIFF, no such tag, or a directory that cannot be parsed (the image itself was read by ITK: a
+ * metadata problem is no reason to refuse it).
+ */
+export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | null {
+  if (!isTiff(bytes)) return null;
+  let ifd: Record<string, unknown> | undefined;
+  try {
+    // A view of the whole buffer is read in place; UTIF copies a typed array it is given.
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const buffer = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+    ifd = UTIF.decode(buffer)[0] as Record<string, unknown> | undefined;
+  } catch {
+    return null;
+  }
+  if (!ifd) return null;
+  const texts = new Map<number, string>();
+  for (const tag of [FEI_TAG, ZEISS_TAG, TESCAN_TAG]) {
+    const value = ifd[`t${tag}`];
+    // ASCII tags come as strings; some writers store the text as bytes.
+    if (Array.isArray(value) && typeof value[0] === 'string') texts.set(tag, value.join('\n'));
+    else if (Array.isArray(value) || value instanceof Uint8Array) texts.set(tag, String.fromCharCode(...Array.from(value as ArrayLike<number>).slice(0, 1 << 16)));
+  }
+  return pixelSizeFromTagTexts(texts);
+}
+
+
+/**
+ * The image with the pixel size found in its TIFF's microscope metadata (`instrumentPixelSize`),
+ * where its own header has none (spacing 1 or a screen resolution: hasOwnPixelSize); otherwise
+ * the image itself. A new header over the same pixels: the image passed in is not changed.
+ */
+export function withInstrumentPixelSize(image: Image, found: InstrumentPixelSize | null): Image {
+  if (!found || hasOwnPixelSize(gridOf(image))) return image;
+  const spaced = withSpacing(image, found.spacing);
+  spaced.metadata = new Map(image.metadata ?? []);
+  spaced.metadata.set(PIXEL_SIZE_SOURCE_KEY, found.source);
+  return spaced;
+}
+
+/** Which microscope's metadata gave an image its pixel size (withInstrumentPixelSize), if any. */
+export function pixelSizeSource(image: Image): string | undefined {
+  const v = image.metadata?.get(PIXEL_SIZE_SOURCE_KEY);
+  return typeof v === 'string' ? v : undefined;
+}

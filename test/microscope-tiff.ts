@@ -1,0 +1,35 @@
+/**
+ * TIFF files as SEM software writes them, for tests: 8-bit pixels (stored as RGBA, which is what
+ * UTIF writes; read back as luminance) with the microscope's metadata text in its private tag,
+ * and no pixel size in the TIFF resolution tags.
+ */
+import UTIF from 'utif';
+
+/** TIFF tags of the microscope texts: Thermo Fisher/FEI, Zeiss, TESCAN. */
+export const MICROSCOPE_TAGS = { fei: 34682, zeiss: 34118, tescan: 50431 } as const;
+
+/** A Thermo Fisher/FEI metadata text with the pixel size (metres) where its software puts it. */
+export function feiText(pixelMetres: number): string {
+  return ['[User]', 'Date=12/07/2026', '[System]', 'Type=DualBeam', '[Scan]', 'InternalScan=1', `PixelWidth=${pixelMetres}`, `PixelHeight=${pixelMetres}`, '[Image]', 'ResolutionX=512', ''].join('\r\n');
+}
+
+/** A Zeiss SmartSEM metadata text with the pixel size in the given unit. */
+export function zeissText(size: number, unit: string): string {
+  return ['0', 'AP_PIXEL_SIZE', `Image Pixel Size = ${size} ${unit}`, 'AP_WD', 'WD = 5.0 mm', ''].join('\r\n');
+}
+
+/** `gray`: width × height values in 0–255, row-major. `texts`: tag number → ASCII text. */
+export function microscopeTiff(width: number, height: number, gray: ArrayLike<number>, texts: Record<number, string>): Uint8Array {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let k = 0; k < width * height; k++) {
+    const v = Math.max(0, Math.min(255, Math.round(gray[k])));
+    rgba.set([v, v, v, 255], 4 * k);
+  }
+  const tags: Record<string, string[]> = {};
+  for (const [tag, text] of Object.entries(texts)) {
+    // UTIF's writer knows a tag's type only when told: 2 is ASCII.
+    (UTIF as unknown as { ttypes: Record<number, number> }).ttypes[Number(tag)] = 2;
+    tags[`t${tag}`] = [text];
+  }
+  return new Uint8Array(UTIF.encodeImage(rgba, width, height, tags as unknown as UTIF.IFD));
+}
