@@ -18,8 +18,8 @@ export function zeissText(size: number, unit: string): string {
   return ['0', 'AP_PIXEL_SIZE', `Image Pixel Size = ${size} ${unit}`, 'AP_WD', 'WD = 5.0 mm', ''].join('\r\n');
 }
 
-/** `gray`: width × height values in 0–255, row-major. `texts`: tag number → ASCII text. */
-export function microscopeTiff(width: number, height: number, gray: ArrayLike<number>, texts: Record<number, string>): Uint8Array {
+/** `gray`: width × height values in 0–255, row-major. `texts`: tag number → text, as ASCII (or as BYTE values, as some writers store it). */
+export function microscopeTiff(width: number, height: number, gray: ArrayLike<number>, texts: Record<number, string>, asBytes = false): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
   for (let k = 0; k < width * height; k++) {
     const v = Math.max(0, Math.min(255, Math.round(gray[k])));
@@ -31,5 +31,14 @@ export function microscopeTiff(width: number, height: number, gray: ArrayLike<nu
     (UTIF as unknown as { ttypes: Record<number, number> }).ttypes[Number(tag)] = 2;
     tags[`t${tag}`] = [text];
   }
-  return new Uint8Array(UTIF.encodeImage(rgba, width, height, tags as unknown as UTIF.IFD));
+  const bytes = new Uint8Array(UTIF.encodeImage(rgba, width, height, tags as unknown as UTIF.IFD));
+  if (asBytes) {
+    // UTIF writes no BYTE data: write ASCII and retype the entries (tag, then type 2 → 1; little-endian).
+    for (const tag of Object.keys(texts).map(Number)) {
+      for (let k = 8; k + 3 < bytes.length; k++) {
+        if (bytes[k] === (tag & 0xff) && bytes[k + 1] === tag >> 8 && bytes[k + 2] === 2 && bytes[k + 3] === 0) bytes[k + 2] = 1;
+      }
+    }
+  }
+  return bytes;
 }

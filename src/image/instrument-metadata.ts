@@ -55,7 +55,9 @@ export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>): Instr
   }
   const zeiss = texts.get(ZEISS_TAG);
   if (zeiss) {
-    const m = /Image Pixel Size\s*=\s*([0-9.eE+-]+)\s*(pm|nm|µm|μm|um|mm|m)\b/.exec(zeiss) ?? /Pixel Size\s*=\s*([0-9.eE+-]+)\s*(pm|nm|µm|μm|um|mm|m)\b/.exec(zeiss);
+    // "µm" read byte by byte from UTF-8 comes as "Âµm".
+    const size = (label: string) => new RegExp(`${label}\\s*=\\s*([0-9.eE+-]+)\\s*Â?(pm|nm|µm|μm|um|mm|m)\\b`).exec(zeiss);
+    const m = size('Image Pixel Size') ?? size('Pixel Size');
     const v = positive(m?.[1]);
     if (m && v) return { spacing: [v * UNIT_TO_MM[m[2]], v * UNIT_TO_MM[m[2]]], source: 'Zeiss' };
   }
@@ -95,7 +97,7 @@ export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | nu
     const value = ifd[`t${tag}`];
     // ASCII tags come as strings; some writers store the text as bytes.
     if (Array.isArray(value) && typeof value[0] === 'string') texts.set(tag, value.join('\n'));
-    else if (Array.isArray(value) || value instanceof Uint8Array) texts.set(tag, String.fromCharCode(...Array.from(value as ArrayLike<number>).slice(0, 1 << 16)));
+    else if (Array.isArray(value) || value instanceof Uint8Array) texts.set(tag, new TextDecoder('latin1').decode(Uint8Array.from(value as ArrayLike<number>)));
   }
   return pixelSizeFromTagTexts(texts);
 }

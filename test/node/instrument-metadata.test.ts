@@ -24,6 +24,9 @@ describe('pixel sizes in microscope metadata', () => {
     assert.ok(zeiss && close(zeiss.spacing, [4.467e-6, 4.467e-6]));
     const zeissUm = pixelSizeFromTagTexts(new Map([[MICROSCOPE_TAGS.zeiss, zeissText(0.1, 'µm')]]));
     assert.ok(zeissUm && close(zeissUm.spacing, [1e-4, 1e-4]));
+    // The same written as UTF-8 and read byte by byte.
+    const zeissUtf8 = pixelSizeFromTagTexts(new Map([[MICROSCOPE_TAGS.zeiss, zeissText(0.1, '\u00c2\u00b5m')]]));
+    assert.ok(zeissUtf8 && close(zeissUtf8.spacing, [1e-4, 1e-4]));
     const tescan = pixelSizeFromTagTexts(new Map([[MICROSCOPE_TAGS.tescan, '[MAIN]\r\nPixelSizeX=1.2e-08\r\nPixelSizeY=1.2e-08\r\n']]));
     assert.ok(tescan && close(tescan.spacing, [1.2e-5, 1.2e-5]) && tescan.source === 'TESCAN');
     for (const text of ['[Scan]\r\nPixelWidth=0\r\n', '[Scan]\r\nPixelWidth=abc\r\n', '[User]\r\nDate=x\r\n', '[Beam]\r\nPixelWidth=2e-9\r\n']) {
@@ -38,6 +41,8 @@ describe('pixel sizes in microscope metadata', () => {
     const tiff = microscopeTiff(40, 30, gray, { [MICROSCOPE_TAGS.fei]: feiText(3e-9) });
     assert.ok(close(instrumentPixelSize(tiff)?.spacing ?? [], [3e-6, 3e-6]));
     assert.equal(instrumentPixelSize(microscopeTiff(40, 30, gray, {})), null, 'no microscope tag');
+    const asBytes = instrumentPixelSize(microscopeTiff(40, 30, gray, { [MICROSCOPE_TAGS.zeiss]: zeissText(2, 'µm') }, true));
+    assert.ok(asBytes && close(asBytes.spacing, [2e-3, 2e-3]), `text stored as bytes: ${asBytes?.spacing}`);
     assert.equal(instrumentPixelSize(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0])), null, 'a PNG');
     assert.equal(instrumentPixelSize(Uint8Array.from([0x49, 0x49, 42, 0, 255, 255, 255, 255, 1, 2])), null, 'a broken TIFF directory');
     const found = instrumentPixelSize(tiff);
