@@ -22,6 +22,8 @@ import type { RegistrationHost } from './host.js';
 type MethodChoice = MethodName | 'all';
 
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+/** A shift in the images' physical unit, which may be pixels (−160.76) or millimetres (−0.0016076): five significant digits. */
+const fmtLength = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(5))) : '—');
 
 /** Which field window of the larger image the CNN kept (field-windows.ts), in that image's pixels. */
 function fieldWindowCell(r: ComparedResult): string {
@@ -35,8 +37,8 @@ function resultRows(results: readonly ComparedResult[], reference: ComparedResul
   return [
     ['rotation °', (r) => similarity(r, (t) => fmt(t.rotationDeg, 3))],
     ['scale', (r) => similarity(r, (t) => fmt(t.scale, 4))],
-    ['shift x', (r) => fmt(r.transform.translation[0], 2)],
-    ['shift y', (r) => fmt(r.transform.translation[1], 2)],
+    ['shift x', (r) => fmtLength(r.transform.translation[0])],
+    ['shift y', (r) => fmtLength(r.transform.translation[1])],
     ['ms', (r) => fmt(r.registrationMs, 0)],
     ['backend', (r) => r.backend],
     ['NMI before → after', (r) => `${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}`],

@@ -17,6 +17,7 @@ import vtkMouseCameraTrackballPanManipulator from '@kitware/vtk.js/Interaction/M
 import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballZoomManipulator.js';
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
 import { readImageBlob } from '../src/browser/image-file.js';
+import { pixelSizeSource } from '../src/image/instrument-metadata.js';
 import { toGrayscale } from '../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
 import { percentiles } from '../src/image/statistics.js';
@@ -313,7 +314,11 @@ export class XemViewer extends LitElement {
     camera.setPosition(0, 0, -1);
     camera.setFocalPoint(0, 0, 0);
     camera.setViewUp(0, -1, 0);
-    renderer.resetCamera();
+    // Fit x and y only: an image slice is one unit thick along z whatever its pixel size, and vtk
+    // fits the diagonal, so a 10 µm field in mm (0.01 wide) would be shown as if 1 wide, a speck.
+    const bounds = renderer.computeVisiblePropBounds();
+    renderer.resetCamera([bounds[0], bounds[1], bounds[2], bounds[3], 0, 0]);
+    renderer.resetCameraClippingRange(bounds);
     this.requestRender();
     this.dispatchEvent(new CustomEvent('view-changed', { detail: this.viewState(), bubbles: true, composed: true }));
   }
@@ -492,7 +497,9 @@ export class XemViewer extends LitElement {
     if (this.unit !== 'auto') return this.unit;
     const reference = this.layers.find((l) => l.role === 'fixed') ?? this.layers[0];
     // Files without spacing (PNG, JPEG, plain TIFF) have spacing 1: pixels, not a length.
-    return !reference || (reference.spacing[0] === 1 && reference.spacing[1] === 1) ? 'px' : 'µm';
+    if (!reference || (reference.spacing[0] === 1 && reference.spacing[1] === 1)) return 'px';
+    // A microscope's metadata gave the size in mm (instrument-metadata.ts); other sizes are taken for µm.
+    return pixelSizeSource(reference.image) ? 'mm' : 'µm';
   }
 
   private updateOverlay(): void {
@@ -515,6 +522,10 @@ export class XemViewer extends LitElement {
     } else if (unit === 'µm' && length >= 1000) {
       unit = 'mm';
       shown = length / 1000;
+    } else if (unit === 'mm' && length < 1e-3) {
+      [unit, shown] = ['nm', length * 1e6];
+    } else if (unit === 'mm' && length < 1) {
+      [unit, shown] = ['µm', length * 1e3];
     }
     this.scaleBar = { width: length / perCssPixel, label: `${Number(shown.toPrecision(3))} ${unit}` };
   }

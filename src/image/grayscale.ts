@@ -57,5 +57,8 @@ export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image
     for (let k = 0; k < n; k++) out[k] = value(k * comps + choice);
   }
   const grid = gridOf(image);
-  return createFloatImage([w, h], out, { ...grid, name: image.name });
+  const gray = createFloatImage([w, h], out, { ...grid, name: image.name });
+  // Header facts travel with the pixels (e.g. where the pixel size came from: instrument-metadata.ts).
+  if (image.metadata?.size) gray.metadata = new Map(image.metadata);
+  return gray;
 }

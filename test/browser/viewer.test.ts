@@ -175,6 +175,23 @@ describe('<xem-viewer>', () => {
     list.remove();
   });
 
+  it('fits an image whose pixels are a few nanometres in mm, and labels the scale bar in µm', async () => {
+    // 512 pixels of 20 nm, as a microscope's metadata gives them (mm): a 10 µm field, 0.01 wide.
+    const bytes = microscopeTiff(512, 512, Array.from({ length: 512 * 512 }, (_, k) => (k * 7) % 256), { [MICROSCOPE_TAGS.zeiss]: zeissText(20, 'nm') });
+    viewer.addLayer(await readImageBlob(new File([bytes as Uint8Array<ArrayBuffer>], 'sem.tif')), { role: 'fixed', colormap: 'gray' });
+    let parallelScale = NaN;
+    viewer.addEventListener('view-changed', (e) => (parallelScale = (e as CustomEvent).detail.parallelScale), { once: true });
+    viewer.resetView();
+    await viewer.updateComplete;
+    // The field fills the view: half its diagonal, not the one-unit thickness of a slice along z.
+    expect(parallelScale).to.be.closeTo((Math.SQRT2 * 512 * 2e-5) / 2, 1e-4);
+    expect(stats(await viewer.captureImage()).nonBlack).to.be.greaterThan(0.3);
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await viewer.updateComplete;
+    const label = (viewer.shadowRoot?.querySelector('.scale') as HTMLElement).textContent ?? '';
+    expect(label).to.match(/^\s*[\d.]+ µm\s*$/);
+  });
+
   it('reads a microscope TIFF\'s pixel size from its metadata, as in Node', async () => {
     const bytes = microscopeTiff(50, 40, Array.from({ length: 2000 }, (_, k) => (k * 13) % 256), { [MICROSCOPE_TAGS.zeiss]: zeissText(7.5, 'nm') });
     const image = await readImageBlob(new File([bytes as Uint8Array<ArrayBuffer>], 'sem.tif'));
