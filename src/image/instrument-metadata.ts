@@ -32,7 +32,7 @@ function positive(text: string | undefined): number | null {
   return Number.isFinite(v) && v > 0 ? v : null;
 }
 
-/** `key=value` in an INI section (or anywhere when the text has no such section). */
+/** `key=value` in the first of these INI sections that has it. */
 function iniValue(text: string, sections: readonly string[], key: string): string | undefined {
   for (const section of sections) {
     const start = text.indexOf(`[${section}]`);
