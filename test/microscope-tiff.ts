@@ -8,9 +8,10 @@ import UTIF from 'utif';
 /** TIFF tags of the microscope texts: Thermo Fisher/FEI, Zeiss, TESCAN. */
 export const MICROSCOPE_TAGS = { fei: 34682, zeiss: 34118, tescan: 50431 } as const;
 
-/** A Thermo Fisher/FEI metadata text with the pixel size (metres) where its software puts it. */
-export function feiText(pixelMetres: number): string {
-  return ['[User]', 'Date=12/07/2026', '[System]', 'Type=DualBeam', '[Scan]', 'InternalScan=1', `PixelWidth=${pixelMetres}`, `PixelHeight=${pixelMetres}`, '[Image]', 'ResolutionX=512', ''].join('\r\n');
+/** A Thermo Fisher/FEI metadata text with the pixel size (metres) where its software puts it, and the scan's rows (the file may have more: a data bar). */
+export function feiText(pixelMetres: number, scanRows?: number): string {
+  const image = ['[Image]', 'ResolutionX=512', ...(scanRows ? [`ResolutionY=${scanRows}`] : [])];
+  return ['[User]', 'Date=12/07/2026', '[System]', 'Type=DualBeam', '[Scan]', 'InternalScan=1', `PixelWidth=${pixelMetres}`, `PixelHeight=${pixelMetres}`, ...image, ''].join('\r\n');
 }
 
 /** A Zeiss SmartSEM metadata text with the pixel size in the given unit. */

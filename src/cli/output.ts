@@ -92,7 +92,8 @@ export function dataBarNotes(doc: CliDocument): string[] {
   return (['fixed', 'moving'] as const).flatMap((which) => {
     const bar = doc.images[which].dataBar;
     if (!bar) return [];
-    return [`note: ${doc[which]}: its ${bar.edge} ${bar.rows} rows look like an instrument data bar (a flat band with text) and were left out of the registration; --keep-data-bars registers them too`];
+    const what = bar.from === 'metadata' ? 'are the data bar below the scan, by its microscope\'s metadata,' : 'look like an instrument data bar (a flat band with text) and were';
+    return [`note: ${doc[which]}: its ${bar.edge} ${bar.rows} rows ${what} left out of the registration; --keep-data-bars registers them too`];
   });
 }
 

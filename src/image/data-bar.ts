@@ -5,6 +5,7 @@
  * lettering and a full-width edge. The bar is found from its signature and left out; a crop keeps
  * physical coordinates, so transforms stay those of the whole image.
  */
+import { metadataDataBarRows } from './instrument-metadata.js';
 import { cropImage } from './crop.js';
 import type { Image } from './image.js';
 import { finiteSummary, percentiles } from './statistics.js';
@@ -13,6 +14,8 @@ export interface DataBar {
   edge: 'bottom' | 'top';
   /** Rows the bar takes, counted from that edge. */
   rows: number;
+  /** 'metadata': the microscope's metadata says where its scan ends; absent: found in the pixels. */
+  from?: 'metadata';
 }
 
 /**
@@ -44,6 +47,9 @@ const TEXT_SHARE = 0.002;
  * a flat margin, or what they hold is not crisp.
  */
 export function findDataBar(image: Image): DataBar | null {
+  // The microscope's own word first (Thermo Fisher/FEI: the scan's rows), whatever the bar looks like.
+  const said = metadataDataBarRows(image);
+  if (said) return { edge: 'bottom', rows: said, from: 'metadata' };
   const data = image.data as Float32Array;
   const { min: lo, max: hi } = finiteSummary(data);
   if (!(hi > lo)) return null;

@@ -17,6 +17,11 @@ export interface InstrumentPixelSize {
   spacing: [number, number];
   /** Which software's tag said so, for the user: 'Thermo Fisher/FEI', 'Zeiss', 'TESCAN'. */
   source: string;
+  /**
+   * The scan's own rows, where the software says (Thermo Fisher/FEI `[Image] ResolutionY`): rows
+   * of the file below them are its data bar.
+   */
+  imageRows?: number;
 }
 
 const FEI_TAG = 34682;
@@ -51,7 +56,8 @@ export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>): Instr
   if (fei) {
     const x = positive(iniValue(fei, ['Scan', 'EScan', 'IScan'], 'PixelWidth'));
     const y = positive(iniValue(fei, ['Scan', 'EScan', 'IScan'], 'PixelHeight')) ?? x;
-    if (x && y) return { spacing: [x * METRES_TO_MM, y * METRES_TO_MM], source: 'Thermo Fisher/FEI' };
+    const rows = positive(iniValue(fei, ['Image'], 'ResolutionY'));
+    if (x && y) return { spacing: [x * METRES_TO_MM, y * METRES_TO_MM], source: 'Thermo Fisher/FEI', ...(rows && Number.isInteger(rows) ? { imageRows: rows } : {}) };
   }
   const zeiss = texts.get(ZEISS_TAG);
   if (zeiss) {
@@ -104,16 +110,30 @@ export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | nu
 
 
 /**
- * The image with the pixel size found in its TIFF's microscope metadata (`instrumentPixelSize`),
- * where its own header has none (spacing 1 or a screen resolution: hasOwnPixelSize); otherwise
- * the image itself. A new header over the same pixels: the image passed in is not changed.
+ * The image with what its TIFF's microscope metadata says (`instrumentPixelSize`): the pixel size,
+ * where its own header has none (spacing 1 or a screen resolution: hasOwnPixelSize), and the scan's
+ * own rows where the file has more (a data bar below: `metadataDataBarRows`). Otherwise the image
+ * itself. A new header over the same pixels: the image passed in is not changed.
  */
 export function withInstrumentPixelSize(image: Image, found: InstrumentPixelSize | null): Image {
-  if (!found || hasOwnPixelSize(gridOf(image))) return image;
-  const spaced = withSpacing(image, found.spacing);
-  spaced.metadata = new Map(image.metadata ?? []);
-  spaced.metadata.set(PIXEL_SIZE_SOURCE_KEY, found.source);
-  return spaced;
+  if (!found) return image;
+  const spacing = !hasOwnPixelSize(gridOf(image));
+  const bar = found.imageRows !== undefined && found.imageRows < image.size[1] ? image.size[1] - found.imageRows : 0;
+  if (!spacing && !bar) return image;
+  const out = spacing ? withSpacing(image, found.spacing) : withSpacing(image, [image.spacing[0], image.spacing[1]]);
+  out.metadata = new Map(out.metadata ?? []);
+  if (spacing) out.metadata.set(PIXEL_SIZE_SOURCE_KEY, found.source);
+  if (bar) out.metadata.set(DATA_BAR_ROWS_KEY, bar);
+  return out;
+}
+
+/** Where withInstrumentPixelSize records the data bar's rows that the metadata implies. */
+const DATA_BAR_ROWS_KEY = 'xemreg.dataBarRows';
+
+/** Rows at the bottom of an image that its microscope's metadata says are not the scan (a data bar), or 0. */
+export function metadataDataBarRows(image: Image): number {
+  const v = image.metadata?.get(DATA_BAR_ROWS_KEY);
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v < image.size[1] ? v : 0;
 }
 
 /** Which microscope's metadata gave an image its pixel size (withInstrumentPixelSize), if any. */

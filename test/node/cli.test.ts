@@ -202,6 +202,18 @@ describe('xemreg register --method elastix', () => {
     assert.equal(given.code, 0, given.stderr);
     assert.equal(JSON.parse(given.stdout).images.fixed.pixelSizeFrom, undefined);
     assert.doesNotMatch(given.stderr, /metadata/);
+    // With 40 rows of the microscope's data bar under the scan (ResolutionY=512 of 552 rows): left out.
+    const ramp = Float32Array.from({ length: 512 * 40 }, (_, k) => (k % 512) / 2);
+    const barred = join(dir, 'em_fei_bar.tif');
+    await writeFile(barred, microscopeTiff(512, 552, [...(em.data as Float32Array), ...ramp], { [MICROSCOPE_TAGS.fei]: feiText(2e-8, 512) }));
+    const withBar = await xemreg('register', barred, movingTiff, '--json');
+    assert.equal(withBar.code, 0, withBar.stderr);
+    const barDoc = JSON.parse(withBar.stdout);
+    assert.deepEqual(barDoc.images.fixed.dataBar, { edge: 'bottom', rows: 40, from: 'metadata' });
+    assert.match(withBar.stderr, /em_fei_bar\.tif: its bottom 40 rows are the data bar below the scan, by its microscope's metadata, left out/);
+    const barGrid = { ...gridOf(em), size: [512, 552] as [number, number], spacing: [2e-5, 2e-5] as [number, number] };
+    const barError = cornerError(mm(truth.matrix), transformFromJSON(barDoc.results[0].transform), barGrid);
+    assert.ok(isSuccess(barError, barGrid), `corner error ${barError} px`);
   });
 
   it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {

@@ -4,7 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFloatImage } from '../../src/image/image.js';
-import { instrumentPixelSize, pixelSizeFromTagTexts, pixelSizeSource, withInstrumentPixelSize } from '../../src/image/instrument-metadata.js';
+import { instrumentPixelSize, metadataDataBarRows, pixelSizeFromTagTexts, pixelSizeSource, withInstrumentPixelSize } from '../../src/image/instrument-metadata.js';
+import { findDataBar, withoutDataBar } from '../../src/image/data-bar.js';
+import { prepareImage } from '../../src/methods/prepare.js';
 import { withSpacing } from '../../src/image/spacing.js';
 import { readImageFile } from '../../src/node/image-file.js';
 import { feiText, MICROSCOPE_TAGS, microscopeTiff, zeissText } from '../microscope-tiff.js';
@@ -58,6 +60,32 @@ describe('pixel sizes in microscope metadata', () => {
     const given = withSpacing(spaced, [0.02, 0.02]);
     assert.equal(pixelSizeSource(given), undefined);
     assert.equal(pixelSizeSource(spaced), 'Thermo Fisher/FEI');
+  });
+
+  it('a Thermo Fisher/FEI file\'s rows below the scan are its data bar, whatever they look like', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-meta-'));
+    try {
+      // 64 × 60 pixels of which the scan is 48 rows; the 12 below are a smooth ramp, which the
+      // pixel rule (a flat band with crisp text) does not take for a bar.
+      const gray = Array.from({ length: 64 * 60 }, (_, k) => (Math.floor(k / 64) < 48 ? (k * 37) % 256 : (k % 64) * 4));
+      const path = join(dir, 'fei.tif');
+      await writeFile(path, microscopeTiff(64, 60, gray, { [MICROSCOPE_TAGS.fei]: feiText(1e-8, 48) }));
+      const image = prepareImage(await readImageFile(path), path);
+      assert.equal(metadataDataBarRows(image), 12);
+      const { image: scan, bar } = withoutDataBar(image);
+      assert.deepEqual(bar, { edge: 'bottom', rows: 12, from: 'metadata' });
+      assert.deepEqual(scan.size, [64, 48]);
+      assert.ok(close(scan.spacing.slice(0, 2), [1e-5, 1e-5]));
+      // The same pixels without the metadata: no bar found.
+      assert.equal(findDataBar(createFloatImage([64, 60], Float32Array.from(image.data as Float32Array))), null);
+      // A header with a size of its own keeps it, and still learns of the bar.
+      const own = withInstrumentPixelSize(createFloatImage([64, 60], new Float32Array(64 * 60), { spacing: [0.5, 0.5] }), { spacing: [1e-5, 1e-5], source: 'Thermo Fisher/FEI', imageRows: 48 });
+      assert.deepEqual(own.spacing, [0.5, 0.5]);
+      assert.equal(metadataDataBarRows(own), 12);
+      assert.equal(pixelSizeSource(own), undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('readImageFile gives a microscope TIFF its pixel size', async () => {
