@@ -34,11 +34,14 @@ export function microscopeTiff(width: number, height: number, gray: ArrayLike<nu
   }
   const bytes = new Uint8Array(UTIF.encodeImage(rgba, width, height, tags as unknown as UTIF.IFD));
   if (asBytes) {
-    // UTIF writes no BYTE data: write ASCII and retype the entries (tag, then type 2 → 1; little-endian).
-    for (const tag of Object.keys(texts).map(Number)) {
-      for (let k = 8; k + 3 < bytes.length; k++) {
-        if (bytes[k] === (tag & 0xff) && bytes[k + 1] === tag >> 8 && bytes[k + 2] === 2 && bytes[k + 3] === 0) bytes[k + 2] = 1;
-      }
+    // UTIF writes no BYTE data: write ASCII, then retype those entries of the first directory
+    // (its offset at byte 4, a count, then 12-byte entries of tag, type, …; UTIF writes big-endian "MM").
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const little = bytes[0] === 0x49;
+    const ifd = view.getUint32(4, little);
+    for (let e = 0; e < view.getUint16(ifd, little); e++) {
+      const at = ifd + 2 + 12 * e;
+      if (view.getUint16(at, little) in texts) view.setUint16(at + 2, 1, little);
     }
   }
   return bytes;

@@ -215,16 +215,18 @@ export class XemViewer extends LitElement {
 
   /** A layer's pixels (float32 grayscale itk-wasm Image, not a copy: do not modify). */
   getLayerImage(id: string): Image {
-    const layer = this.layers.find((l) => l.id === id);
-    if (!layer) throw new Error(`no layer "${id}"`);
-    return layer.image;
+    return this.layerById(id).image;
   }
 
   /** A layer's coverage (1: the pixel holds data), row-major; undefined: every pixel. */
   getLayerCoverage(id: string): Uint8Array | undefined {
+    return this.layerById(id).coverage;
+  }
+
+  private layerById(id: string): Layer {
     const layer = this.layers.find((l) => l.id === id);
     if (!layer) throw new Error(`no layer "${id}"`);
-    return layer.coverage;
+    return layer;
   }
 
   /** Layers in drawing order (first at the bottom). */
@@ -268,6 +270,8 @@ export class XemViewer extends LitElement {
     const index = this.layers.findIndex((l) => l.id === id);
     if (index < 0) return;
     const [layer] = this.layers.splice(index, 1);
+    // The cached comparison may hold this layer's pixels: let them go.
+    this.comparisonCache = null;
     this.grw?.getRenderer().removeActor(layer.vtk.actor);
     deleteVtkLayer(layer.vtk);
     this.liveVtkObjects--;
@@ -277,8 +281,7 @@ export class XemViewer extends LitElement {
 
   /** Change a layer's style or replace its image (e.g. a new registration result). */
   updateLayer(id: string, patch: Partial<Omit<LayerOptions, 'component'>> & { image?: Image }): LayerInfo {
-    const layer = this.layers.find((l) => l.id === id);
-    if (!layer) throw new Error(`no layer "${id}"`);
+    const layer = this.layerById(id);
     if (patch.image) {
       const gray = toGrayscale(patch.image, { label: layer.name });
       // A new image's coverage is the patch's (default: every pixel), not the old image's.
@@ -437,6 +440,36 @@ export class XemViewer extends LitElement {
     this.liveVtkObjects--;
   }
 
+  /** The last comparisonInputs and what they were made from: a slider moved recomputes only the blend. */
+  private comparisonCache: { fixed: Image; other: Image; coverage?: Uint8Array; inputs: ReturnType<XemViewer['resampleForComparison']> } | null = null;
+
+  /**
+   * The fixed layer at display resolution and the other layer resampled onto it with its mask:
+   * made again only when either image (a new image, or a new header: a pixel size) or the other's
+   * coverage changes, not for every tile size, alpha or swipe.
+   */
+  private comparisonInputs(fixed: Layer, other: Layer) {
+    const c = this.comparisonCache;
+    if (c && c.fixed === fixed.image && c.other === other.image && c.coverage === other.coverage) return c.inputs;
+    const inputs = this.resampleForComparison(fixed, other);
+    this.comparisonCache = { fixed: fixed.image, other: other.image, coverage: other.coverage, inputs };
+    return inputs;
+  }
+
+  private resampleForComparison(fixed: Layer, other: Layer) {
+    // The fixed grid, at display resolution (see DISPLAY_PIXEL_LIMIT).
+    const fixedShown = downsampleToBudget(fixed.image, DISPLAY_PIXEL_LIMIT);
+    const grid: Grid = gridOf(fixedShown);
+    // The other layer on that grid, where it lies physically (registered layers already are).
+    const { image, mask } = resampleWithMask(other.image, grid, identityMatrix());
+    if (other.coverage) {
+      // Where the layer has no data of its own, on the display grid.
+      const covered = resampleWithMask(coverageImage(other), grid, identityMatrix()).image.data as Float32Array;
+      for (let k = 0; k < mask.length; k++) if (!(covered[k] >= 0.5)) mask[k] = 0;
+    }
+    return { fixedShown, grid, image, mask };
+  }
+
   /** Recompute the blend-mode composite (CPU) and show it, or show the layers themselves. */
   private refreshBlend(): void {
     const pair = this.comparisonPair();
@@ -444,16 +477,7 @@ export class XemViewer extends LitElement {
     for (const layer of this.layers) setVisible(layer.vtk.actor, layer.visible && !compare);
     this.dropComposite();
     if (compare && pair && BLEND_MODES.includes(this.blendMode)) {
-      // The fixed grid, at display resolution (see DISPLAY_PIXEL_LIMIT).
-      const fixedShown = downsampleToBudget(pair.fixed.image, DISPLAY_PIXEL_LIMIT);
-      const grid: Grid = gridOf(fixedShown);
-      // The other layer on that grid, where it lies physically (registered layers already are).
-      const { image, mask } = resampleWithMask(pair.other.image, grid, identityMatrix());
-      if (pair.other.coverage) {
-        // Where the layer has no data of its own, on the display grid.
-        const covered = resampleWithMask(coverageImage(pair.other), grid, identityMatrix()).image.data as Float32Array;
-        for (let k = 0; k < mask.length; k++) if (!(covered[k] >= 0.5)) mask[k] = 0;
-      }
+      const { fixedShown, grid, image, mask } = this.comparisonInputs(pair.fixed, pair.other);
       const rgb = blend(this.blendMode as Exclude<BlendMode, 'layers'>, {
         width: grid.size[0],
         height: grid.size[1],

@@ -10,7 +10,7 @@
  */
 import UTIF from 'utif';
 import { gridOf, type Image } from './image.js';
-import { hasOwnPixelSize, PIXEL_SIZE_SOURCE_KEY, withSpacing } from './spacing.js';
+import { hasOwnPixelSize, headerCopy, PIXEL_SIZE_SOURCE_KEY, withSpacing } from './spacing.js';
 
 export interface InstrumentPixelSize {
   /** x, y in millimetres. */
@@ -120,7 +120,7 @@ export function withInstrumentPixelSize(image: Image, found: InstrumentPixelSize
   const spacing = !hasOwnPixelSize(gridOf(image));
   const bar = found.imageRows !== undefined && found.imageRows < image.size[1] ? image.size[1] - found.imageRows : 0;
   if (!spacing && !bar) return image;
-  const out = spacing ? withSpacing(image, found.spacing) : withSpacing(image, [image.spacing[0], image.spacing[1]]);
+  const out = spacing ? withSpacing(image, found.spacing) : headerCopy(image);
   out.metadata = new Map(out.metadata ?? []);
   if (spacing) out.metadata.set(PIXEL_SIZE_SOURCE_KEY, found.source);
   if (bar) out.metadata.set(DATA_BAR_ROWS_KEY, bar);

@@ -11,11 +11,16 @@ import type { Grid, Image } from './image.js';
  */
 export function withSpacing(image: Image, spacing: readonly [number, number]): Image {
   if (!spacing.every((s) => Number.isFinite(s) && s > 0)) throw new RangeError(`spacing must be two positive numbers, got ${spacing.join(', ')}`);
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(image)), image) as Image;
+  const copy = headerCopy(image);
   copy.spacing = image.spacing.map((s, i) => (i < 2 ? spacing[i] : s));
   // A size set here is no longer the one a microscope's metadata gave (instrument-metadata.ts).
   if (image.metadata?.has(PIXEL_SIZE_SOURCE_KEY)) copy.metadata = new Map([...image.metadata].filter(([key]) => key !== PIXEL_SIZE_SOURCE_KEY));
   return copy;
+}
+
+/** A new header over the same pixels (not copied), to be changed without changing `image`. */
+export function headerCopy(image: Image): Image {
+  return Object.assign(Object.create(Object.getPrototypeOf(image)), image) as Image;
 }
 
 /** The image metadata key under which instrument-metadata.ts records where a pixel size came from. */

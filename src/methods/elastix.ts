@@ -96,13 +96,16 @@ function fieldsHint(fixed: Image, moving: Image): string {
   return `. The ${plan.cut} image's field is ${plan.ratio.toFixed(1)}× the other's: elastix from the identity cannot find a small field inside a much larger one; use the cnn or hybrid method`;
 }
 
-/** Where a registration starts (ElastixOptions.start): 'fields' only where that differs from the identity. */
-function startOf(fixed: Image, moving: Image, options: ElastixOptions): 'initial' | 'identity' | 'fields' {
-  if (options.initialTransform) return 'initial';
-  if (options.start === 'identity' || pixelSizesKnown(gridOf(fixed), gridOf(moving))) return 'identity';
-  // Where the two differ by less than a thousandth of a fixed pixel, the identity it is.
-  const off = cornerError(identityMatrix(), fieldsIdentity(gridOf(fixed), gridOf(moving)).matrix, gridOf(fixed));
-  return off > 1e-3 ? 'fields' : 'identity';
+/**
+ * Where a registration starts (ElastixOptions.start) and from which transform: the caller's, the
+ * identity (undefined), or the fields laid onto each other, 'fields' only where that differs from
+ * the identity by a thousandth of a fixed pixel or more.
+ */
+function startOf(fixed: Image, moving: Image, options: ElastixOptions): { start: 'initial' | 'identity' | 'fields'; initial?: Transform } {
+  if (options.initialTransform) return { start: 'initial', initial: options.initialTransform };
+  if (options.start === 'identity' || pixelSizesKnown(gridOf(fixed), gridOf(moving))) return { start: 'identity' };
+  const fields = fieldsIdentity(gridOf(fixed), gridOf(moving));
+  return cornerError(identityMatrix(), fields.matrix, gridOf(fixed)) >= 1e-3 ? { start: 'fields', initial: fields } : { start: 'identity' };
 }
 
 /** Smallest side, in pixels, of the coarsest pyramid level: below it MI has too few samples to steer. */
@@ -143,8 +146,7 @@ export async function registerElastix(
   const f = downsampleToBudget(normalise(fixed, { low, high }), preset.maxPixels);
   const m = downsampleToBudget(normalise(moving, { low, high }), preset.maxPixels);
   const parameterMap = buildParameterMap(kind, { ...preset, resolutions: levelsFor(f, m, preset.resolutions) }, options.parameters);
-  const start = startOf(fixed, moving, options);
-  const initial = options.initialTransform ?? (start === 'fields' ? fieldsIdentity(gridOf(fixed), gridOf(moving)) : undefined);
+  const { start, initial } = startOf(fixed, moving, options);
   let maps: ParameterMap[];
   try {
     maps = await runner.run({

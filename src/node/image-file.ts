@@ -6,8 +6,6 @@ import { callItk } from './itk-call.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
 import { instrumentPixelSize, withInstrumentPixelSize } from '../image/instrument-metadata.js';
-import { hasOwnPixelSize } from '../image/spacing.js';
-import { gridOf } from '../image/image.js';
 
 /** Read any format itk-wasm knows. Throws InputError naming `path` and what is wrong. */
 export async function readImageFile(path: string): Promise<Image> {
@@ -29,10 +27,10 @@ export async function readImageFile(path: string): Promise<Image> {
   }
   if (!image.data || image.data.length === 0) throw new InputError(path, 'holds no pixel data');
   image.name = path;
-  // Only a TIFF without a pixel size in its header is read again, for its microscope metadata.
-  if (hasOwnPixelSize(gridOf(image)) || !/\.tiff?$/i.test(path)) return image;
-  const bytes = new Uint8Array(await readFile(path));
-  return withInstrumentPixelSize(image, instrumentPixelSize(bytes));
+  // A TIFF's bytes again, for its microscope metadata (pixel size, data bar): readImageNode takes
+  // a path, not bytes. What the metadata may change is withInstrumentPixelSize's rule, as in the browser.
+  if (!/\.tiff?$/i.test(path)) return image;
+  return withInstrumentPixelSize(image, instrumentPixelSize(new Uint8Array(await readFile(path))));
 }
 
 /** Write an image; the format follows the extension, which must hold the image's pixel type (castForFile). */
