@@ -7,6 +7,7 @@ import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
 import { pixelSizeSource } from '../src/image/instrument-metadata.js';
+import { formatLengthMm } from '../src/image/length-units.js';
 import { backendLabel, chooseTfBackend, loadCnnModelFromUrl } from '../src/browser/tf-backend.js';
 import type { CnnModel } from '../src/methods/cnn.js';
 import type { Image } from '../src/image/image.js';
@@ -76,7 +77,7 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
     showPair();
     const source = pixelSizeSource(state[which] as Image);
     // Where a size came from matters: the other image's must be given in the same unit (mm).
-    say(`Loaded ${file.name}.` + (source ? ` Pixel size ${Number(((state[which] as Image).spacing[0] * 1e6).toPrecision(4))} nm from its ${source} metadata.` : ''));
+    say(`Loaded ${file.name}.` + (source ? ` Pixel size ${formatLengthMm((state[which] as Image).spacing[0])} from its ${source} metadata.` : ''));
   } catch (error) {
     say((error as Error).message, true);
   }

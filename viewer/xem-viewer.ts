@@ -17,7 +17,7 @@ import vtkMouseCameraTrackballPanManipulator from '@kitware/vtk.js/Interaction/M
 import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballZoomManipulator.js';
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
 import { readImageBlob } from '../src/browser/image-file.js';
-import { pixelSizeSource } from '../src/image/instrument-metadata.js';
+import { spacingInMm } from '../src/image/spacing.js';
 import { toGrayscale } from '../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
 import { percentiles } from '../src/image/statistics.js';
@@ -522,8 +522,9 @@ export class XemViewer extends LitElement {
     const reference = this.layers.find((l) => l.role === 'fixed') ?? this.layers[0];
     // Files without spacing (PNG, JPEG, plain TIFF) have spacing 1: pixels, not a length.
     if (!reference || (reference.spacing[0] === 1 && reference.spacing[1] === 1)) return 'px';
-    // A microscope's metadata gave the size in mm (instrument-metadata.ts); other sizes are taken for µm.
-    return pixelSizeSource(reference.image) ? 'mm' : 'µm';
+    // TIFF resolutions, microscope metadata and sizes typed with a unit are in mm (spacing.ts);
+    // other sizes (NRRD, MHA, a bare number) are taken for µm.
+    return spacingInMm(reference.image) ? 'mm' : 'µm';
   }
 
   private updateOverlay(): void {

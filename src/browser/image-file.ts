@@ -4,7 +4,8 @@ import { createWebWorker } from 'itk-wasm';
 import { InputError } from '../errors.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
-import { instrumentPixelSize, withInstrumentPixelSize } from '../image/instrument-metadata.js';
+import { instrumentPixelSize, isTiff, withInstrumentPixelSize } from '../image/instrument-metadata.js';
+import { withTiffUnit } from '../image/spacing.js';
 import { itkWorkerUrl } from './assets.js';
 
 /** Run with a fresh worker that is terminated afterwards, whether the call succeeds or not. */
@@ -29,11 +30,12 @@ export async function readImageBlob(file: Blob, name = (file as File).name ?? 'i
   const data = new Uint8Array(await file.arrayBuffer());
   // Before itk-wasm takes the bytes (to its worker): a TIFF's microscope metadata may hold the pixel size.
   const instrument = instrumentPixelSize(data);
+  const tiff = isTiff(data);
   try {
     const { image } = await withWorker((worker) => readImage({ path: baseName(name), data }, { webWorker: worker }));
     if (!image.data || image.data.length === 0) throw new InputError(name, 'holds no pixel data');
     image.name = name;
-    return withInstrumentPixelSize(image, instrument);
+    return withInstrumentPixelSize(tiff ? withTiffUnit(image) : image, instrument);
   } catch (error) {
     if (error instanceof InputError) throw error;
     if (typeof error === 'number') throw new InputError(name, 'could not be decoded: the file is truncated or corrupt');

@@ -261,7 +261,7 @@ function withMethodOptions(command: Command): Command {
     .option('--param <Key=value>', 'override an elastix parameter, e.g. --param MaximumNumberOfIterations=500 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--fixed-component <n>', 'component of a multi-component fixed image, or "luminance" for RGB (default: luminance for RGB, else 0)')
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
-    .option('--fixed-spacing <size>', 'pixel size of the fixed image in physical units ("0.05", or "x,y"), replacing what the file says (PNG and JPEG carry none); give both images\' in one unit. With a pixel size given, the CNN registers a much smaller field inside windows of the larger one')
+    .option('--fixed-spacing <size>', 'pixel size of the fixed image ("0.05", "x,y", or with a unit: "20nm", "0.5um", converted to mm, the unit sizes read from files are in), replacing what the file says (PNG and JPEG carry none); without a unit give both images\' in one unit. With a pixel size given, the CNN registers a much smaller field inside windows of the larger one')
     .option('--moving-spacing <size>', 'pixel size of the moving image (as --fixed-spacing)')
     .option('--field-search', 'cnn and hybrid, for images without pixel sizes: when the CNN is unsure of the pair as it is, also try each image as a field 3× and 5× larger than the other, registering the smaller inside windows of the larger (seconds more per unsure pair; with pixel sizes known the windows follow from them instead)')
     .option('--model <dir>', 'registration model folder (model.json + weights) for cnn and hybrid; default: the shipped model')

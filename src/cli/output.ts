@@ -5,6 +5,7 @@ import { cnnConfidence, describeFieldWindow, fieldsUnknownOf, fieldWindowsOf, ty
 import type { DataBar } from '../image/data-bar.js';
 import { gridOf, type Image } from '../image/image.js';
 import { pixelSizeSource } from '../image/instrument-metadata.js';
+import { formatLengthMm } from '../image/length-units.js';
 import { transformToJSON } from '../transform/json.js';
 
 export interface CliResultJSON {
@@ -83,7 +84,8 @@ export function pixelSizeNotes(doc: CliDocument): string[] {
   return (['fixed', 'moving'] as const).flatMap((which) => {
     const { pixelSizeFrom, spacing } = doc.images[which];
     if (!pixelSizeFrom) return [];
-    return [`note: ${doc[which]}: pixel size ${fmtSpacing(spacing[0] * 1e6)} nm from its ${pixelSizeFrom} metadata (spacing in mm, the unit ITK reads TIFF resolutions in; give the other image's size in mm too)`];
+    const other = which === 'fixed' ? 'moving' : 'fixed';
+    return [`note: ${doc[which]}: pixel size ${formatLengthMm(spacing[0], 6)} from its ${pixelSizeFrom} metadata (spacing in mm, the unit ITK reads TIFF resolutions in; give the other image's size in mm too, or with its unit, e.g. --${other}-spacing 0.5um)`];
   });
 }
 

@@ -1,21 +1,27 @@
 /**
- * Pixel sizes that SEM and FIB software writes into its TIFF files as text, where the TIFF
- * resolution tags hold none or a screen default (72 dpi): a file straight from the microscope then
- * carries its physical pixel size after all. Read from the tags, not the pixels:
+ * Pixel sizes that microscope software writes into its TIFF files as text, where the TIFF
+ * resolution tags hold none ITK reads (it takes only inch and cm resolutions) or a screen default
+ * (72 dpi): such a file then carries its physical pixel size after all. Read from the tags, not
+ * the pixels:
  * - Thermo Fisher / FEI (tag 34682, "FEI_HELIOS"/"FEI_SFEG"): an INI text whose `[Scan]` (or
  *   `[EScan]`) section has `PixelWidth=` and `PixelHeight=` in metres;
  * - Zeiss SmartSEM (tag 34118, "CZ_SEM"): lines such as `Image Pixel Size = 4.467 nm`;
- * - TESCAN (tag 50431): `PixelSizeX=` and `PixelSizeY=` in metres.
+ * - TESCAN (tag 50431): `PixelSizeX=` and `PixelSizeY=` in metres;
+ * - OME-TIFF (Bio-Formats, many microscopes' exports): the OME-XML in ImageDescription (tag 270),
+ *   whose first `Pixels` element has `PhysicalSizeX`/`PhysicalSizeY` (unit attributes, µm by default);
+ * - ImageJ and Fiji: ImageDescription starting `ImageJ=` with `unit=micron` (or nm, …), and the
+ *   resolution tags holding pixels per that unit, which ITK ignores with ResolutionUnit "none".
  * Sizes come back in millimetres, the unit ITK gives TIFF resolutions in, so that two TIFFs agree.
  */
 import UTIF from 'utif';
 import { gridOf, type Image } from './image.js';
 import { hasOwnPixelSize, headerCopy, PIXEL_SIZE_SOURCE_KEY, withSpacing } from './spacing.js';
+import { mmPerUnit } from './length-units.js';
 
 export interface InstrumentPixelSize {
   /** x, y in millimetres. */
   spacing: [number, number];
-  /** Which software's tag said so, for the user: 'Thermo Fisher/FEI', 'Zeiss', 'TESCAN'. */
+  /** Which software's tag said so, for the user: 'Thermo Fisher/FEI', 'Zeiss', 'TESCAN', 'OME', 'ImageJ'. */
   source: string;
   /**
    * The scan's own rows, where the software says (Thermo Fisher/FEI `[Image] ResolutionY`): rows
@@ -27,9 +33,15 @@ export interface InstrumentPixelSize {
 const FEI_TAG = 34682;
 const ZEISS_TAG = 34118;
 const TESCAN_TAG = 50431;
+const DESCRIPTION_TAG = 270;
+
+/** The TIFF resolution tags (XResolution, YResolution: pixels per unit), where a file has them. */
+export interface TiffResolution {
+  x: number;
+  y: number;
+}
 
 const METRES_TO_MM = 1e3;
-const UNIT_TO_MM: Record<string, number> = { pm: 1e-9, nm: 1e-6, µm: 1e-3, μm: 1e-3, um: 1e-3, mm: 1, m: 1e3 };
 
 /** A positive finite number, or null. */
 function positive(text: string | undefined): number | null {
@@ -50,8 +62,42 @@ function iniValue(text: string, sections: readonly string[], key: string): strin
   return undefined;
 }
 
-/** The pixel size in a microscope's metadata texts, keyed by TIFF tag; null when none is there. */
-export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>): InstrumentPixelSize | null {
+/** OME-XML's first `Pixels` element's physical pixel size, or null. Units default to µm (OME schema). */
+function omePixelSize(xml: string): [number, number] | null {
+  const pixels = /<(?:\w+:)?Pixels\b[^>]*>/.exec(xml)?.[0];
+  if (!pixels) return null;
+  const attribute = (name: string) => {
+    const v = new RegExp(`\\s${name}\\s*=\\s*"([^"]*)"`).exec(pixels)?.[1];
+    // "&#181;m" is µm too.
+    return v?.replace(/&#(x[0-9a-f]+|\d+);/gi, (_, code: string) => String.fromCodePoint(code[0] === 'x' || code[0] === 'X' ? parseInt(code.slice(1), 16) : Number(code)));
+  };
+  const size = (axis: 'X' | 'Y') => {
+    const v = positive(attribute(`PhysicalSize${axis}`));
+    const perUnit = mmPerUnit(attribute(`PhysicalSize${axis}Unit`) ?? 'µm');
+    return v && perUnit ? v * perUnit : null;
+  };
+  const x = size('X');
+  const y = size('Y') ?? x;
+  return x && y ? [x, y] : null;
+}
+
+/**
+ * ImageJ's calibration: `unit=` (and `yunit=` where y differs) in its description, the resolution
+ * tags in pixels per unit. Null without a length unit ("pixel") or without the resolution.
+ */
+function imageJPixelSize(description: string, resolution: TiffResolution | undefined): [number, number] | null {
+  const value = (key: string) => new RegExp(`^${key}=(.+)$`, 'm').exec(description)?.[1].trim();
+  const x = mmPerUnit(value('unit') ?? '');
+  const y = mmPerUnit(value('yunit') ?? '') ?? x;
+  if (!x || !y || !resolution || !(resolution.x > 0 && resolution.y > 0)) return null;
+  return [x / resolution.x, y / resolution.y];
+}
+
+/**
+ * The pixel size in a TIFF's metadata texts, keyed by tag (the microscope's own, and
+ * ImageDescription), with the resolution tags that ImageJ's calibration needs; null when none is there.
+ */
+export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>, resolution?: TiffResolution): InstrumentPixelSize | null {
   const fei = texts.get(FEI_TAG);
   if (fei) {
     const x = positive(iniValue(fei, ['Scan', 'EScan', 'IScan'], 'PixelWidth'));
@@ -65,13 +111,23 @@ export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>): Instr
     const size = (label: string) => new RegExp(`${label}\\s*=\\s*([0-9.eE+-]+)\\s*Â?(pm|nm|µm|μm|um|mm|m)\\b`).exec(zeiss);
     const m = size('Image Pixel Size') ?? size('Pixel Size');
     const v = positive(m?.[1]);
-    if (m && v) return { spacing: [v * UNIT_TO_MM[m[2]], v * UNIT_TO_MM[m[2]]], source: 'Zeiss' };
+    const perUnit = m && mmPerUnit(m[2]);
+    if (v && perUnit) return { spacing: [v * perUnit, v * perUnit], source: 'Zeiss' };
   }
   const tescan = texts.get(TESCAN_TAG);
   if (tescan) {
     const x = positive(/PixelSizeX\s*=\s*([0-9.eE+-]+)/.exec(tescan)?.[1]);
     const y = positive(/PixelSizeY\s*=\s*([0-9.eE+-]+)/.exec(tescan)?.[1]) ?? x;
     if (x && y) return { spacing: [x * METRES_TO_MM, y * METRES_TO_MM], source: 'TESCAN' };
+  }
+  const description = texts.get(DESCRIPTION_TAG);
+  if (description && /<(\w+:)?OME\b/.test(description)) {
+    const spacing = omePixelSize(description);
+    if (spacing) return { spacing, source: 'OME' };
+  }
+  if (description?.startsWith('ImageJ=')) {
+    const spacing = imageJPixelSize(description, resolution);
+    if (spacing) return { spacing, source: 'ImageJ' };
   }
   return null;
 }
@@ -99,13 +155,14 @@ export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | nu
   }
   if (!ifd) return null;
   const texts = new Map<number, string>();
-  for (const tag of [FEI_TAG, ZEISS_TAG, TESCAN_TAG]) {
+  for (const tag of [FEI_TAG, ZEISS_TAG, TESCAN_TAG, DESCRIPTION_TAG]) {
     const value = ifd[`t${tag}`];
     // ASCII tags come as strings; some writers store the text as bytes.
     if (Array.isArray(value) && typeof value[0] === 'string') texts.set(tag, value.join('\n'));
     else if (Array.isArray(value) || value instanceof Uint8Array) texts.set(tag, new TextDecoder('latin1').decode(Uint8Array.from(value as ArrayLike<number>)));
   }
-  return pixelSizeFromTagTexts(texts);
+  const [x, y] = [ifd.t282, ifd.t283].map((v) => (Array.isArray(v) ? Number(v[0]) : NaN));
+  return pixelSizeFromTagTexts(texts, Number.isFinite(x) ? { x, y: Number.isFinite(y) ? y : x } : undefined);
 }
 
 
@@ -120,7 +177,7 @@ export function withInstrumentPixelSize(image: Image, found: InstrumentPixelSize
   const spacing = !hasOwnPixelSize(gridOf(image));
   const bar = found.imageRows !== undefined && found.imageRows < image.size[1] ? image.size[1] - found.imageRows : 0;
   if (!spacing && !bar) return image;
-  const out = spacing ? withSpacing(image, found.spacing) : headerCopy(image);
+  const out = spacing ? withSpacing(image, found.spacing, 'mm') : headerCopy(image);
   out.metadata = new Map(out.metadata ?? []);
   if (spacing) out.metadata.set(PIXEL_SIZE_SOURCE_KEY, found.source);
   if (bar) out.metadata.set(DATA_BAR_ROWS_KEY, bar);

@@ -3,18 +3,46 @@
  * them at spacing 1), and many TIFF writers store a screen resolution (72 dpi) that is not the
  * instrument's pixel. The user's value replaces it; both images must then be in the same unit.
  */
-import type { Grid, Image } from './image.js';
+import { gridOf, type Grid, type Image } from './image.js';
+import { parseLength } from './length-units.js';
 
 /**
  * The same image with another spacing along its first two axes, the origin kept. A new header over
  * the same pixels, which are not copied: neither image is changed.
  */
-export function withSpacing(image: Image, spacing: readonly [number, number]): Image {
+export function withSpacing(image: Image, spacing: readonly [number, number], unit?: 'mm'): Image {
   if (!spacing.every((s) => Number.isFinite(s) && s > 0)) throw new RangeError(`spacing must be two positive numbers, got ${spacing.join(', ')}`);
   const copy = headerCopy(image);
   copy.spacing = image.spacing.map((s, i) => (i < 2 ? spacing[i] : s));
-  // A size set here is no longer the one a microscope's metadata gave (instrument-metadata.ts).
-  if (image.metadata?.has(PIXEL_SIZE_SOURCE_KEY)) copy.metadata = new Map([...image.metadata].filter(([key]) => key !== PIXEL_SIZE_SOURCE_KEY));
+  // A size set here is no longer the one a microscope's metadata gave (instrument-metadata.ts), and
+  // in mm only when the caller says so.
+  const metadata = new Map([...(image.metadata ?? [])].filter(([key]) => key !== PIXEL_SIZE_SOURCE_KEY && key !== SPACING_UNIT_KEY));
+  if (unit) metadata.set(SPACING_UNIT_KEY, unit);
+  if (image.metadata || unit) copy.metadata = metadata;
+  return copy;
+}
+
+/**
+ * Where an image's spacing is known to be in millimetres (ITK's TIFF resolutions, a microscope's
+ * metadata, a size typed with its unit), its metadata says so under this key; other spacings
+ * (NRRD, MHA, a bare number) have no known unit.
+ */
+export const SPACING_UNIT_KEY = 'xemreg.spacingUnit';
+
+/** Whether the image's spacing is known to be in millimetres (SPACING_UNIT_KEY). */
+export function spacingInMm(image: Image): boolean {
+  return image.metadata?.get(SPACING_UNIT_KEY) === 'mm';
+}
+
+/**
+ * A TIFF as ITK read it: its resolution tags, where ITK reads them (inch or cm), give mm. Marked
+ * so (SPACING_UNIT_KEY) when it has a size of its own; otherwise the image itself.
+ */
+export function withTiffUnit(image: Image): Image {
+  if (!hasOwnPixelSize(gridOf(image))) return image;
+  const copy = headerCopy(image);
+  copy.metadata = new Map(image.metadata ?? []);
+  copy.metadata.set(SPACING_UNIT_KEY, 'mm');
   return copy;
 }
 
@@ -26,14 +54,21 @@ export function headerCopy(image: Image): Image {
 /** The image metadata key under which instrument-metadata.ts records where a pixel size came from. */
 export const PIXEL_SIZE_SOURCE_KEY = 'xemreg.pixelSizeSource';
 
-/** "0.05" or "0.05,0.1" (x, y): a pixel size in physical units; throws Error saying what is wrong. */
+/**
+ * "0.05", "0.05,0.1" (x, y), "20nm", "0.5 µm x 0.6 µm": a pixel size. With a unit (length-units.ts)
+ * it comes back in mm, the unit sizes read from files are in; a unit on one of the two numbers
+ * serves both. Without one the numbers are as written, in whatever unit the other image's size is.
+ * Throws Error saying what is wrong.
+ */
 export function parseSpacing(text: string): [number, number] {
-  const parts = text.split(/[,x×]/).map((p) => p.trim());
-  const values = parts.map(Number);
-  if ((parts.length !== 1 && parts.length !== 2) || parts.some((p) => p === '') || !values.every((v) => Number.isFinite(v) && v > 0)) {
-    throw new Error(`expected a positive pixel size, or two as "x,y", got "${text}"`);
-  }
-  return [values[0], values[values.length - 1]];
+  const parts = text.split(/[,×]|\s+x\s+|(?<=\d)x(?=\s*\d)/).map((p) => p.trim());
+  const bad = () => new Error(`expected a positive pixel size, or two as "x,y", optionally with a unit ("0.05", "20nm", "0.5,0.6um"), got "${text}"`);
+  if (parts.length !== 1 && parts.length !== 2) throw bad();
+  const lengths = parts.map(parseLength);
+  if (lengths.some((l) => l === null)) throw bad();
+  const unit = lengths.find((l) => l?.unit)?.unit;
+  const [x, y] = lengths.map((l, i) => (l!.unit || !unit ? l!.value : parseLength(`${parts[i]} ${unit}`)!.value));
+  return [x, y ?? x];
 }
 
 /**

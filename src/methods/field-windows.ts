@@ -51,6 +51,9 @@ export const WINDOW_SIDE = 2;
 /** More windows than this (fields more than about 8.5× apart) is an error: the user should crop. */
 export const MAX_WINDOWS = 64;
 
+/** Field ratio from which that error also suspects pixel sizes in different units. */
+const UNIT_MIX_RATIO = 50;
+
 
 export interface FieldWindowPlan {
   /** The image cut into windows: the one with the larger field. */
@@ -137,8 +140,12 @@ export function fieldWindowPlan(fixed: Grid, moving: Grid, mode: FieldWindowMode
   const windows = windowsOf(large, Math.min(f, m));
   if (windows.length > MAX_WINDOWS) {
     if (same) return null;
+    // No correlative pair spans fields this far apart; two sizes in different units do.
+    const units = ratio >= UNIT_MIX_RATIO
+      ? '. A ratio this large usually means the two pixel sizes are not in one unit (sizes read from files are in mm; an image without one counts 1 per pixel): give both sizes, with their unit (e.g. 20nm, 0.5um)'
+      : '';
     throw new RangeError(
-      `the ${cut} image's field is ${ratio.toFixed(1)}× the other's (${windows.length} windows, at most ${MAX_WINDOWS}); crop it to the region of the ${cut === 'fixed' ? 'moving' : 'fixed'} image (${small.size.join('×')} px) first`,
+      `the ${cut} image's field is ${ratio.toFixed(1)}× the other's (${windows.length} windows, at most ${MAX_WINDOWS}); crop it to the region of the ${cut === 'fixed' ? 'moving' : 'fixed'} image (${small.size.join('×')} px) first${units}`,
     );
   }
   return { cut, ratio, windows, sameSize: same };

@@ -6,6 +6,7 @@ import { callItk } from './itk-call.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
 import { instrumentPixelSize, withInstrumentPixelSize } from '../image/instrument-metadata.js';
+import { withTiffUnit } from '../image/spacing.js';
 
 /** Read any format itk-wasm knows. Throws InputError naming `path` and what is wrong. */
 export async function readImageFile(path: string): Promise<Image> {
@@ -30,7 +31,7 @@ export async function readImageFile(path: string): Promise<Image> {
   // A TIFF's bytes again, for its microscope metadata (pixel size, data bar): readImageNode takes
   // a path, not bytes. What the metadata may change is withInstrumentPixelSize's rule, as in the browser.
   if (!/\.tiff?$/i.test(path)) return image;
-  return withInstrumentPixelSize(image, instrumentPixelSize(new Uint8Array(await readFile(path))));
+  return withInstrumentPixelSize(withTiffUnit(image), instrumentPixelSize(new Uint8Array(await readFile(path))));
 }
 
 /** Write an image; the format follows the extension, which must hold the image's pixel type (castForFile). */

@@ -4,6 +4,7 @@ import { configureItkAssets } from '../../src/browser/assets.js';
 import { readImageBlob, writeImageBlob } from '../../src/browser/image-file.js';
 import { castToInteger } from '../../src/image/cast.js';
 import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
+import { spacingInMm } from '../../src/image/spacing.js';
 import { MICROSCOPE_TAGS, microscopeTiff, zeissText } from '../microscope-tiff.js';
 import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
 import { resampleWithMask } from '../../src/resample.js';
@@ -168,6 +169,21 @@ describe('<xem-viewer>', () => {
     expect(viewer.getLayers()[0].spacing).to.deep.equal([0.02, 0.02]);
     await list.updateComplete;
     expect(pixel.value).to.equal('0.02');
+    // With a unit: in mm, as sizes read from files are, and shown with its unit; a bare number then is in the unit shown.
+    pixel.value = '20 nm';
+    pixel.dispatchEvent(new Event('change'));
+    expect(viewer.getLayers()[0].spacing[0]).to.be.closeTo(2e-5, 1e-15);
+    expect(spacingInMm(viewer.getLayerImage(layer.id))).to.equal(true);
+    await list.updateComplete;
+    expect(pixel.value).to.equal('20 nm');
+    pixel.value = '25';
+    pixel.dispatchEvent(new Event('change'));
+    expect(viewer.getLayers()[0].spacing[0]).to.be.closeTo(2.5e-5, 1e-15);
+    pixel.value = '25 furlongs';
+    pixel.dispatchEvent(new Event('change'));
+    await list.updateComplete;
+    expect(pixel.value).to.equal('25 nm');
+    expect(viewer.getLayers()[0].spacing[0]).to.be.closeTo(2.5e-5, 1e-15);
     const visible = list.shadowRoot?.querySelector(`#${layer.id}-visible`) as HTMLInputElement;
     visible.click();
     expect(viewer.getLayers()[0].visible).to.equal(false);
@@ -190,6 +206,22 @@ describe('<xem-viewer>', () => {
     await viewer.updateComplete;
     const label = (viewer.shadowRoot?.querySelector('.scale') as HTMLElement).textContent ?? '';
     expect(label).to.match(/^\s*[\d.]+ µm\s*$/);
+  });
+
+  it('labels the scale bar of a TIFF whose resolution tags ITK reads (cm) in its unit, mm', async () => {
+    // 100-nm pixels as 1e5 pixels per cm: ITK reads 1e-4 mm, a 51.2 µm field.
+    const bytes = microscopeTiff(512, 512, Array.from({ length: 512 * 512 }, (_, k) => (k * 7) % 256), {}, false, { x: 1e5, y: 1e5, unit: 3 });
+    const image = await readImageBlob(new File([bytes as Uint8Array<ArrayBuffer>], 'map.tif'));
+    expect(image.spacing[0]).to.be.closeTo(1e-4, 1e-12);
+    expect(spacingInMm(image)).to.equal(true);
+    viewer.addLayer(image, { role: 'fixed', colormap: 'gray' });
+    viewer.resetView();
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await viewer.updateComplete;
+    // A bar of about a fifth of the view: some µm (taken for µm, the spacing would read as nm).
+    const label = (viewer.shadowRoot?.querySelector('.scale') as HTMLElement).textContent ?? '';
+    expect(label).to.match(/^\s*[\d.]+ µm\s*$/);
+    expect(Number(label.trim().split(' ')[0])).to.be.within(2, 50);
   });
 
   it('reads a microscope TIFF\'s pixel size from its metadata, as in Node', async () => {

@@ -128,7 +128,7 @@ describe('xemreg register --method elastix', () => {
     for (const [flag, value] of [['--fixed-spacing', 'abc'], ['--moving-spacing', '-1']]) {
       const bad = await xemreg('register', fixedPath(), join(dir, 'moving.tif'), flag, value);
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, new RegExp(`${flag}: expected a positive pixel size, or two as "x,y", got "${value}"`));
+      assert.match(bad.stderr, new RegExp(`${flag}: expected a positive pixel size, or two as "x,y", optionally with a unit .*, got "${value}"`));
     }
   });
 
@@ -214,6 +214,28 @@ describe('xemreg register --method elastix', () => {
     const barGrid = { ...gridOf(em), size: [512, 552] as [number, number], spacing: [2e-5, 2e-5] as [number, number] };
     const barError = cornerError(mm(truth.matrix), transformFromJSON(barDoc.results[0].transform), barGrid);
     assert.ok(isSuccess(barError, barGrid), `corner error ${barError} px`);
+  });
+
+  it('takes a pixel size given with its unit in mm, beside a microscope TIFF\'s, and suspects units that differ', async () => {
+    // The EM sample as an FEI TIFF (20 nm) and the 3 µm view without a size, given as "15nm".
+    const fixedTiff = join(dir, 'em_fei_units.tif');
+    await writeFile(fixedTiff, microscopeTiff(512, 512, em.data as Float32Array, { [MICROSCOPE_TAGS.fei]: feiText(2e-8) }));
+    const viewPath = await writeView();
+    const run = await xemreg('register', fixedTiff, viewPath, '--method', 'cnn', '--moving-spacing', '15nm', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.ok(Math.abs(doc.images.moving.spacing[0] - 1.5e-5) < 1e-15, String(doc.images.moving.spacing));
+    assert.equal(doc.results[0].fieldWindows.cut, 'fixed');
+    // The truth in mm: the view's world is in µm, so the same turn and scale, the shift 1e-3 of it.
+    const m = invertTransform(viewToEm).matrix;
+    const truthMm = [[m[0][0], m[0][1], m[0][2] * 1e-3], [m[1][0], m[1][1], m[1][2] * 1e-3]] as [[number, number, number], [number, number, number]];
+    const grid = { ...gridOf(em), spacing: [2e-5, 2e-5] as [number, number] };
+    const error = cornerError(truthMm, transformFromJSON(doc.results[0].transform), grid);
+    assert.ok(isSuccess(error, grid), `corner error ${error} px`);
+    // The same size as a bare number meant in µm: fields ~290× apart, which the error puts down to units.
+    const mixed = await xemreg('register', fixedTiff, viewPath, '--method', 'cnn', '--moving-spacing', '0.015', '--json');
+    assert.equal(mixed.code, 1, mixed.stderr);
+    assert.match(mixed.stderr, /field is 29\d\.\d× the other's .*not in one unit \(sizes read from files are in mm/);
   });
 
   it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {
@@ -435,7 +457,7 @@ describe('xemreg batch', () => {
     const [good, bad] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(good.images.fixed.spacing, [0.5, 0.5]);
     assert.deepEqual(good.images.moving.spacing, [0.5, 0.5]);
-    assert.deepEqual(bad.error, { code: 2, message: 'fixed_spacing: expected a positive pixel size, or two as "x,y", got "abc"' });
+    assert.deepEqual(bad.error, { code: 2, message: 'fixed_spacing: expected a positive pixel size, or two as "x,y", optionally with a unit ("0.05", "20nm", "0.5,0.6um"), got "abc"' });
   });
 
   it('names the lines whose images had a data bar left out', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { cropImage } from '../../src/image/crop.js';
 import { createFloatImage, gridCenter, gridOf, indexToPhysical, type Grid } from '../../src/image/image.js';
-import { parseSpacing, withSpacing } from '../../src/image/spacing.js';
+import { parseSpacing, spacingInMm, withSpacing } from '../../src/image/spacing.js';
 import { expectedScale, fieldWindowPlan, footprint, MAX_FIELD_RATIO, MAX_WINDOWS, searchPlans, SEARCH_RATIOS, WINDOW_SIDE } from '../../src/methods/field-windows.js';
 import { registerHybrid } from '../../src/methods/hybrid.js';
 import { registerElastix } from '../../src/methods/elastix.js';
@@ -41,11 +41,20 @@ describe('cropping keeps physical coordinates', () => {
 });
 
 describe('pixel sizes given by the user', () => {
-  it('parses one size or x,y and explains anything else', () => {
+  it('parses one size or x,y, with a unit in mm, and explains anything else', () => {
     assert.deepEqual(parseSpacing('0.05'), [0.05, 0.05]);
     assert.deepEqual(parseSpacing('0.05,0.1'), [0.05, 0.1]);
     assert.deepEqual(parseSpacing(' 2 x 3 '), [2, 3]);
-    for (const bad of ['', 'abc', '0', '-1', '1,2,3', '1,', 'NaN', 'Infinity']) assert.throws(() => parseSpacing(bad), /expected a positive pixel size/, bad);
+    assert.deepEqual(parseSpacing('2x3'), [2, 3]);
+    // With a unit: millimetres, the unit of sizes read from files; one unit serves both numbers.
+    assert.deepEqual(parseSpacing('20nm'), [2e-5, 2e-5]);
+    assert.deepEqual(parseSpacing('0.5 µm x 0.6 µm'), [5e-4, 6e-4]);
+    assert.deepEqual(parseSpacing('0.5,0.6um'), [5e-4, 6e-4]);
+    assert.deepEqual(parseSpacing('0.5 micron'), [5e-4, 5e-4]);
+    assert.deepEqual(parseSpacing('2 μm, 30 nm'), [2e-3, 3e-5]);
+    assert.deepEqual(parseSpacing('1e-3mm'), [1e-3, 1e-3]);
+    assert.deepEqual(parseSpacing('5 Å'), [5e-7, 5e-7]);
+    for (const bad of ['', 'abc', '0', '-1', '1,2,3', '1,', 'NaN', 'Infinity', '5 furlongs', 'nm', '0nm', '2 px']) assert.throws(() => parseSpacing(bad), /expected a positive pixel size/, bad);
   });
 
   it('a new header over the same pixels; the source keeps its spacing', () => {
@@ -56,6 +65,10 @@ describe('pixel sizes given by the user', () => {
     assert.equal(spaced.data, image.data);
     assert.deepEqual(spaced.origin, image.origin);
     assert.throws(() => withSpacing(image, [0, 1]), /positive/);
+    // A size set in mm says so; one set without a unit drops that.
+    const inMm = withSpacing(image, [2e-5, 2e-5], 'mm');
+    assert.ok(spacingInMm(inMm) && !spacingInMm(image) && !spacingInMm(spaced));
+    assert.ok(!spacingInMm(withSpacing(inMm, [0.5, 0.5])));
   });
 });
 

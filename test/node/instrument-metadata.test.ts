@@ -7,9 +7,11 @@ import { createFloatImage } from '../../src/image/image.js';
 import { instrumentPixelSize, metadataDataBarRows, pixelSizeFromTagTexts, pixelSizeSource, withInstrumentPixelSize } from '../../src/image/instrument-metadata.js';
 import { findDataBar, withoutDataBar } from '../../src/image/data-bar.js';
 import { prepareImage } from '../../src/methods/prepare.js';
-import { withSpacing } from '../../src/image/spacing.js';
+import { spacingInMm, withSpacing } from '../../src/image/spacing.js';
 import { readImageFile } from '../../src/node/image-file.js';
-import { feiText, MICROSCOPE_TAGS, microscopeTiff, zeissText } from '../microscope-tiff.js';
+import { fixture } from './helpers.js';
+import { readImageNode } from '@itk-wasm/image-io';
+import { DESCRIPTION_TAG, feiText, imageJText, MICROSCOPE_TAGS, microscopeTiff, omeText, zeissText } from '../microscope-tiff.js';
 
 const close = (a: readonly number[], b: readonly number[]) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-12 * Math.abs(b[i]));
 
@@ -60,6 +62,68 @@ describe('pixel sizes in microscope metadata', () => {
     const given = withSpacing(spaced, [0.02, 0.02]);
     assert.equal(pixelSizeSource(given), undefined);
     assert.equal(pixelSizeSource(spaced), 'Thermo Fisher/FEI');
+  });
+
+  it('reads OME-XML and ImageJ calibrations from the image description, in millimetres', () => {
+    const from = (text: string, resolution?: { x: number; y: number }) => pixelSizeFromTagTexts(new Map([[DESCRIPTION_TAG, text]]), resolution);
+    // OME: µm unless a unit attribute says otherwise; the unit as UTF-8 read byte by byte, or as a character reference.
+    const ome = from(omeText(0.65, 0.7));
+    assert.equal(ome?.source, 'OME');
+    assert.ok(ome && close(ome.spacing, [6.5e-4, 7e-4]), String(ome?.spacing));
+    for (const unit of ['nm', '\u00c2\u00b5m', '&#181;m', 'mm']) {
+      const expected = { nm: 1e-6, '\u00c2\u00b5m': 1e-3, '&#181;m': 1e-3, mm: 1 }[unit] as number;
+      const found = from(omeText(4, 4, unit));
+      assert.ok(found && close(found.spacing, [4 * expected, 4 * expected]), `${unit}: ${found?.spacing}`);
+    }
+    assert.equal(from(omeText(0, 0.5)), null, 'a zero size');
+    assert.equal(from('<OME><Image><Pixels SizeX="4" SizeY="4"/></Image></OME>'), null, 'no physical size');
+    // ImageJ: the unit in the description, pixels per unit in the resolution tags.
+    const imageJ = from(imageJText('micron'), { x: 10, y: 10 });
+    assert.equal(imageJ?.source, 'ImageJ');
+    assert.ok(imageJ && close(imageJ.spacing, [1e-4, 1e-4]), String(imageJ?.spacing));
+    assert.ok(close(from(imageJText('nm'), { x: 0.2, y: 0.25 })?.spacing ?? [], [5e-6, 4e-6]));
+    assert.ok(close(from(imageJText('\\u00B5m'), { x: 2, y: 2 })?.spacing ?? [], [5e-4, 5e-4]), 'the escaped micro sign');
+    assert.ok(close(from(imageJText('micron', 'nm'), { x: 1, y: 1 })?.spacing ?? [], [1e-3, 1e-6]), 'a y unit of its own');
+    assert.equal(from(imageJText('pixel'), { x: 1, y: 1 }), null, 'uncalibrated');
+    assert.equal(from(imageJText('micron')), null, 'no resolution tags');
+    assert.equal(from('unit=micron\n', { x: 10, y: 10 }), null, 'not an ImageJ description');
+    // A microscope's own tag comes first.
+    const both = pixelSizeFromTagTexts(new Map([[MICROSCOPE_TAGS.fei, feiText(3e-9)], [DESCRIPTION_TAG, imageJText('micron')]]), { x: 10, y: 10 });
+    assert.equal(both?.source, 'Thermo Fisher/FEI');
+  });
+
+  it('readImageFile gives a Fiji TIFF its calibration, which ITK does not read, and an OME-TIFF its size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-meta-'));
+    try {
+      const gray = Array.from({ length: 64 * 48 }, (_, k) => (k * 13) % 256);
+      // As Fiji saves an image calibrated in µm: 8 pixels per µm, ResolutionUnit "none".
+      const fiji = join(dir, 'xrf.tif');
+      await writeFile(fiji, microscopeTiff(64, 48, gray, { [DESCRIPTION_TAG]: imageJText('micron') }, false, { x: 8, y: 8, unit: 1 }));
+      assert.deepEqual((await readImageNode(fiji)).spacing, [1, 1], 'ITK alone reads no size');
+      const image = await readImageFile(fiji);
+      assert.ok(close(image.spacing.slice(0, 2), [1.25e-4, 1.25e-4]), String(image.spacing));
+      assert.equal(pixelSizeSource(image), 'ImageJ');
+      assert.ok(spacingInMm(image), 'marked as mm');
+      // Calibrated in cm, Fiji writes ResolutionUnit cm, which ITK reads itself: that size stays.
+      const cm = join(dir, 'cm.tif');
+      await writeFile(cm, microscopeTiff(64, 48, gray, { [DESCRIPTION_TAG]: imageJText('cm') }, false, { x: 1000, y: 1000, unit: 3 }));
+      const own = await readImageFile(cm);
+      assert.ok(close(own.spacing.slice(0, 2), [0.01, 0.01]), String(own.spacing));
+      assert.equal(pixelSizeSource(own), undefined);
+      assert.ok(spacingInMm(own), 'ITK\'s TIFF resolution is in mm');
+      assert.ok(!spacingInMm(await readImageFile(fixture('deepclem_s6_em_crop512.png'))), 'a PNG\'s spacing 1 is no length');
+      // The HXN map is an ImageJ-format TIFF (written by tifffile) whose description has no unit: no size.
+      const hxn = await readImageFile(fixture('hxn_xrf_Fe_K.tiff'));
+      assert.ok(!spacingInMm(hxn) && pixelSizeSource(hxn) === undefined && hxn.spacing[0] === 1, 'nor a TIFF\'s without a size');
+      const ome = join(dir, 'em.ome.tif');
+      await writeFile(ome, microscopeTiff(64, 48, gray, { [DESCRIPTION_TAG]: omeText(5, 5, 'nm') }));
+      const omeImage = await readImageFile(ome);
+      assert.ok(close(omeImage.spacing.slice(0, 2), [5e-6, 5e-6]), String(omeImage.spacing));
+      assert.equal(pixelSizeSource(omeImage), 'OME');
+      assert.deepEqual(omeImage.size, [64, 48]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a Thermo Fisher/FEI file\'s rows below the scan are its data bar, whatever they look like', async () => {
