@@ -30,7 +30,7 @@ export interface CliResultJSON {
 export interface CliDocument {
   fixed: string;
   moving: string;
-  /** Per image: its grid and type; `pixelSizeFrom` when the spacing came from a microscope's TIFF metadata (instrument-metadata.ts), in mm. */
+  /** Per image: its grid and type; `pixelSizeFrom` when the spacing came from a TIFF's metadata (a microscope's, OME or ImageJ: instrument-metadata.ts), in mm. */
   images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string }>;
   results: CliResultJSON[];
   /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
@@ -79,7 +79,7 @@ export function cliDocument(fixedPath: string, movingPath: string, fixed: Image,
   return { fixed: fixedPath, moving: movingPath, images: { fixed: image('fixed', fixed), moving: image('moving', moving) }, results };
 }
 
-/** One note per image whose pixel size came from its microscope's metadata: the user should know where a size came from, and its unit. */
+/** One note per image whose pixel size came from its TIFF's metadata: the user should know where a size came from, and its unit. */
 export function pixelSizeNotes(doc: CliDocument): string[] {
   return (['fixed', 'moving'] as const).flatMap((which) => {
     const { pixelSizeFrom, spacing } = doc.images[which];

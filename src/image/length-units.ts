@@ -24,10 +24,13 @@ const SPELLINGS: Record<string, LengthUnit> = {
 
 /** The unit a name means (any spelling above, any case, plurals with "s"), or null. */
 export function lengthUnit(name: string): LengthUnit | null {
+  // Own keys only: "constructor" is no unit.
+  const known = (table: object, k: string) => Object.hasOwn(table, k);
   const key = name.trim().toLowerCase();
-  if (key in MM_PER_UNIT) return key as LengthUnit;
-  if (name.trim() in MM_PER_UNIT) return name.trim() as LengthUnit;
-  return SPELLINGS[key] ?? SPELLINGS[key.replace(/s$/, '')] ?? null;
+  if (known(MM_PER_UNIT, key)) return key as LengthUnit;
+  if (known(MM_PER_UNIT, name.trim())) return name.trim() as LengthUnit;
+  for (const k of [key, key.replace(/s$/, '')]) if (known(SPELLINGS, k)) return SPELLINGS[k];
+  return null;
 }
 
 /** Millimetres in one `name` (lengthUnit's spellings), or null for a name that is no length unit. */

@@ -54,7 +54,7 @@ describe('pixel sizes given by the user', () => {
     assert.deepEqual(parseSpacing('2 μm, 30 nm'), [2e-3, 3e-5]);
     assert.deepEqual(parseSpacing('1e-3mm'), [1e-3, 1e-3]);
     assert.deepEqual(parseSpacing('5 Å'), [5e-7, 5e-7]);
-    for (const bad of ['', 'abc', '0', '-1', '1,2,3', '1,', 'NaN', 'Infinity', '5 furlongs', 'nm', '0nm', '2 px']) assert.throws(() => parseSpacing(bad), /expected a positive pixel size/, bad);
+    for (const bad of ['', 'abc', '0', '-1', '1,2,3', '1,', 'NaN', 'Infinity', '5 furlongs', 'nm', '0nm', '2 px', '3 constructor', '3 toString']) assert.throws(() => parseSpacing(bad), /expected a positive pixel size/, bad);
   });
 
   it('a new header over the same pixels; the source keeps its spacing', () => {
