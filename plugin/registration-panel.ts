@@ -9,6 +9,8 @@ import { writeImageBlob } from '../src/browser/image-file.js';
 import { compare, availableMethods, METHOD_ORDER, type ComparedResult } from '../src/compare.js';
 import { CancelledError } from '../src/errors.js';
 import { gridOf, type Image } from '../src/image/image.js';
+import { formatLengthMm } from '../src/image/length-units.js';
+import { spacingInMm } from '../src/image/spacing.js';
 import { CONFIDENT, DEFAULT_PASSES, isUnsure, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
 import { STANDALONE_PRESETS, type ElastixPresetName } from '../src/methods/elastix-presets.js';
@@ -22,8 +24,14 @@ import type { RegistrationHost } from './host.js';
 type MethodChoice = MethodName | 'all';
 
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
-/** A shift in the images' physical unit, which may be pixels (−160.76) or millimetres (−0.0016076): five significant digits. */
-const fmtLength = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(5))) : '—');
+/**
+ * A shift in the images' physical unit: with its unit where both images' sizes are in mm (−1.6076 µm),
+ * else as a number of five significant digits (pixels, −160.76, or a unit the files do not say).
+ */
+const fmtLength = (v: number, inMm: boolean) => {
+  if (!Number.isFinite(v)) return '—';
+  return inMm ? `${v < 0 ? '−' : ''}${formatLengthMm(Math.abs(v), 5)}` : String(Number(v.toPrecision(5)));
+};
 
 /** Which field window of the larger image the CNN kept (field-windows.ts), in that image's pixels. */
 function fieldWindowCell(r: ComparedResult): string {
@@ -32,13 +40,13 @@ function fieldWindowCell(r: ComparedResult): string {
 }
 
 /** The rows of the results table: a label and how to show one result's value. */
-function resultRows(results: readonly ComparedResult[], reference: ComparedResult, grid: ReturnType<typeof gridOf> | null): [string, (r: ComparedResult) => string][] {
+function resultRows(results: readonly ComparedResult[], reference: ComparedResult, grid: ReturnType<typeof gridOf> | null, inMm: boolean): [string, (r: ComparedResult) => string][] {
   const similarity = (r: ComparedResult, f: (t: { rotationDeg: number; scale: number }) => string) => (r.transform.type === 'similarity' ? f(r.transform) : '—');
   return [
     ['rotation °', (r) => similarity(r, (t) => fmt(t.rotationDeg, 3))],
     ['scale', (r) => similarity(r, (t) => fmt(t.scale, 4))],
-    ['shift x', (r) => fmtLength(r.transform.translation[0])],
-    ['shift y', (r) => fmtLength(r.transform.translation[1])],
+    ['shift x', (r) => fmtLength(r.transform.translation[0], inMm)],
+    ['shift y', (r) => fmtLength(r.transform.translation[1], inMm)],
     ['ms', (r) => fmt(r.registrationMs, 0)],
     ['backend', (r) => r.backend],
     ['NMI before → after', (r) => `${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}`],
@@ -249,6 +257,7 @@ export class XemRegistrationPanel extends LitElement {
     const available = availableMethods(this.cnn !== null);
     const reference = this.results.find((r) => r.method === 'elastix') ?? this.results[0];
     const grid = this.viewer && this.fixedId ? gridOf(this.viewer.getLayerImage(this.fixedId)) : null;
+    const inMm = Boolean(this.viewer && this.fixedId && this.movingId && [this.fixedId, this.movingId].every((id) => spacingInMm(this.viewer!.getLayerImage(id))));
     return html`
       <fieldset ?disabled=${this.running}>
         <legend>Registration</legend>
@@ -295,7 +304,7 @@ export class XemRegistrationPanel extends LitElement {
               </tr>
             </thead>
             <tbody>
-              ${resultRows(this.results, reference, grid).map(
+              ${resultRows(this.results, reference, grid, inMm).map(
                 ([label, cell]) => html`<tr>
                   <th scope="row">${label}</th>
                   ${this.results.map((r, i) => html`<td class=${i === this.chosen ? 'chosen' : ''}>${cell(r)}</td>`)}

@@ -3,6 +3,7 @@ import { configureItkAssets } from '../../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../../src/browser/elastix-runner.js';
 import { readImageBlob } from '../../src/browser/image-file.js';
 import { chooseTfBackend, loadCnnModelFromUrl } from '../../src/browser/tf-backend.js';
+import { withSpacing } from '../../src/image/spacing.js';
 import { createFloatImage, gridOf, type Grid, type Image } from '../../src/image/image.js';
 import { Rng } from '../../src/synthetic/random.js';
 import * as tf from '@tensorflow/tfjs';
@@ -142,12 +143,13 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
   });
 
   it('a small field inside a larger one: progress through the field windows, a cancel between them, and the kept window in the table', async () => {
-    // The EM sample at 20 nm pixels (10.2 µm) and a 3 µm view of it at 15 nm, turned by 35°: 9 windows.
+    // The EM sample at 20 nm pixels (10.2 µm) and a 3 µm view of it at 15 nm, turned by 35°: 9
+    // windows. In mm, as sizes read from files are.
     const em = await sample('deepclem_s6_em_crop512.png');
-    const fixed = createFloatImage([em.size[0], em.size[1]], em.data as Float32Array, { spacing: [0.02, 0.02], name: 'EM 20 nm' });
-    const viewGrid: Grid = { size: [200, 200], spacing: [0.015, 0.015], origin: [0, 0], direction: [1, 0, 0, 1] };
-    const view = resample(fixed, viewGrid, similarity({ rotationDeg: 35, center: [1.4925, 1.4925], translation: [6.6 - 1.4925, 3.1 - 1.4925] }));
-    const { viewer, panel } = await setup(true, createFloatImage([200, 200], view.data as Float32Array, { spacing: [0.015, 0.015], name: 'view 15 nm' }), fixed);
+    const fixed = withSpacing(createFloatImage([em.size[0], em.size[1]], em.data as Float32Array, { name: 'EM 20 nm' }), [2e-5, 2e-5], 'mm');
+    const viewGrid: Grid = { size: [200, 200], spacing: [1.5e-5, 1.5e-5], origin: [0, 0], direction: [1, 0, 0, 1] };
+    const view = resample(fixed, viewGrid, similarity({ rotationDeg: 35, center: [1.4925e-3, 1.4925e-3], translation: [(6.6 - 1.4925) * 1e-3, (3.1 - 1.4925) * 1e-3] }));
+    const { viewer, panel } = await setup(true, withSpacing(createFloatImage([200, 200], view.data as Float32Array, { name: 'view 15 nm' }), [1.5e-5, 1.5e-5], 'mm'), fixed);
     (panel.shadowRoot?.querySelector('#method') as HTMLSelectElement).value = 'cnn';
     panel.shadowRoot?.querySelector('#method')?.dispatchEvent(new Event('change'));
     const status = () => panel.shadowRoot?.querySelector('.status')?.textContent ?? '';
@@ -171,6 +173,13 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     const row = Array.from(panel.shadowRoot?.querySelectorAll('tbody tr') ?? []).find((r) => r.querySelector('th')?.textContent?.trim() === 'field window');
     const kept = (result.details.fieldWindows as { kept: number[] }).kept;
     expect(row?.querySelector('td')?.textContent?.trim()).to.equal(`fixed x ${kept[0]}–${kept[0] + kept[2] - 1}, y ${kept[1]}–${kept[1] + kept[3] - 1} (of 9)`);
+    // Both sizes in mm: the shifts with their unit (µm here), the same lengths as the result's.
+    const cell = (label: string) => Array.from(panel.shadowRoot?.querySelectorAll('tbody tr') ?? []).find((r) => r.querySelector('th')?.textContent?.trim() === label)?.querySelector('td')?.textContent?.trim() ?? '';
+    for (const [label, value] of [['shift x', result.transform.translation[0]], ['shift y', result.transform.translation[1]]] as const) {
+      const m = /^(−?)([\d.]+) µm$/.exec(cell(label));
+      expect(m, `${label}: ${cell(label)}`).to.not.equal(null);
+      expect((m![1] ? -1 : 1) * Number(m![2]) * 1e-3).to.be.closeTo(value, Math.abs(value) * 1e-4);
+    }
     panel.remove();
     viewer.remove();
   });
