@@ -9,7 +9,7 @@ import { writeImageBlob } from '../src/browser/image-file.js';
 import { compare, availableMethods, METHOD_ORDER, type ComparedResult } from '../src/compare.js';
 import { CancelledError } from '../src/errors.js';
 import { gridOf, type Image } from '../src/image/image.js';
-import { formatLengthMm } from '../src/image/length-units.js';
+import { formatShift } from '../src/image/length-units.js';
 import { spacingInMm } from '../src/image/spacing.js';
 import { CONFIDENT, DEFAULT_PASSES, isUnsure, type CnnModel } from '../src/methods/cnn.js';
 import type { ElastixRunner } from '../src/methods/elastix.js';
@@ -24,15 +24,6 @@ import type { RegistrationHost } from './host.js';
 type MethodChoice = MethodName | 'all';
 
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
-/**
- * A shift in the images' physical unit: with its unit where both images' sizes are in mm (−1.6076 µm),
- * else as a number of five significant digits (pixels, −160.76, or a unit the files do not say).
- */
-const fmtLength = (v: number, inMm: boolean) => {
-  if (!Number.isFinite(v)) return '—';
-  return inMm ? `${v < 0 ? '−' : ''}${formatLengthMm(Math.abs(v), 5)}` : String(Number(v.toPrecision(5)));
-};
-
 /** Which field window of the larger image the CNN kept (field-windows.ts), in that image's pixels. */
 function fieldWindowCell(r: ComparedResult): string {
   const used = fieldWindowsOf(r);
@@ -45,8 +36,8 @@ function resultRows(results: readonly ComparedResult[], reference: ComparedResul
   return [
     ['rotation °', (r) => similarity(r, (t) => fmt(t.rotationDeg, 3))],
     ['scale', (r) => similarity(r, (t) => fmt(t.scale, 4))],
-    ['shift x', (r) => fmtLength(r.transform.translation[0], inMm)],
-    ['shift y', (r) => fmtLength(r.transform.translation[1], inMm)],
+    ['shift x', (r) => formatShift(r.transform.translation[0], inMm)],
+    ['shift y', (r) => formatShift(r.transform.translation[1], inMm)],
     ['ms', (r) => fmt(r.registrationMs, 0)],
     ['backend', (r) => r.backend],
     ['NMI before → after', (r) => `${fmt(r.quality.nmiBefore, 3)} → ${fmt(r.quality.nmiAfter, 3)}`],

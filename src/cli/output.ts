@@ -5,7 +5,8 @@ import { cnnConfidence, describeFieldWindow, fieldsUnknownOf, fieldWindowsOf, ty
 import type { DataBar } from '../image/data-bar.js';
 import { gridOf, type Image } from '../image/image.js';
 import { pixelSizeSource } from '../image/instrument-metadata.js';
-import { formatLengthMm } from '../image/length-units.js';
+import { formatLengthMm, formatShift } from '../image/length-units.js';
+import { spacingInMm } from '../image/spacing.js';
 import { transformToJSON } from '../transform/json.js';
 
 export interface CliResultJSON {
@@ -30,8 +31,12 @@ export interface CliResultJSON {
 export interface CliDocument {
   fixed: string;
   moving: string;
-  /** Per image: its grid and type; `pixelSizeFrom` when the spacing came from a TIFF's metadata (a microscope's, OME or ImageJ: instrument-metadata.ts), in mm. */
-  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string }>;
+  /**
+   * Per image: its grid and type; `pixelSizeFrom` when the spacing came from a TIFF's metadata (a
+   * microscope's, OME or ImageJ: instrument-metadata.ts); `spacingUnit` 'mm' where the spacing is
+   * known to be in mm (that metadata, a TIFF's resolution tags, a size given with its unit).
+   */
+  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string; spacingUnit?: 'mm' }>;
   results: CliResultJSON[];
   /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
   failures?: { method: string; message: string }[];
@@ -48,6 +53,7 @@ function describe(image: Image) {
     pixelType: String(image.imageType.pixelType),
     componentType: String(image.imageType.componentType),
     ...(pixelSizeSource(image) ? { pixelSizeFrom: pixelSizeSource(image) } : {}),
+    ...(spacingInMm(image) ? { spacingUnit: 'mm' as const } : {}),
   };
 }
 
@@ -102,13 +108,16 @@ export function dataBarNotes(doc: CliDocument): string[] {
 const fmtSpacing = (v: number) => String(Number(v.toPrecision(6)));
 
 export function summary(doc: CliDocument): string {
-  const lines = [`fixed  ${doc.fixed}  ${doc.images.fixed.size.join('×')} px, spacing ${doc.images.fixed.spacing.map(fmtSpacing).join(' × ')}`,
-    `moving ${doc.moving}  ${doc.images.moving.size.join('×')} px, spacing ${doc.images.moving.spacing.map(fmtSpacing).join(' × ')}`];
+  // Lengths with their unit where both sizes are known to be in mm; else numbers in the files' unit.
+  const inMm = doc.images.fixed.spacingUnit === 'mm' && doc.images.moving.spacingUnit === 'mm';
+  const spacing = (which: 'fixed' | 'moving') => doc.images[which].spacing.map((v) => (doc.images[which].spacingUnit === 'mm' ? formatLengthMm(v, 6) : fmtSpacing(v))).join(' × ');
+  const lines = [`fixed  ${doc.fixed}  ${doc.images.fixed.size.join('×')} px, spacing ${spacing('fixed')}`,
+    `moving ${doc.moving}  ${doc.images.moving.size.join('×')} px, spacing ${spacing('moving')}`];
   for (const r of doc.results) {
     const t = r.transform;
     const params =
       t.type === 'similarity'
-        ? `rotation ${t.rotationDeg?.toFixed(3)}°, scale ${t.scale?.toFixed(5)}, shift (${t.translation.map((v) => v.toFixed(3)).join(', ')})`
+        ? `rotation ${t.rotationDeg?.toFixed(3)}°, scale ${t.scale?.toFixed(5)}, shift (${t.translation.map((v) => formatShift(v, inMm)).join(', ')})`
         : `affine matrix ${JSON.stringify(t.matrix.map((row) => row.map((v) => Number(v.toFixed(5)))))}`;
     const judged = [r.confidence != null ? `confidence ${r.confidence.toFixed(2)}` : '', r.kept ? `kept ${r.kept}` : '', r.fieldWindows ? `field window ${describeFieldWindow(r.fieldWindows)}` : '']
       .filter(Boolean)

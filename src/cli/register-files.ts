@@ -10,7 +10,7 @@ import { CancelledError, InputError, MethodUnavailableError, RegistrationError }
 import { castForFile } from '../image/cast.js';
 import { toGrayscale } from '../image/grayscale.js';
 import { gridOf, type Image } from '../image/image.js';
-import { parseSpacing, withSpacing } from '../image/spacing.js';
+import { parseSpacing, withSpacing, type GivenSpacing } from '../image/spacing.js';
 import type { CnnModel } from '../methods/cnn.js';
 import type { MethodName } from '../methods/result.js';
 import { loadCnnModel } from '../node/cnn-model.js';
@@ -31,12 +31,12 @@ export interface Settings {
   modelDir: string | null;
   options: Omit<CompareOptions, 'labels' | 'onMethodStart' | 'signal' | 'onDataBar'>;
   movingComponent?: number | 'luminance';
-  /** Pixel sizes (x, y) that replace what the files say (--fixed-spacing, --moving-spacing; a batch list's fixed_spacing and moving_spacing columns). */
-  spacing?: { fixed?: [number, number]; moving?: [number, number] };
+  /** Pixel sizes (x, y; in mm when given with a unit) that replace what the files say (--fixed-spacing, --moving-spacing; a batch list's fixed_spacing and moving_spacing columns). */
+  spacing?: { fixed?: GivenSpacing; moving?: GivenSpacing };
 }
 
-/** A pixel size given as a flag or a list column ("0.05" or "x,y"); `label` names it in the error. */
-export function spacingArgument(text: string | undefined, label: string): [number, number] | undefined {
+/** A pixel size given as a flag or a list column ("0.05", "x,y", "20nm"); `label` names it in the error. */
+export function spacingArgument(text: string | undefined, label: string): GivenSpacing | undefined {
   if (text === undefined) return undefined;
   try {
     return parseSpacing(text);
@@ -91,8 +91,9 @@ export async function registerFiles(
   const fixedFile = await readImageFile(fixedPath);
   stage(`reading ${movingPath}`);
   const movingFile = await readImageFile(movingPath);
-  const fixed = settings.spacing?.fixed ? withSpacing(fixedFile, settings.spacing.fixed) : fixedFile;
-  const moving = settings.spacing?.moving ? withSpacing(movingFile, settings.spacing.moving) : movingFile;
+  const given = (file: Image, size: GivenSpacing | undefined) => (size ? withSpacing(file, size.spacing, size.inMm ? 'mm' : undefined) : file);
+  const fixed = given(fixedFile, settings.spacing?.fixed);
+  const moving = given(movingFile, settings.spacing?.moving);
   // With several methods, one that fails leaves the others' results (the document lists the failure; exit 1).
   const failures: { method: MethodName; message: string }[] = [];
   const dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {};

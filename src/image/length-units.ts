@@ -60,3 +60,13 @@ export function formatLengthMm(mm: number, digits = 4): string {
   const [value, unit] = mm >= 1 ? [mm, 'mm'] : mm >= 1e-3 ? [mm * 1e3, 'µm'] : [mm * 1e6, 'nm'];
   return `${Number(value.toPrecision(digits))} ${unit}`;
 }
+
+/**
+ * A signed length (a shift) for people: with its unit where it is in mm (-1.6076 µm), else the
+ * number to `digits` significant digits (pixels, or a unit the files do not say).
+ */
+export function formatShift(value: number, inMm: boolean, digits = 5): string {
+  if (!Number.isFinite(value)) return '—';
+  // An ASCII minus, as in the number without a unit: copied text should parse.
+  return inMm ? `${value < 0 ? '-' : ''}${formatLengthMm(Math.abs(value), digits)}` : String(Number(value.toPrecision(digits)));
+}

@@ -54,13 +54,19 @@ export function headerCopy(image: Image): Image {
 /** The image metadata key under which instrument-metadata.ts records where a pixel size came from. */
 export const PIXEL_SIZE_SOURCE_KEY = 'xemreg.pixelSizeSource';
 
+/** A pixel size as the user gave it: x and y, in mm when given with a unit (`inMm`). */
+export interface GivenSpacing {
+  spacing: [number, number];
+  inMm: boolean;
+}
+
 /**
  * "0.05", "0.05,0.1" (x, y), "20nm", "0.5 µm x 0.6 µm": a pixel size. With a unit (length-units.ts)
  * it comes back in mm, the unit sizes read from files are in; a unit on one of the two numbers
  * serves both. Without one the numbers are as written, in whatever unit the other image's size is.
  * Throws Error saying what is wrong.
  */
-export function parseSpacing(text: string): [number, number] {
+export function parseSpacing(text: string): GivenSpacing {
   const parts = text.split(/[,×]|\s+x\s+|(?<=\d)x(?=\s*\d)/).map((p) => p.trim());
   const bad = () => new Error(`expected a positive pixel size, or two as "x,y", optionally with a unit ("0.05", "20nm", "0.5,0.6um"), got "${text}"`);
   if (parts.length !== 1 && parts.length !== 2) throw bad();
@@ -68,7 +74,7 @@ export function parseSpacing(text: string): [number, number] {
   if (lengths.some((l) => l === null)) throw bad();
   const unit = lengths.find((l) => l?.unit)?.unit;
   const [x, y] = lengths.map((l, i) => (l!.unit || !unit ? l!.value : parseLength(`${parts[i]} ${unit}`)!.value));
-  return [x, y ?? x];
+  return { spacing: [x, y ?? x], inMm: unit !== undefined };
 }
 
 /**

@@ -173,12 +173,12 @@ describe('<xem-registration-panel> (built-in plugin)', () => {
     const row = Array.from(panel.shadowRoot?.querySelectorAll('tbody tr') ?? []).find((r) => r.querySelector('th')?.textContent?.trim() === 'field window');
     const kept = (result.details.fieldWindows as { kept: number[] }).kept;
     expect(row?.querySelector('td')?.textContent?.trim()).to.equal(`fixed x ${kept[0]}–${kept[0] + kept[2] - 1}, y ${kept[1]}–${kept[1] + kept[3] - 1} (of 9)`);
-    // Both sizes in mm: the shifts with their unit (µm here), the same lengths as the result's.
+    // Both sizes in mm: the shifts with their unit (nm or µm), the same lengths as the result's.
     const cell = (label: string) => Array.from(panel.shadowRoot?.querySelectorAll('tbody tr') ?? []).find((r) => r.querySelector('th')?.textContent?.trim() === label)?.querySelector('td')?.textContent?.trim() ?? '';
     for (const [label, value] of [['shift x', result.transform.translation[0]], ['shift y', result.transform.translation[1]]] as const) {
-      const m = /^(−?)([\d.]+) µm$/.exec(cell(label));
+      const m = /^(-?)([\d.]+) (nm|µm)$/.exec(cell(label));
       expect(m, `${label}: ${cell(label)}`).to.not.equal(null);
-      expect((m![1] ? -1 : 1) * Number(m![2]) * 1e-3).to.be.closeTo(value, Math.abs(value) * 1e-4);
+      expect((m![1] ? -1 : 1) * Number(m![2]) * (m![3] === 'nm' ? 1e-6 : 1e-3)).to.be.closeTo(value, Math.abs(value) * 1e-4);
     }
     panel.remove();
     viewer.remove();

@@ -225,6 +225,8 @@ describe('xemreg register --method elastix', () => {
     assert.equal(run.code, 0, run.stderr);
     const doc = JSON.parse(run.stdout);
     assert.ok(Math.abs(doc.images.moving.spacing[0] - 1.5e-5) < 1e-15, String(doc.images.moving.spacing));
+    assert.equal(doc.images.fixed.spacingUnit, 'mm');
+    assert.equal(doc.images.moving.spacingUnit, 'mm', 'given with its unit');
     assert.equal(doc.results[0].fieldWindows.cut, 'fixed');
     // The truth in mm: the view's world is in µm, so the same turn and scale, the shift 1e-3 of it.
     const m = invertTransform(viewToEm).matrix;
@@ -236,6 +238,16 @@ describe('xemreg register --method elastix', () => {
     const mixed = await xemreg('register', fixedTiff, viewPath, '--method', 'cnn', '--moving-spacing', '0.015', '--json');
     assert.equal(mixed.code, 1, mixed.stderr);
     assert.match(mixed.stderr, /field is 29\d\.\d× the other's .*not in one unit \(sizes read from files are in mm/);
+    // elastix, which from the identity ended on scale 12 and called it done, refuses the pair the same way.
+    const elastix = await xemreg('register', fixedTiff, viewPath, '--method', 'elastix', '--moving-spacing', '0.015', '--json');
+    assert.equal(elastix.code, 1, elastix.stderr);
+    assert.equal(elastix.stdout, '');
+    assert.match(elastix.stderr, /registration failed: elastix: The moving image's field is 29\d\.\d× the other's .*not in one unit.*; elastix from the identity cannot find a small field/);
+    // The summary gives the sizes and shifts with their unit.
+    const text = await xemreg('register', fixedTiff, viewPath, '--method', 'cnn', '--moving-spacing', '15nm');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /fixed .* 512×512 px, spacing 20 nm × 20 nm\nmoving .* 200×200 px, spacing 15 nm × 15 nm\n/);
+    assert.match(text.stdout, /shift \(-?[\d.]+ (nm|µm), -?[\d.]+ (nm|µm)\)/);
   });
 
   it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {

@@ -42,18 +42,28 @@ describe('cropping keeps physical coordinates', () => {
 
 describe('pixel sizes given by the user', () => {
   it('parses one size or x,y, with a unit in mm, and explains anything else', () => {
-    assert.deepEqual(parseSpacing('0.05'), [0.05, 0.05]);
-    assert.deepEqual(parseSpacing('0.05,0.1'), [0.05, 0.1]);
-    assert.deepEqual(parseSpacing(' 2 x 3 '), [2, 3]);
-    assert.deepEqual(parseSpacing('2x3'), [2, 3]);
+    const bare = (text: string) => {
+      const given = parseSpacing(text);
+      assert.equal(given.inMm, false, text);
+      return given.spacing;
+    };
+    assert.deepEqual(bare('0.05'), [0.05, 0.05]);
+    assert.deepEqual(bare('0.05,0.1'), [0.05, 0.1]);
+    assert.deepEqual(bare(' 2 x 3 '), [2, 3]);
+    assert.deepEqual(bare('2x3'), [2, 3]);
     // With a unit: millimetres, the unit of sizes read from files; one unit serves both numbers.
-    assert.deepEqual(parseSpacing('20nm'), [2e-5, 2e-5]);
-    assert.deepEqual(parseSpacing('0.5 µm x 0.6 µm'), [5e-4, 6e-4]);
-    assert.deepEqual(parseSpacing('0.5,0.6um'), [5e-4, 6e-4]);
-    assert.deepEqual(parseSpacing('0.5 micron'), [5e-4, 5e-4]);
-    assert.deepEqual(parseSpacing('2 μm, 30 nm'), [2e-3, 3e-5]);
-    assert.deepEqual(parseSpacing('1e-3mm'), [1e-3, 1e-3]);
-    assert.deepEqual(parseSpacing('5 Å'), [5e-7, 5e-7]);
+    const mm = (text: string) => {
+      const given = parseSpacing(text);
+      assert.equal(given.inMm, true, text);
+      return given.spacing;
+    };
+    assert.deepEqual(mm('20nm'), [2e-5, 2e-5]);
+    assert.deepEqual(mm('0.5 µm x 0.6 µm'), [5e-4, 6e-4]);
+    assert.deepEqual(mm('0.5,0.6um'), [5e-4, 6e-4]);
+    assert.deepEqual(mm('0.5 micron'), [5e-4, 5e-4]);
+    assert.deepEqual(mm('2 μm, 30 nm'), [2e-3, 3e-5]);
+    assert.deepEqual(mm('1e-3mm'), [1e-3, 1e-3]);
+    assert.deepEqual(mm('5 Å'), [5e-7, 5e-7]);
     for (const bad of ['', 'abc', '0', '-1', '1,2,3', '1,', 'NaN', 'Infinity', '5 furlongs', 'nm', '0nm', '2 px', '3 constructor', '3 toString']) assert.throws(() => parseSpacing(bad), /expected a positive pixel size/, bad);
   });
 
