@@ -6,6 +6,7 @@
 import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
+import { partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { pixelSizeSource } from '../src/image/instrument-metadata.js';
 import { formatLengthMm } from '../src/image/length-units.js';
 import { backendLabel, chooseTfBackend, loadCnnModelFromUrl } from '../src/browser/tf-backend.js';
@@ -63,8 +64,27 @@ async function loadPair(pair: SamplePair): Promise<void> {
   const [fixed, moving] = await Promise.all([readImageBlob(await fetchFile(pair.fixed)), readImageBlob(await fetchFile(pair.moving))]);
   if (load !== loads) return;
   Object.assign(state, { fixed, moving, truth: pair.truth });
+  for (const which of ['fixed', 'moving'] as const) {
+    delete parts[which];
+    $<HTMLSelectElement>(`${which}-part`).hidden = true;
+  }
   showPair();
   say(`Loaded ${pair.name}. Known truth: ${pair.truth ? `rotation ${pair.truth.rotationDeg}°, scale ${pair.truth.scale}, shift (${pair.truth.translation.join(', ')})` : 'none'}.`);
+}
+
+/**
+ * A stack (a Fiji stack of element maps, an OME-TIFF's channels as pages) or a multi-channel image,
+ * as read, and which part of it is shown: the select beside its file input picks another.
+ */
+const parts: Partial<Record<'fixed' | 'moving', { image: Image; kind: 'channel' | 'slice' }>> = {};
+
+/** The image of `which` as the pair shows it: the file's, or the chosen slice or channel of it. */
+function showPart(which: 'fixed' | 'moving', index: number): void {
+  const part = parts[which];
+  if (!part) return;
+  const image = toGrayscale(part.image, { [part.kind === 'slice' ? 'slice' : 'component']: index, label: part.image.name });
+  image.name = `${part.image.name} [${part.kind} ${index}]`;
+  state[which] = image;
 }
 
 async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement): Promise<void> {
@@ -72,15 +92,35 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
   if (!file) return;
   loads++; // a sample pair still loading is not shown over the user's file
   try {
-    state[which] = await readImageBlob(file);
+    const image = await readImageBlob(file);
+    const choice = partToChoose(image);
+    const select = $<HTMLSelectElement>(`${which}-part`);
+    select.hidden = !choice;
+    delete parts[which];
+    state[which] = image;
+    if (choice) {
+      parts[which] = { image, kind: choice.kind };
+      select.replaceChildren(...Array.from({ length: choice.count }, (_, k) => new Option(`${choice.kind} ${k}`, String(k))));
+      showPart(which, 0);
+    }
     state.truth = undefined;
     showPair();
     const source = pixelSizeSource(state[which] as Image);
     // Where a size came from matters: the other image's must be given in the same unit (mm).
-    say(`Loaded ${file.name}.` + (source ? ` Pixel size ${formatLengthMm((state[which] as Image).spacing[0])} from its ${source} metadata.` : ''));
+    say(
+      `Loaded ${file.name}.` +
+        (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${choice.kind} 0 (choose another beside the file).` : '') +
+        (source ? ` Pixel size ${formatLengthMm((state[which] as Image).spacing[0])} from its ${source} metadata.` : ''),
+    );
   } catch (error) {
     say((error as Error).message, true);
   }
+}
+
+function choosePart(which: 'fixed' | 'moving', select: HTMLSelectElement): void {
+  showPart(which, Number(select.value));
+  showPair();
+  say(`Showing ${state[which]?.name}.`);
 }
 
 function modeButtons(): void {
@@ -119,6 +159,7 @@ async function main(): Promise<void> {
   $<HTMLInputElement>('swipe').addEventListener('input', (e) => (viewer.swipe = Number((e.target as HTMLInputElement).value)));
   $<HTMLInputElement>('fixed-file').addEventListener('change', (e) => void loadUserFile('fixed', e.target as HTMLInputElement));
   $<HTMLInputElement>('moving-file').addEventListener('change', (e) => void loadUserFile('moving', e.target as HTMLInputElement));
+  for (const which of ['fixed', 'moving'] as const) $<HTMLSelectElement>(`${which}-part`).addEventListener('change', (e) => choosePart(which, e.target as HTMLSelectElement));
   viewer.addEventListener('load-error', (e) => say((e as CustomEvent).detail.message, true));
   modeButtons();
 

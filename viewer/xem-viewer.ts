@@ -18,7 +18,7 @@ import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
 import { readImageBlob } from '../src/browser/image-file.js';
 import { spacingInMm } from '../src/image/spacing.js';
-import { toGrayscale } from '../src/image/grayscale.js';
+import { partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
 import { percentiles } from '../src/image/statistics.js';
 import { resampleWithMask } from '../src/resample.js';
@@ -42,6 +42,8 @@ export interface LayerOptions {
   visible?: boolean;
   /** Component of multi-component images (default: luminance for RGB, else 0). */
   component?: number | 'luminance';
+  /** Slice of a 3-D stack (a multi-page TIFF), from 0; required for one (toGrayscale). */
+  slice?: number;
   /**
    * Which of the image's pixels hold data (1) and which are only its frame (0), row-major like
    * the pixels: a registered image resampled onto the fixed grid has none outside the moving
@@ -132,7 +134,8 @@ export class XemViewer extends LitElement {
   protected scaleBar: { width: number; label: string } | null = null;
   protected message = '';
   /** A multi-component image waiting for the user to pick its channel. */
-  protected channelChoice: { image: Image; name: string; components: number; resolve: (layer: LayerInfo | null) => void } | null = null;
+  /** A multi-component image or a 3-D stack waiting for the user to pick its channel or slice. */
+  protected channelChoice: { image: Image; name: string; kind: 'channel' | 'slice'; count: number; resolve: (layer: LayerInfo | null) => void } | null = null;
 
   /** Plugins contributing commands, widgets, readers and writers to this viewer. */
   readonly plugins = new PluginRegistry<XemViewer>(this);
@@ -159,10 +162,10 @@ export class XemViewer extends LitElement {
       <div class="message" role="status">${this.message}</div>
       ${this.channelChoice
         ? html`<label class="channels"
-            >${this.channelChoice.name}: ${this.channelChoice.components} channels — show
-            <select aria-label="Channel of ${this.channelChoice.name}" @change=${this.onChannelChosen}>
+            >${this.channelChoice.name}: ${this.channelChoice.count} ${this.channelChoice.kind}s — show
+            <select aria-label="${this.channelChoice.kind === 'slice' ? 'Slice' : 'Channel'} of ${this.channelChoice.name}" @change=${this.onChannelChosen}>
               <option value="" selected disabled>choose…</option>
-              ${Array.from({ length: this.channelChoice.components }, (_, c) => html`<option value=${c}>channel ${c}</option>`)}
+              ${Array.from({ length: this.channelChoice.count }, (_, c) => html`<option value=${c}>${this.channelChoice!.kind} ${c}</option>`)}
             </select></label
           >`
         : ''}
@@ -236,7 +239,7 @@ export class XemViewer extends LitElement {
 
   /** Add an image as a layer; returns its info (with id). The image is converted to grayscale; the caller's object is not modified. */
   addLayer(image: Image, options: LayerOptions = {}): LayerInfo {
-    const gray = toGrayscale(image, { component: options.component, label: options.name ?? image.name });
+    const gray = toGrayscale(image, { component: options.component, slice: options.slice, label: options.name ?? image.name });
     const auto = autoWindow(gray);
     const grid = gridOf(gray);
     const role = options.role ?? (this.layers.some((l) => l.role === 'fixed') ? 'moving' : 'fixed');
@@ -280,7 +283,7 @@ export class XemViewer extends LitElement {
   }
 
   /** Change a layer's style or replace its image (e.g. a new registration result). */
-  updateLayer(id: string, patch: Partial<Omit<LayerOptions, 'component'>> & { image?: Image }): LayerInfo {
+  updateLayer(id: string, patch: Partial<Omit<LayerOptions, 'component' | 'slice'>> & { image?: Image }): LayerInfo {
     const layer = this.layerById(id);
     if (patch.image) {
       const gray = toGrayscale(patch.image, { label: layer.name });
@@ -340,7 +343,8 @@ export class XemViewer extends LitElement {
         const images = (Array.isArray(read) ? read : [read]) as Image[];
         if (images.length === 0 || images.some((i) => !i?.data)) throw new Error(`${file.name}: the reader ${reader} returned no image`);
         for (const image of images) {
-          const layer = this.needsChannelChoice(image) ? await this.chooseChannel(image, file.name) : this.addLayer(image, { name: file.name });
+          const choice = partToChoose(image);
+          const layer = choice ? await this.chooseChannel(image, file.name, choice) : this.addLayer(image, { name: file.name });
           if (layer) added.push(layer);
         }
         this.message = '';
@@ -352,26 +356,21 @@ export class XemViewer extends LitElement {
     return added;
   }
 
-  /** Multi-component images other than RGB(A) (spectra, multi-channel TIFF) need a channel. */
-  private needsChannelChoice(image: Image): boolean {
-    const { components, pixelType } = image.imageType;
-    return components > 1 && !((pixelType === 'RGB' || pixelType === 'RGBA') && components >= 3);
-  }
-
-  /** Show the channel chooser; resolves with the added layer (or null if replaced by another choice). */
-  private chooseChannel(image: Image, name: string): Promise<LayerInfo | null> {
+  /** Show the chooser; resolves with the added layer (or null if replaced by another choice). */
+  private chooseChannel(image: Image, name: string, choice: { kind: 'channel' | 'slice'; count: number }): Promise<LayerInfo | null> {
     this.channelChoice?.resolve(null);
     return new Promise((resolve) => {
-      this.channelChoice = { image, name, components: image.imageType.components, resolve };
+      this.channelChoice = { image, name, ...choice, resolve };
     });
   }
 
-  /** Pick the channel of the pending multi-component image (the chooser's select calls this). */
-  selectChannel(component: number): LayerInfo | null {
+  /** Pick the channel or slice of the pending image (the chooser's select calls this). */
+  selectChannel(index: number): LayerInfo | null {
     const pending = this.channelChoice;
     if (!pending) return null;
     this.channelChoice = null;
-    const layer = this.addLayer(pending.image, { name: `${pending.name} [channel ${component}]`, component });
+    const part = pending.kind === 'slice' ? { slice: index } : { component: index };
+    const layer = this.addLayer(pending.image, { name: `${pending.name} [${pending.kind} ${index}]`, ...part });
     pending.resolve(layer);
     return layer;
   }

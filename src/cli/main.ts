@@ -30,6 +30,8 @@ interface MethodFlags {
   param: string[];
   fixedComponent?: string;
   movingComponent?: string;
+  fixedSlice?: string;
+  movingSlice?: string;
   progress: boolean;
   model?: string;
   passes: string;
@@ -59,6 +61,13 @@ function parseComponent(value: string | undefined, flag: string): number | 'lumi
   if (value === 'luminance') return 'luminance';
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a component index ≥ 0 or "luminance", got "${value}"`);
+  return n;
+}
+
+function parseSlice(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a slice index ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -101,20 +110,18 @@ function settingsOf(flags: MethodFlags): Settings {
   if (flags.transformType !== 'similarity' && flags.transformType !== 'affine') {
     throw new UsageError(`--transform-type: expected similarity or affine, got "${flags.transformType}"`);
   }
-  const movingComponent = parseComponent(flags.movingComponent, '--moving-component');
   const spacing = { fixed: spacingArgument(flags.fixedSpacing, '--fixed-spacing'), moving: spacingArgument(flags.movingSpacing, '--moving-spacing') };
   const fields = flags.fieldSearch ? { fieldWindows: 'search' as const } : {};
   return withSpacingOverrides({
     methods,
     modelDir,
-    movingComponent,
     options: {
       cnn: { passes, retryBelow, ...fields },
       hybridCnn: { retryBelow, ...fields },
       hybridFallbackBelowConfidence: hybridFallback,
       dataBars: flags.keepDataBars ? 'keep' : 'crop',
-      fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component') },
-      movingInput: { component: movingComponent },
+      fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component'), slice: parseSlice(flags.fixedSlice, '--fixed-slice') },
+      movingInput: { component: parseComponent(flags.movingComponent, '--moving-component'), slice: parseSlice(flags.movingSlice, '--moving-slice') },
       elastix: { preset: flags.preset as ElastixPresetName, transform: flags.transformType, parameters: parseParams(flags.param) },
     },
     spacing,
@@ -156,7 +163,7 @@ async function runRegister(fixedPath: string, movingPath: string, flags: Registe
     const { fixed, moving, chosen, doc } = await registerFiles(fixedPath, movingPath, settings, cnn, stage, started, windows);
     if (flags.out) {
       stage(`writing ${flags.out}`);
-      await writeRegistered(moving, fixed, chosen, flags.out, settings.movingComponent);
+      await writeRegistered(moving, fixed, chosen, flags.out, settings.options.movingInput);
     }
     if (flags.transform && transformFormat) {
       stage(`writing ${flags.transform}`);
@@ -261,6 +268,8 @@ function withMethodOptions(command: Command): Command {
     .option('--param <Key=value>', 'override an elastix parameter, e.g. --param MaximumNumberOfIterations=500 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--fixed-component <n>', 'component of a multi-component fixed image, or "luminance" for RGB (default: luminance for RGB, else 0)')
     .option('--moving-component <n>', 'component of a multi-component moving image (as --fixed-component)')
+    .option('--fixed-slice <n>', 'slice of a fixed image that is a 3-D stack (a multi-page TIFF: a Fiji stack of element maps, an OME-TIFF\'s channels), from 0')
+    .option('--moving-slice <n>', 'slice of a moving image that is a 3-D stack (as --fixed-slice)')
     .option('--fixed-spacing <size>', 'pixel size of the fixed image ("0.05", "x,y", or with a unit: "20nm", "0.5um", converted to mm, the unit sizes read from files are in), replacing what the file says (PNG and JPEG carry none); without a unit give both images\' in one unit. With a pixel size given, the CNN registers a much smaller field inside windows of the larger one')
     .option('--moving-spacing <size>', 'pixel size of the moving image (as --fixed-spacing)')
     .option('--field-search', 'cnn and hybrid, for images without pixel sizes: when the CNN is unsure of the pair as it is, also try each image as a field 3× and 5× larger than the other, registering the smaller inside windows of the larger (seconds more per unsure pair; with pixel sizes known the windows follow from them instead)')

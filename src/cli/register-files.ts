@@ -30,7 +30,6 @@ export interface Settings {
   methods: MethodName[];
   modelDir: string | null;
   options: Omit<CompareOptions, 'labels' | 'onMethodStart' | 'signal' | 'onDataBar'>;
-  movingComponent?: number | 'luminance';
   /** Pixel sizes (x, y; in mm when given with a unit) that replace what the files say (--fixed-spacing, --moving-spacing; a batch list's fixed_spacing and moving_spacing columns). */
   spacing?: { fixed?: GivenSpacing; moving?: GivenSpacing };
 }
@@ -129,8 +128,8 @@ export function failureOf(error: unknown): { code: 1 | 2; message: string } {
 }
 
 /** The moving image on the fixed grid, in the moving file's pixel type where the format allows. */
-export async function writeRegistered(moving: Image, fixed: Image, result: ComparedResult, path: string, component?: number | 'luminance'): Promise<void> {
-  const gray = toGrayscale(moving, { component, label: moving.name });
+export async function writeRegistered(moving: Image, fixed: Image, result: ComparedResult, path: string, input: { component?: number | 'luminance'; slice?: number } = {}): Promise<void> {
+  const gray = toGrayscale(moving, { component: input.component, slice: input.slice, label: moving.name });
   const registered = resample(gray, fixed, result.transform);
   await writeImageFile(castForFile(registered, path, String(moving.imageType.componentType)), path);
 }
@@ -155,7 +154,7 @@ export async function registerListedPair(pair: PairEntry, stem: string, settings
     const outputs = { transform: join(outDir, `${stem}.transform.json`), registered: join(outDir, `${stem}.registered.tif`) };
     await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));
     // TIFF keeps every pixel type the moving file may have.
-    await writeRegistered(moving, fixed, chosen, outputs.registered, settings.movingComponent);
+    await writeRegistered(moving, fixed, chosen, outputs.registered, settings.options.movingInput);
     return { line: { line: pair.line, ...doc, outputs }, doc, failure };
   } catch (error) {
     return failedPair(pair, failureOf(error));

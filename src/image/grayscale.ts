@@ -7,7 +7,10 @@
  *   A gray image stored as RGB (R = G = B) therefore keeps its values.
  * - Other multi-component pixels (vectors, spectra, multi-channel TIFF): the chosen `component`
  *   (default 0).
- * - A 3-D image with a single slice is treated as 2-D; real volumes are refused.
+ * - A 3-D image with a single slice is treated as 2-D. Of a stack (a Fiji stack of element maps,
+ *   an OME-TIFF's channels as pages: ITK reads multi-page TIFFs as volumes) the chosen `slice` is
+ *   taken, placed where the stack puts it; without a choice a stack is refused, saying how many
+ *   slices it has.
  * - Complex pixels are refused.
  * Non-finite values are kept (NaN stays NaN); `validate.ts` decides what to do with them.
  */
@@ -17,18 +20,40 @@ import { createFloatImage, gridOf, type Image } from './image.js';
 export interface GrayscaleOptions {
   /** Component to take from multi-component (non-RGB) pixels, or 'luminance' for RGB(A). Default: luminance for RGB(A), else 0. */
   component?: number | 'luminance';
+  /** Slice of a 3-D stack, from 0. Required for a stack of more than one slice; ignored for 2-D images. */
+  slice?: number;
   /** Name used in error messages. Default: the image's name, or "image". */
   label?: string;
 }
 
 const LUMA = [0.2126, 0.7152, 0.0722];
 
+/**
+ * What a user must pick before an image can be shown or registered: the slice of a 3-D stack (a
+ * multi-page TIFF), or the channel of a multi-component image other than RGB(A) (spectra,
+ * multi-channel TIFF; its default, 0, may not be the one wanted). Null for a plain image.
+ */
+export function partToChoose(image: Image): { kind: 'channel' | 'slice'; count: number } | null {
+  const { components, pixelType, dimension } = image.imageType;
+  if (dimension > 2 && image.size[2] > 1) return { kind: 'slice', count: image.size[2] };
+  if (components > 1 && !((pixelType === 'RGB' || pixelType === 'RGBA') && components >= 3)) return { kind: 'channel', count: components };
+  return null;
+}
+
 export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image {
   const label = options.label ?? (image.name || 'image');
   const dim = image.imageType.dimension;
   if (dim < 2) throw new InputError(label, `is ${dim}-D; xemreg registers 2-D images`);
-  if (dim > 2 && image.size.slice(2).some((n) => n !== 1)) {
-    throw new InputError(label, `is a ${dim}-D volume (${image.size.join('×')}); xemreg registers 2-D images: pick a slice first`);
+  if (dim > 3 && image.size.slice(3).some((n) => n !== 1)) {
+    throw new InputError(label, `is ${dim}-D (${image.size.join('×')}); xemreg registers 2-D images and single slices of 3-D stacks`);
+  }
+  const depth = dim > 2 ? image.size[2] : 1;
+  const slice = depth > 1 ? options.slice : 0;
+  if (slice === undefined) {
+    throw new InputError(label, `is a stack of ${depth} slices (${image.size.join('×')}); xemreg registers 2-D images: choose a slice, 0–${depth - 1} (CLI: --fixed-slice or --moving-slice)`);
+  }
+  if (!Number.isInteger(slice) || slice < 0 || slice >= depth) {
+    throw new InputError(label, `has ${depth} slice${depth === 1 ? '' : 's'}; slice ${slice} does not exist (0–${depth - 1})`);
   }
   const data = image.data;
   if (!data) throw new InputError(label, 'has no pixel data');
@@ -37,9 +62,10 @@ export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image
   const comps = image.imageType.components;
   const pixelType = image.imageType.pixelType;
   if (pixelType === 'Complex') throw new InputError(label, 'has complex pixels; take the magnitude or phase first');
-  if (data.length < n * comps) throw new InputError(label, `pixel buffer is short (${data.length} values for ${w}×${h}×${comps})`);
+  if (data.length < n * comps * depth) throw new InputError(label, `pixel buffer is short (${data.length} values for ${[w, h, ...(depth > 1 ? [depth] : [])].join('×')}×${comps})`);
   const out = new Float32Array(n);
-  const value = (k: number) => Number(data[k]);
+  const first = slice * n * comps;
+  const value = (k: number) => Number(data[first + k]);
   const rgb = (pixelType === 'RGB' || pixelType === 'RGBA') && comps >= 3;
   const choice = options.component ?? (rgb ? 'luminance' : 0);
   if (comps === 1) {
@@ -57,6 +83,12 @@ export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image
     for (let k = 0; k < n; k++) out[k] = value(k * comps + choice);
   }
   const grid = gridOf(image);
+  if (slice > 0) {
+    // The slice's own corner: the stack's origin moved `slice` steps along its third axis (the direction's third column).
+    const d = image.direction;
+    const step = slice * image.spacing[2];
+    grid.origin = [grid.origin[0] + Number(d[2]) * step, grid.origin[1] + Number(d[dim + 2]) * step];
+  }
   const gray = createFloatImage([w, h], out, { ...grid, name: image.name });
   // Header facts travel with the pixels (e.g. where the pixel size came from: instrument-metadata.ts).
   if (image.metadata?.size) gray.metadata = new Map(image.metadata);

@@ -9,10 +9,12 @@ import { validateForRegistration, type ValidateOptions } from '../image/validate
 export interface PrepareOptions extends ValidateOptions {
   /** See GrayscaleOptions.component. */
   component?: GrayscaleOptions['component'];
+  /** See GrayscaleOptions.slice: the slice of a 3-D stack. */
+  slice?: number;
 }
 
 /** Grayscale, validated copy of an image; `label` names it in error messages. Never mutates `image`. */
 export function prepareImage(image: Image, label: string, options: PrepareOptions = {}): Image {
-  const gray = toGrayscale(image, { component: options.component, label });
+  const gray = toGrayscale(image, { component: options.component, slice: options.slice, label });
   return validateForRegistration(gray, label, options);
 }

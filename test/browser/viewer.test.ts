@@ -282,6 +282,29 @@ describe('<xem-viewer>', () => {
     expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(205);
   });
 
+  it('asks which slice to show for a multi-page TIFF (a stack)', async () => {
+    const stack = new ItkImage(new ImageType(3, 'float32', 'Scalar', 1));
+    // Slice k holds 100 k + x.
+    const values = Float32Array.from({ length: 40 * 30 * 3 }, (_, k) => Math.floor(k / 1200) * 100 + (k % 40));
+    Object.assign(stack, { size: [40, 30, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), data: values, name: 'maps' });
+    const file = new File([await writeImageBlob(stack, 'maps.tif')], 'maps.tif');
+    const loading = viewer.loadFiles([file]);
+    let select: HTMLSelectElement | null = null;
+    for (let i = 0; i < 100 && !select; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      select = viewer.shadowRoot?.querySelector('.channels select') ?? null;
+    }
+    expect(select, 'slice chooser shown').to.exist;
+    expect(select!.getAttribute('aria-label')).to.equal('Slice of maps.tif');
+    expect(Array.from(select!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0', 'slice 1', 'slice 2']);
+    select!.value = '1';
+    select!.dispatchEvent(new Event('change'));
+    const [layer] = await loading;
+    expect(layer.name).to.contain('slice 1');
+    expect(layer.size).to.deep.equal([40, 30]);
+    expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(105);
+  });
+
   it('shows file names and errors as text, never as HTML', async () => {
     const name = '<img src=x onerror=alert(1)>.png';
     await viewer.loadFiles([new File(['not an image'], name)]);

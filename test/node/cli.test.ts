@@ -250,6 +250,41 @@ describe('xemreg register --method elastix', () => {
     assert.match(text.stdout, /shift \(-?[\d.]+ (nm|µm), -?[\d.]+ (nm|µm)\)/);
   });
 
+  it('registers the chosen slice of a multi-page TIFF (--moving-slice), and writes that slice registered', async () => {
+    // A stack as Fiji saves element maps: noise, the moved EM image, the EM image upside down.
+    const moved = warp(em, truth).data as Float32Array;
+    const rng = new Rng(5);
+    const stack = new Image(new ImageType(3, 'float32', 'Scalar', 1));
+    Object.assign(stack, { size: [512, 512, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]) });
+    stack.data = Float32Array.from({ length: 512 * 512 * 3 }, (_, k) => (k < 512 * 512 ? 255 * rng.next() : k < 2 * 512 * 512 ? moved[k - 512 * 512] : (em.data as Float32Array)[3 * 512 * 512 - 1 - k]));
+    const path = join(dir, 'stack.tif');
+    await writeImageFile(stack, path);
+    const out = join(dir, 'stack_registered.tif');
+    const run = await xemreg('register', fixedPath(), path, '--method', 'cnn', '--moving-slice', '1', '--json', '--out', out);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    const error = cornerError(truth.matrix, transformFromJSON(doc.results[0].transform), gridOf(em));
+    assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
+    // The output is slice 1 on the fixed grid: 2-D, and like the fixed image where they overlap.
+    const registered = await readImageFile(out);
+    assert.equal(registered.imageType.dimension, 2);
+    assert.deepEqual(registered.size, [512, 512]);
+    const [a, b] = [em.data as Float32Array, registered.data as Float32Array];
+    let sum = 0;
+    for (let y = 200; y < 300; y++) for (let x = 200; x < 300; x++) sum += Math.abs(a[y * 512 + x] - b[y * 512 + x]);
+    assert.ok(sum / 1e4 < 12, `mean difference ${sum / 1e4} in the middle`);
+    // Without a slice: refused, saying how many there are; a slice that is not there, too.
+    const none = await xemreg('register', fixedPath(), path, '--method', 'cnn');
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /stack\.tif: is a stack of 3 slices \(512×512×3\); .*choose a slice, 0–2/);
+    const missing = await xemreg('register', fixedPath(), path, '--method', 'cnn', '--moving-slice', '3');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /stack\.tif: has 3 slices; slice 3 does not exist \(0–2\)/);
+    const bad = await xemreg('register', fixedPath(), path, '--moving-slice', 'one');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--moving-slice: expected a slice index ≥ 0, got "one"/);
+  });
+
   it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {
     // The EM sample as an SEM writes it: a 48-row black bar with white text under the image.
     const barred = join(dir, 'fixed_databar.png');
@@ -396,7 +431,7 @@ describe('xemreg bad input', () => {
     volume.direction = new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     volume.data = Float32Array.from({ length: 32 * 32 * 8 }, (_, k) => k % 17);
     await writeImageFile(volume, p);
-    await expectFailure(2, /volume\.mha: is a 3-D volume \(32×32×8\)/, fixedPath(), p);
+    await expectFailure(2, /volume\.mha: is a stack of 8 slices \(32×32×8\); xemreg registers 2-D images: choose a slice, 0–7 \(CLI: --fixed-slice or --moving-slice\)/, fixedPath(), p);
   });
 
   it('a 1×1 image', async () => {

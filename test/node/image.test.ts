@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { castForFile, castToInteger, unsupportedPixels } from '../../src/image/cast.js';
 import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
 import { downsampleBy, downsampleFactor, downsampleToBudget } from '../../src/image/downsample.js';
-import { toGrayscale } from '../../src/image/grayscale.js';
+import { partToChoose, toGrayscale } from '../../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysical } from '../../src/image/image.js';
 import { normalise } from '../../src/image/normalise.js';
 import { percentileOfSorted, percentiles } from '../../src/image/statistics.js';
@@ -41,13 +41,32 @@ describe('grayscale conversion', () => {
     assert.throws(() => toGrayscale(v, { component: 5, label: 'spec.tif' }), (e: unknown) => e instanceof InputError && /spec\.tif.*component 5/.test(e.message));
   });
 
-  it('treats a single-slice 3-D image as 2-D, refuses volumes', () => {
+  it('treats a single-slice 3-D image as 2-D; of a stack, takes the chosen slice, and asks for one', () => {
     const slice = rawImage([3, 2, 1], 'float32', 'Scalar', 1, Float32Array.from([1, 2, 3, 4, 5, 6]));
     const g = toGrayscale(slice);
     assert.equal(g.imageType.dimension, 2);
     assert.deepEqual(g.size, [3, 2]);
-    const volume = rawImage([3, 2, 4], 'float32', 'Scalar', 1, new Float32Array(24));
-    assert.throws(() => toGrayscale(volume, { label: 'stack.mha' }), /stack\.mha.*3-D volume/);
+    assert.equal(partToChoose(slice), null);
+    // Four slices of 3×2: slice k holds 10k + pixel index.
+    const volume = rawImage([3, 2, 4], 'float32', 'Scalar', 1, Float32Array.from({ length: 24 }, (_, k) => 10 * Math.floor(k / 6) + (k % 6)));
+    volume.spacing = [0.5, 0.25, 2];
+    volume.origin = [1, 2, 3];
+    const copy = Float32Array.from(volume.data as Float32Array);
+    assert.deepEqual(partToChoose(volume), { kind: 'slice', count: 4 });
+    assert.throws(() => toGrayscale(volume, { label: 'stack.tif' }), (e: unknown) => e instanceof InputError && /stack\.tif: is a stack of 4 slices \(3×2×4\).*choose a slice, 0–3/.test(e.message));
+    const third = toGrayscale(volume, { slice: 2 });
+    assert.equal(third.imageType.dimension, 2);
+    assert.deepEqual(Array.from(third.data as Float32Array), [20, 21, 22, 23, 24, 25]);
+    assert.deepEqual([...third.spacing], [0.5, 0.25]);
+    assert.deepEqual([...third.origin], [1, 2], 'a slice of an upright stack sits where the stack does in x and y');
+    for (const bad of [4, -1, 1.5]) assert.throws(() => toGrayscale(volume, { slice: bad, label: 'stack.tif' }), /stack\.tif: has 4 slices; slice .* does not exist \(0–3\)/);
+    assert.deepEqual(Array.from(volume.data as Float32Array), Array.from(copy), 'the stack is not changed');
+    // A slice of a stack of RGB pixels is still made luminance; a 2-D image ignores `slice`.
+    const rgbStack = rawImage([1, 1, 2], 'uint8', 'RGB', 3, Uint8Array.from([0, 0, 0, 100, 100, 100]));
+    assert.ok(Math.abs((toGrayscale(rgbStack, { slice: 1 }).data as Float32Array)[0] - 100) < 1e-3);
+    assert.deepEqual(Array.from(toGrayscale(rawImage([2, 1], 'uint8', 'Scalar', 1, Uint8Array.from([7, 8])), { slice: 3 }).data as Float32Array), [7, 8]);
+    assert.deepEqual(partToChoose(rawImage([2, 1], 'uint16', 'VariableLengthVector', 3, new Uint16Array(6))), { kind: 'channel', count: 3 });
+    assert.equal(partToChoose(rawImage([2, 1], 'uint8', 'RGB', 3, new Uint8Array(6))), null);
   });
 
   it('does not mutate its input', () => {
