@@ -20,7 +20,7 @@ import { formatTransform, transformFormatOf } from '../transform/formats.js';
 import { dataBarNotes, lowConfidenceWarnings, pixelSizeNotes, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
 import { runInWorkers, type PairTask } from './pair-workers.js';
-import { failureOf, modelFor, partialFailure, registerFiles, registerListedPair, spacingArgument, UsageError, withSpacingOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
+import { failureOf, modelFor, partialFailure, registerFiles, registerListedPair, sliceArgument, spacingArgument, UsageError, withPairOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
 
 /** Flags that `register` and `batch` share: the methods and their parameters. */
 interface MethodFlags {
@@ -61,13 +61,6 @@ function parseComponent(value: string | undefined, flag: string): number | 'lumi
   if (value === 'luminance') return 'luminance';
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a component index ≥ 0 or "luminance", got "${value}"`);
-  return n;
-}
-
-function parseSlice(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a slice index ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -112,7 +105,7 @@ function settingsOf(flags: MethodFlags): Settings {
   }
   const spacing = { fixed: spacingArgument(flags.fixedSpacing, '--fixed-spacing'), moving: spacingArgument(flags.movingSpacing, '--moving-spacing') };
   const fields = flags.fieldSearch ? { fieldWindows: 'search' as const } : {};
-  return withSpacingOverrides({
+  return withPairOverrides({
     methods,
     modelDir,
     options: {
@@ -120,8 +113,8 @@ function settingsOf(flags: MethodFlags): Settings {
       hybridCnn: { retryBelow, ...fields },
       hybridFallbackBelowConfidence: hybridFallback,
       dataBars: flags.keepDataBars ? 'keep' : 'crop',
-      fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component'), slice: parseSlice(flags.fixedSlice, '--fixed-slice') },
-      movingInput: { component: parseComponent(flags.movingComponent, '--moving-component'), slice: parseSlice(flags.movingSlice, '--moving-slice') },
+      fixedInput: { component: parseComponent(flags.fixedComponent, '--fixed-component'), slice: sliceArgument(flags.fixedSlice, '--fixed-slice') },
+      movingInput: { component: parseComponent(flags.movingComponent, '--moving-component'), slice: sliceArgument(flags.movingSlice, '--moving-slice') },
       elastix: { preset: flags.preset as ElastixPresetName, transform: flags.transformType, parameters: parseParams(flags.param) },
     },
     spacing,
@@ -304,7 +297,7 @@ function buildProgram(onExitCode: (code: number) => void): Command {
   withMethodOptions(
     program
       .command('batch')
-      .description('register every pair of a CSV list (header with "fixed" and "moving" columns, paths relative to the list; an optional "name" column names the outputs, optional "fixed_spacing" and "moving_spacing" columns give pixel sizes as --fixed-spacing does), loading the model and pipelines once; one JSON line per pair on stdout; exit 1 when any pair failed')
+      .description('register every pair of a CSV list (header with "fixed" and "moving" columns, paths relative to the list; an optional "name" column names the outputs, optional "fixed_spacing" and "moving_spacing" columns give pixel sizes as --fixed-spacing does, "fixed_slice" and "moving_slice" the slices of stacks as --fixed-slice does), loading the model and pipelines once; one JSON line per pair on stdout; exit 1 when any pair failed')
       .argument('<list>', 'CSV pair list')
       .option('--out-dir <dir>', 'write each pair\'s transform (<name>.transform.json) and registered image (<name>.registered.tif) here')
       .option('--jobs <n>', 'pairs registered at once, each in a worker thread with its own model and pipeline (one core each; "auto": one per core)', '1'),

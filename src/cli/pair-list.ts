@@ -1,7 +1,8 @@
 /**
  * The pair list of `xemreg batch`: CSV with a header naming the columns `fixed` and `moving`
  * (others are kept for the output: `name` names a pair's outputs, `fixed_spacing` and
- * `moving_spacing` give its pixel sizes), one pair per line. Paths are relative
+ * `moving_spacing` give its pixel sizes, `fixed_slice` and `moving_slice` the slices of stacks),
+ * one pair per line. Paths are relative
  * to the list's folder. Fields may be double-quoted (a quote inside doubled), for paths with
  * commas; blank lines and lines starting with # are skipped.
  */

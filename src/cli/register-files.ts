@@ -45,19 +45,32 @@ export function spacingArgument(text: string | undefined, label: string): GivenS
 }
 
 /**
- * The settings for one pair: a pair list's `fixed_spacing` and `moving_spacing` columns over the
- * flags. A pixel size the user gives is physical, so the CNN's field windows apply whenever the
- * fields differ enough (field-windows.ts: 'always'), not only when both files carry sizes of their own.
+ * The settings for one pair: a pair list's `fixed_spacing`, `moving_spacing`, `fixed_slice` and
+ * `moving_slice` columns over the flags. A pixel size the user gives is physical, so the CNN's
+ * field windows apply whenever the fields differ enough (field-windows.ts: 'always'), not only
+ * when both files carry sizes of their own.
  */
-export function withSpacingOverrides(settings: Settings, columns: Record<string, string> = {}): Settings {
+export function withPairOverrides(settings: Settings, columns: Record<string, string> = {}): Settings {
   const spacing = { ...settings.spacing };
+  const inputs = { fixed: settings.options.fixedInput, moving: settings.options.movingInput };
   for (const role of ['fixed', 'moving'] as const) {
     const given = spacingArgument(columns[`${role}_spacing`] || undefined, `${role}_spacing`);
     if (given) spacing[role] = given;
+    const slice = sliceArgument(columns[`${role}_slice`] || undefined, `${role}_slice`);
+    if (slice !== undefined) inputs[role] = { ...inputs[role], slice };
   }
-  if (!spacing.fixed && !spacing.moving) return settings;
+  const options = { ...settings.options, fixedInput: inputs.fixed, movingInput: inputs.moving };
+  if (!spacing.fixed && !spacing.moving) return { ...settings, options };
   const windows = { fieldWindows: 'always' as const };
-  return { ...settings, spacing, options: { ...settings.options, cnn: { ...settings.options.cnn, ...windows }, hybridCnn: { ...settings.options.hybridCnn, ...windows } } };
+  return { ...settings, spacing, options: { ...options, cnn: { ...options.cnn, ...windows }, hybridCnn: { ...options.hybridCnn, ...windows } } };
+}
+
+/** The slice of a 3-D stack, given as a flag or a list column (an index from 0); `label` names it in the error. */
+export function sliceArgument(text: string | undefined, label: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${label}: expected a slice index ≥ 0, got "${text}"`);
+  return n;
 }
 
 /** The model, loaded once per command (or worker) when a method needs it. */
@@ -148,13 +161,14 @@ export interface PairOutcome {
  */
 export async function registerListedPair(pair: PairEntry, stem: string, settings: Settings, cnn: CnnModel | undefined, outDir?: string): Promise<PairOutcome> {
   try {
-    const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, withSpacingOverrides(settings, pair.columns), cnn, () => {});
+    const own = withPairOverrides(settings, pair.columns);
+    const { fixed, moving, chosen, doc } = await registerFiles(pair.fixed, pair.moving, own, cnn, () => {});
     const failure = partialFailure(doc) ?? undefined;
     if (!outDir) return { line: { line: pair.line, ...doc }, doc, failure };
     const outputs = { transform: join(outDir, `${stem}.transform.json`), registered: join(outDir, `${stem}.registered.tif`) };
     await writeFile(outputs.transform, formatTransform(chosen.transform, 'json', gridOf(fixed)));
     // TIFF keeps every pixel type the moving file may have.
-    await writeRegistered(moving, fixed, chosen, outputs.registered, settings.options.movingInput);
+    await writeRegistered(moving, fixed, chosen, outputs.registered, own.options.movingInput);
     return { line: { line: pair.line, ...doc, outputs }, doc, failure };
   } catch (error) {
     return failedPair(pair, failureOf(error));

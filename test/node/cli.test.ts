@@ -42,6 +42,18 @@ async function writeView(): Promise<string> {
   return path;
 }
 
+/** A stack as Fiji saves element maps, in a 3-page TIFF: noise, the moved EM image, the EM image upside down. Returns its path. */
+async function writeStack(): Promise<string> {
+  const moved = warp(em, truth).data as Float32Array;
+  const rng = new Rng(5);
+  const stack = new Image(new ImageType(3, 'float32', 'Scalar', 1));
+  Object.assign(stack, { size: [512, 512, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]) });
+  stack.data = Float32Array.from({ length: 512 * 512 * 3 }, (_, k) => (k < 512 * 512 ? 255 * rng.next() : k < 2 * 512 * 512 ? moved[k - 512 * 512] : (em.data as Float32Array)[3 * 512 * 512 - 1 - k]));
+  const path = join(dir, 'stack.tif');
+  await writeImageFile(stack, path);
+  return path;
+}
+
 /** Pure noise shares nothing with the EM image: no estimate can be right. */
 async function writeNoise(path: string): Promise<void> {
   const rng = new Rng(11);
@@ -251,14 +263,7 @@ describe('xemreg register --method elastix', () => {
   });
 
   it('registers the chosen slice of a multi-page TIFF (--moving-slice), and writes that slice registered', async () => {
-    // A stack as Fiji saves element maps: noise, the moved EM image, the EM image upside down.
-    const moved = warp(em, truth).data as Float32Array;
-    const rng = new Rng(5);
-    const stack = new Image(new ImageType(3, 'float32', 'Scalar', 1));
-    Object.assign(stack, { size: [512, 512, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]) });
-    stack.data = Float32Array.from({ length: 512 * 512 * 3 }, (_, k) => (k < 512 * 512 ? 255 * rng.next() : k < 2 * 512 * 512 ? moved[k - 512 * 512] : (em.data as Float32Array)[3 * 512 * 512 - 1 - k]));
-    const path = join(dir, 'stack.tif');
-    await writeImageFile(stack, path);
+    const path = await writeStack();
     const out = join(dir, 'stack_registered.tif');
     const run = await xemreg('register', fixedPath(), path, '--method', 'cnn', '--moving-slice', '1', '--json', '--out', out);
     assert.equal(run.code, 0, run.stderr);
@@ -505,6 +510,22 @@ describe('xemreg batch', () => {
     assert.deepEqual(good.images.fixed.spacing, [0.5, 0.5]);
     assert.deepEqual(good.images.moving.spacing, [0.5, 0.5]);
     assert.deepEqual(bad.error, { code: 2, message: 'fixed_spacing: expected a positive pixel size, or two as "x,y", optionally with a unit ("0.05", "20nm", "0.5,0.6um"), got "abc"' });
+  });
+
+  it('takes the slice of a stack per pair from fixed_slice and moving_slice columns', async () => {
+    await writeStack();
+    const list = join(dir, 'slices.csv');
+    await writeFile(list, ['fixed,moving,moving_slice', 'fixed.png,stack.tif,1', 'fixed.png,stack.tif,', 'fixed.png,stack.tif,x', ''].join('\n'));
+    const out = join(dir, 'slices-out');
+    const run = await xemreg('batch', list, '--method', 'cnn', '--out-dir', out);
+    assert.equal(run.code, 1, run.stderr);
+    const [good, none, bad] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const error = cornerError(truth.matrix, transformFromJSON(good.results[0].transform), gridOf(em));
+    assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
+    assert.equal((await readImageFile(good.outputs.registered)).imageType.dimension, 2, 'that slice, registered');
+    assert.equal(none.error.code, 2);
+    assert.match(none.error.message, /stack\.tif: is a stack of 3 slices/);
+    assert.deepEqual(bad.error, { code: 2, message: 'moving_slice: expected a slice index ≥ 0, got "x"' });
   });
 
   it('names the lines whose images had a data bar left out', async () => {
