@@ -262,17 +262,23 @@ describe('<xem-viewer>', () => {
     expect(Number(value) / perCssPixel, `bar ${width} px for ${value} µm at ${perCssPixel} µm/px`).to.be.closeTo(width, width * 0.03);
   });
 
+  /** The viewer's channel or slice chooser once it is shown (up to 5 s), or null. */
+  async function chooserOf(v: XemViewer): Promise<HTMLSelectElement | null> {
+    for (let i = 0; i < 100; i++) {
+      const select = v.shadowRoot?.querySelector<HTMLSelectElement>('.channels select');
+      if (select) return select;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return null;
+  }
+
   it('asks which channel to show for a multi-component image', async () => {
     const multi = new ItkImage(new ImageType(2, 'float32', 'VariableLengthVector', 3));
     const values = Float32Array.from({ length: 40 * 30 * 3 }, (_, k) => (k % 3) * 100 + (Math.floor(k / 3) % 40));
     Object.assign(multi, { size: [40, 30], spacing: [1, 1], origin: [0, 0], direction: new Float64Array([1, 0, 0, 1]), data: values, name: 'spectra' });
     const file = new File([await writeImageBlob(multi, 'spectra.nrrd')], 'spectra.nrrd');
     const loading = viewer.loadFiles([file]);
-    let select: HTMLSelectElement | null = null;
-    for (let i = 0; i < 100 && !select; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      select = viewer.shadowRoot?.querySelector('.channels select') ?? null;
-    }
+    const select = await chooserOf(viewer);
     expect(select, 'channel chooser shown').to.exist;
     expect(select!.options.length).to.equal(4); // placeholder + 3 channels
     select!.value = '2';
@@ -289,11 +295,7 @@ describe('<xem-viewer>', () => {
     Object.assign(stack, { size: [40, 30, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), data: values, name: 'maps' });
     const file = new File([await writeImageBlob(stack, 'maps.tif')], 'maps.tif');
     const loading = viewer.loadFiles([file]);
-    let select: HTMLSelectElement | null = null;
-    for (let i = 0; i < 100 && !select; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      select = viewer.shadowRoot?.querySelector('.channels select') ?? null;
-    }
+    const select = await chooserOf(viewer);
     expect(select, 'slice chooser shown').to.exist;
     expect(select!.getAttribute('aria-label')).to.equal('Slice of maps.tif');
     expect(Array.from(select!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0', 'slice 1', 'slice 2']);
