@@ -78,3 +78,84 @@ export function microscopeTiff(width: number, height: number, gray: ArrayLike<nu
   }
   return bytes;
 }
+
+/** One TIFF directory entry for `tiffFile`: tag, type (1 BYTE, 2 ASCII, 3 SHORT, 4 LONG) and values. */
+type Entry = [tag: number, type: 1 | 2 | 3 | 4, values: number[] | string];
+
+/**
+ * A multi-page 8-bit gray TIFF written entry by entry (UTIF writes one page and no BYTE arrays):
+ * `extra` entries go into the first directory (a description, ImageJ's binary metadata, …).
+ */
+export function tiffFile(width: number, height: number, pages: ArrayLike<number>[], extra: Entry[] = [], little = false): Uint8Array {
+  const size = { 1: 1, 2: 1, 3: 2, 4: 4 } as const;
+  const directories = pages.map((_, p): Entry[] =>
+    [
+      [256, 4, [width]], [257, 4, [height]], [258, 3, [8]], [259, 3, [1]], [262, 3, [1]], [273, 4, [0]], [277, 3, [1]], [278, 4, [height]], [279, 4, [width * height]],
+      ...(p === 0 ? extra : []),
+    ].sort((a, b) => (a[0] as number) - (b[0] as number)) as Entry[],
+  );
+  const bytesOf = ([, type, values]: Entry) => (typeof values === 'string' ? values.length + 1 : values.length) * size[type];
+  // Layout: header, then per page its directory, the values that do not fit in an entry, its pixels.
+  let at = 8;
+  const places = directories.map((entries, p) => {
+    const ifd = at;
+    at += 2 + 12 * entries.length + 4;
+    const values = entries.map((e) => {
+      if (bytesOf(e) <= 4) return -1;
+      const where = at;
+      at += bytesOf(e) + (bytesOf(e) % 2);
+      return where;
+    });
+    const pixels = at;
+    at += pages[p].length;
+    return { ifd, values, pixels };
+  });
+  const out = new Uint8Array(at);
+  const view = new DataView(out.buffer);
+  out.set(little ? [0x49, 0x49] : [0x4d, 0x4d]);
+  view.setUint16(2, 42, little);
+  view.setUint32(4, places[0].ifd, little);
+  const write = (offset: number, [, type, values]: Entry) => {
+    if (typeof values === 'string') {
+      for (let k = 0; k < values.length; k++) out[offset + k] = values.charCodeAt(k) & 255;
+      return;
+    }
+    values.forEach((v, k) => {
+      if (type === 1) out[offset + k] = v;
+      else if (type === 3) view.setUint16(offset + 2 * k, v, little);
+      else view.setUint32(offset + 4 * k, v, little);
+    });
+  };
+  directories.forEach((entries, p) => {
+    const { ifd, values, pixels } = places[p];
+    view.setUint16(ifd, entries.length, little);
+    entries.forEach((entry, e) => {
+      const at = ifd + 2 + 12 * e;
+      const resolved: Entry = entry[0] === 273 ? [273, 4, [pixels]] : entry;
+      view.setUint16(at, entry[0], little);
+      view.setUint16(at + 2, entry[1], little);
+      view.setUint32(at + 4, typeof entry[2] === 'string' ? entry[2].length + 1 : entry[2].length, little);
+      if (values[e] < 0) write(at + 8, resolved);
+      else {
+        view.setUint32(at + 8, values[e], little);
+        write(values[e], resolved);
+      }
+    });
+    view.setUint32(ifd + 2 + 12 * entries.length, p + 1 < pages.length ? places[p + 1].ifd : 0, little);
+    out.set(Array.from(pages[p], (v) => Math.max(0, Math.min(255, Math.round(v)))), pixels);
+  });
+  return out;
+}
+
+/** ImageJ's binary metadata holding slice labels, as its two TIFF entries (IJMetadataByteCounts, IJMetadata), in the file's byte order. */
+export function imageJLabelEntries(labels: string[], little = false): Entry[] {
+  const chars = labels.map((l) => l.length * 2);
+  const data = new Uint8Array(12 + chars.reduce((a, b) => a + b, 0));
+  const view = new DataView(data.buffer);
+  view.setUint32(0, 0x494a494a, little); // "IJIJ"
+  view.setUint32(4, 0x6c61626c, little); // "labl"
+  view.setUint32(8, labels.length, little);
+  let at = 12;
+  for (const label of labels) for (let k = 0; k < label.length; k++, at += 2) view.setUint16(at, label.charCodeAt(k), little);
+  return [[50838, 4, [12, ...chars]], [50839, 1, Array.from(data)]];
+}

@@ -6,7 +6,7 @@
 import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
-import { partToChoose, toGrayscale } from '../src/image/grayscale.js';
+import { partLabel, partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { pixelSizeSource } from '../src/image/instrument-metadata.js';
 import { formatLengthMm } from '../src/image/length-units.js';
 import { backendLabel, chooseTfBackend, loadCnnModelFromUrl } from '../src/browser/tf-backend.js';
@@ -76,14 +76,14 @@ async function loadPair(pair: SamplePair): Promise<void> {
  * A stack (a Fiji stack of element maps, an OME-TIFF's channels as pages) or a multi-channel image,
  * as read, and which part of it is shown: the select beside its file input picks another.
  */
-const parts: Partial<Record<'fixed' | 'moving', { image: Image; kind: 'channel' | 'slice' }>> = {};
+const parts: Partial<Record<'fixed' | 'moving', { image: Image; kind: 'channel' | 'slice'; names?: string[] }>> = {};
 
 /** The image of `which` as the pair shows it: the file's, or the chosen slice or channel of it. */
 function showPart(which: 'fixed' | 'moving', index: number): void {
   const part = parts[which];
   if (!part) return;
   const image = toGrayscale(part.image, { [part.kind === 'slice' ? 'slice' : 'component']: index, label: part.image.name });
-  image.name = `${part.image.name} [${part.kind} ${index}]`;
+  image.name = `${part.image.name} [${partLabel(part.kind, index, part.names)}]`;
   state[which] = image;
 }
 
@@ -99,8 +99,8 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
     delete parts[which];
     state[which] = image;
     if (choice) {
-      parts[which] = { image, kind: choice.kind };
-      select.replaceChildren(...Array.from({ length: choice.count }, (_, k) => new Option(`${choice.kind} ${k}`, String(k))));
+      parts[which] = { image, kind: choice.kind, names: choice.names };
+      select.replaceChildren(...Array.from({ length: choice.count }, (_, k) => new Option(partLabel(choice.kind, k, choice.names), String(k))));
       showPart(which, 0);
     }
     state.truth = undefined;
@@ -109,7 +109,7 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
     // Where a size came from matters: the other image's must be given in the same unit (mm).
     say(
       `Loaded ${file.name}.` +
-        (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${choice.kind} 0 (choose another beside the file).` : '') +
+        (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${partLabel(choice.kind, 0, choice.names)} (choose another beside the file).` : '') +
         (source ? ` Pixel size ${formatLengthMm((state[which] as Image).spacing[0])} from its ${source} metadata.` : ''),
     );
   } catch (error) {

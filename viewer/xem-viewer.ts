@@ -18,7 +18,7 @@ import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
 import { readImageBlob } from '../src/browser/image-file.js';
 import { spacingInMm } from '../src/image/spacing.js';
-import { partToChoose, toGrayscale } from '../src/image/grayscale.js';
+import { partLabel, partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
 import { percentiles } from '../src/image/statistics.js';
 import { resampleWithMask } from '../src/resample.js';
@@ -135,7 +135,7 @@ export class XemViewer extends LitElement {
   protected message = '';
   /** A multi-component image waiting for the user to pick its channel. */
   /** A multi-component image or a 3-D stack waiting for the user to pick its channel or slice. */
-  protected channelChoice: { image: Image; name: string; kind: 'channel' | 'slice'; count: number; resolve: (layer: LayerInfo | null) => void } | null = null;
+  protected channelChoice: { image: Image; name: string; kind: 'channel' | 'slice'; count: number; names?: string[]; resolve: (layer: LayerInfo | null) => void } | null = null;
 
   /** Plugins contributing commands, widgets, readers and writers to this viewer. */
   readonly plugins = new PluginRegistry<XemViewer>(this);
@@ -165,7 +165,7 @@ export class XemViewer extends LitElement {
             >${this.channelChoice.name}: ${this.channelChoice.count} ${this.channelChoice.kind}s — show
             <select aria-label="${this.channelChoice.kind === 'slice' ? 'Slice' : 'Channel'} of ${this.channelChoice.name}" @change=${this.onChannelChosen}>
               <option value="" selected disabled>choose…</option>
-              ${Array.from({ length: this.channelChoice.count }, (_, c) => html`<option value=${c}>${this.channelChoice!.kind} ${c}</option>`)}
+              ${Array.from({ length: this.channelChoice.count }, (_, c) => html`<option value=${c}>${partLabel(this.channelChoice!.kind, c, this.channelChoice!.names)}</option>`)}
             </select></label
           >`
         : ''}
@@ -357,7 +357,7 @@ export class XemViewer extends LitElement {
   }
 
   /** Show the chooser; resolves with the added layer (or null if replaced by another choice). */
-  private chooseChannel(image: Image, name: string, choice: { kind: 'channel' | 'slice'; count: number }): Promise<LayerInfo | null> {
+  private chooseChannel(image: Image, name: string, choice: { kind: 'channel' | 'slice'; count: number; names?: string[] }): Promise<LayerInfo | null> {
     this.channelChoice?.resolve(null);
     return new Promise((resolve) => {
       this.channelChoice = { image, name, ...choice, resolve };
@@ -370,7 +370,7 @@ export class XemViewer extends LitElement {
     if (!pending) return null;
     this.channelChoice = null;
     const part = pending.kind === 'slice' ? { slice: index } : { component: index };
-    const layer = this.addLayer(pending.image, { name: `${pending.name} [${pending.kind} ${index}]`, ...part });
+    const layer = this.addLayer(pending.image, { name: `${pending.name} [${partLabel(pending.kind, index, pending.names)}]`, ...part });
     pending.resolve(layer);
     return layer;
   }

@@ -4,7 +4,7 @@ import { createWebWorker } from 'itk-wasm';
 import { InputError } from '../errors.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
-import { instrumentPixelSize, isTiff, withInstrumentPixelSize } from '../image/instrument-metadata.js';
+import { isTiff, tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
 import { itkWorkerUrl } from './assets.js';
 
@@ -28,14 +28,14 @@ const baseName = (name: string) => name.split(/[\\/]/).pop() || 'image';
 export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image'): Promise<Image> {
   if (file.size === 0) throw new InputError(name, 'is empty (0 bytes)');
   const data = new Uint8Array(await file.arrayBuffer());
-  // Before itk-wasm takes the bytes (to its worker): a TIFF's microscope metadata may hold the pixel size.
-  const instrument = instrumentPixelSize(data);
+  // Before itk-wasm takes the bytes (to its worker): a TIFF's metadata may hold the pixel size and slice names.
+  const metadata = tiffMetadata(data);
   const tiff = isTiff(data);
   try {
     const { image } = await withWorker((worker) => readImage({ path: baseName(name), data }, { webWorker: worker }));
     if (!image.data || image.data.length === 0) throw new InputError(name, 'holds no pixel data');
     image.name = name;
-    return withInstrumentPixelSize(tiff ? withTiffUnit(image) : image, instrument);
+    return withTiffMetadata(tiff ? withTiffUnit(image) : image, metadata);
   } catch (error) {
     if (error instanceof InputError) throw error;
     if (typeof error === 'number') throw new InputError(name, 'could not be decoded: the file is truncated or corrupt');

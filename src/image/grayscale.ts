@@ -16,6 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import { createFloatImage, gridOf, type Image } from './image.js';
+import { sliceNames } from './slice-names.js';
 
 export interface GrayscaleOptions {
   /** Component to take from multi-component (non-RGB) pixels, or 'luminance' for RGB(A). Default: luminance for RGB(A), else 0. */
@@ -31,13 +32,22 @@ const LUMA = [0.2126, 0.7152, 0.0722];
 /**
  * What a user must pick before an image can be shown or registered: the slice of a 3-D stack (a
  * multi-page TIFF), or the channel of a multi-component image other than RGB(A) (spectra,
- * multi-channel TIFF; its default, 0, may not be the one wanted). Null for a plain image.
+ * multi-channel TIFF; its default, 0, may not be the one wanted). Null for a plain image. A
+ * stack's slice names come with it where its TIFF kept them (slice-names.ts).
  */
-export function partToChoose(image: Image): { kind: 'channel' | 'slice'; count: number } | null {
+export function partToChoose(image: Image): { kind: 'channel' | 'slice'; count: number; names?: string[] } | null {
   const { components, pixelType, dimension } = image.imageType;
-  if (dimension > 2 && image.size[2] > 1) return { kind: 'slice', count: image.size[2] };
+  if (dimension > 2 && image.size[2] > 1) {
+    const names = sliceNames(image);
+    return { kind: 'slice', count: image.size[2], ...(names ? { names } : {}) };
+  }
   if (components > 1 && !((pixelType === 'RGB' || pixelType === 'RGBA') && components >= 3)) return { kind: 'channel', count: components };
   return null;
+}
+
+/** How a part is offered to the user: "slice 1", or "slice 1 · P_K" with its name. */
+export function partLabel(kind: 'channel' | 'slice', index: number, names?: readonly string[]): string {
+  return names?.[index] ? `${kind} ${index} · ${names[index]}` : `${kind} ${index}`;
 }
 
 export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image {
@@ -50,7 +60,9 @@ export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image
   const depth = dim > 2 ? image.size[2] : 1;
   const slice = depth > 1 ? options.slice : 0;
   if (slice === undefined) {
-    throw new InputError(label, `is a stack of ${depth} slices (${image.size.join('×')}); xemreg registers 2-D images: choose a slice, 0–${depth - 1} (CLI: --fixed-slice or --moving-slice)`);
+    const names = sliceNames(image);
+    const named = names ? `: ${names.map((n, k) => `${k} ${n}`).join(', ')}` : '';
+    throw new InputError(label, `is a stack of ${depth} slices (${image.size.join('×')}); xemreg registers 2-D images: choose a slice, 0–${depth - 1}${named} (CLI: --fixed-slice or --moving-slice)`);
   }
   if (!Number.isInteger(slice) || slice < 0 || slice >= depth) {
     throw new InputError(label, `has ${depth} slice${depth === 1 ? '' : 's'}; slice ${slice} does not exist (0–${depth - 1})`);

@@ -17,6 +17,7 @@ import UTIF from 'utif';
 import { gridOf, type Image } from './image.js';
 import { hasOwnPixelSize, headerCopy, PIXEL_SIZE_SOURCE_KEY, withSpacing } from './spacing.js';
 import { mmPerUnit } from './length-units.js';
+import { imageJSliceLabels, omeChannelNames, withSliceNames } from './slice-names.js';
 
 export interface InstrumentPixelSize {
   /** x, y in millimetres. */
@@ -137,12 +138,17 @@ export function isTiff(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && (bytes[2] === 42 || bytes[2] === 43)) || (bytes[0] === 0x4d && bytes[1] === 0x4d && (bytes[3] === 42 || bytes[3] === 43)));
 }
 
+/** What xemreg reads from a TIFF's metadata: the pixel size (and data bar), and the names of a stack's slices. */
+export interface TiffMetadata {
+  pixelSize: InstrumentPixelSize | null;
+  sliceNames: string[] | null;
+}
+
 /**
- * The pixel size in a TIFF file's microscope metadata (first image directory), or null: not a
- * TIFF, no such tag, or a directory that cannot be parsed (the image itself was read by ITK: a
- * metadata problem is no reason to refuse it).
+ * A TIFF file's metadata (its first image directory), or null: not a TIFF, or a directory that
+ * cannot be parsed (the image itself was read by ITK: a metadata problem is no reason to refuse it).
  */
-export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | null {
+export function tiffMetadata(bytes: Uint8Array): TiffMetadata | null {
   if (!isTiff(bytes)) return null;
   let ifd: Record<string, unknown> | undefined;
   try {
@@ -162,7 +168,24 @@ export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | nu
     else if (Array.isArray(value) || value instanceof Uint8Array) texts.set(tag, new TextDecoder('latin1').decode(Uint8Array.from(value as ArrayLike<number>)));
   }
   const [x, y] = [ifd.t282, ifd.t283].map((v) => (Array.isArray(v) ? Number(v[0]) : NaN));
-  return pixelSizeFromTagTexts(texts, Number.isFinite(x) ? { x, y: Number.isFinite(y) ? y : x } : undefined);
+  const description = texts.get(DESCRIPTION_TAG) ?? '';
+  let sliceNames: string[] | null = null;
+  try {
+    sliceNames = imageJSliceLabels(ifd, bytes[0] === 0x49) ?? (/<(\w+:)?OME\b/.test(description) ? omeChannelNames(description) : null);
+  } catch {
+    // Names are a convenience: a broken block leaves the slices numbered.
+  }
+  return { pixelSize: pixelSizeFromTagTexts(texts, Number.isFinite(x) ? { x, y: Number.isFinite(y) ? y : x } : undefined), sliceNames };
+}
+
+/** The pixel size in a TIFF file's metadata (tiffMetadata), or null. */
+export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | null {
+  return tiffMetadata(bytes)?.pixelSize ?? null;
+}
+
+/** The image with what its TIFF's metadata says: withInstrumentPixelSize, and the slice names. */
+export function withTiffMetadata(image: Image, metadata: TiffMetadata | null): Image {
+  return withSliceNames(withInstrumentPixelSize(image, metadata?.pixelSize ?? null), metadata?.sliceNames ?? null);
 }
 
 

@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { callItk } from './itk-call.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
-import { instrumentPixelSize, withInstrumentPixelSize } from '../image/instrument-metadata.js';
+import { tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
 
 /** Read any format itk-wasm knows. Throws InputError naming `path` and what is wrong. */
@@ -28,10 +28,10 @@ export async function readImageFile(path: string): Promise<Image> {
   }
   if (!image.data || image.data.length === 0) throw new InputError(path, 'holds no pixel data');
   image.name = path;
-  // A TIFF's bytes again, for its microscope metadata (pixel size, data bar): readImageNode takes
+  // A TIFF's bytes again, for its metadata (pixel size, data bar, slice names): readImageNode takes
   // a path, not bytes. What the metadata may change is withInstrumentPixelSize's rule, as in the browser.
   if (!/\.tiff?$/i.test(path)) return image;
-  return withInstrumentPixelSize(withTiffUnit(image), instrumentPixelSize(new Uint8Array(await readFile(path))));
+  return withTiffMetadata(withTiffUnit(image), tiffMetadata(new Uint8Array(await readFile(path))));
 }
 
 /** Write an image; the format follows the extension, which must hold the image's pixel type (castForFile). */

@@ -5,7 +5,7 @@ import { readImageBlob, writeImageBlob } from '../../src/browser/image-file.js';
 import { castToInteger } from '../../src/image/cast.js';
 import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
 import { spacingInMm } from '../../src/image/spacing.js';
-import { MICROSCOPE_TAGS, microscopeTiff, zeissText } from '../microscope-tiff.js';
+import { imageJLabelEntries, MICROSCOPE_TAGS, microscopeTiff, tiffFile, zeissText } from '../microscope-tiff.js';
 import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
 import { resampleWithMask } from '../../src/resample.js';
 import { similarity } from '../../src/transform/transform.js';
@@ -288,21 +288,20 @@ describe('<xem-viewer>', () => {
     expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(205);
   });
 
-  it('asks which slice to show for a multi-page TIFF (a stack)', async () => {
-    const stack = new ItkImage(new ImageType(3, 'float32', 'Scalar', 1));
-    // Slice k holds 100 k + x.
-    const values = Float32Array.from({ length: 40 * 30 * 3 }, (_, k) => Math.floor(k / 1200) * 100 + (k % 40));
-    Object.assign(stack, { size: [40, 30, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), data: values, name: 'maps' });
-    const file = new File([await writeImageBlob(stack, 'maps.tif')], 'maps.tif');
+  it('asks which slice to show for a multi-page TIFF (a stack), by the names its ImageJ labels give', async () => {
+    // A Fiji stack of three element maps; slice k holds 100 k + x.
+    const pages = [0, 1, 2].map((k) => Array.from({ length: 40 * 30 }, (_, i) => 100 * k + (i % 40)));
+    const bytes = tiffFile(40, 30, pages, [[270, 2, 'ImageJ=1.54f\nimages=3\nslices=3\n'], ...imageJLabelEntries(['Fe_K', 'P_K', 'S_K'])]);
+    const file = new File([bytes as Uint8Array<ArrayBuffer>], 'maps.tif');
     const loading = viewer.loadFiles([file]);
     const select = await chooserOf(viewer);
     expect(select, 'slice chooser shown').to.exist;
     expect(select!.getAttribute('aria-label')).to.equal('Slice of maps.tif');
-    expect(Array.from(select!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0', 'slice 1', 'slice 2']);
+    expect(Array.from(select!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0 · Fe_K', 'slice 1 · P_K', 'slice 2 · S_K']);
     select!.value = '1';
     select!.dispatchEvent(new Event('change'));
     const [layer] = await loading;
-    expect(layer.name).to.contain('slice 1');
+    expect(layer.name).to.equal('maps.tif [slice 1 · P_K]');
     expect(layer.size).to.deep.equal([40, 30]);
     expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(105);
   });

@@ -11,7 +11,10 @@ import { spacingInMm, withSpacing } from '../../src/image/spacing.js';
 import { readImageFile } from '../../src/node/image-file.js';
 import { fixture } from './helpers.js';
 import { readImageNode } from '@itk-wasm/image-io';
-import { DESCRIPTION_TAG, feiText, imageJText, MICROSCOPE_TAGS, microscopeTiff, omeText, zeissText } from '../microscope-tiff.js';
+import { DESCRIPTION_TAG, feiText, imageJLabelEntries, imageJText, MICROSCOPE_TAGS, microscopeTiff, omeText, tiffFile, zeissText } from '../microscope-tiff.js';
+import { omeChannelNames, sliceNames } from '../../src/image/slice-names.js';
+import { partLabel, partToChoose, toGrayscale } from '../../src/image/grayscale.js';
+import { InputError } from '../../src/errors.js';
 
 const close = (a: readonly number[], b: readonly number[]) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-12 * Math.abs(b[i]));
 
@@ -161,6 +164,47 @@ describe('pixel sizes in microscope metadata', () => {
       assert.deepEqual(image.size, [64, 48]);
       assert.ok(close(image.spacing.slice(0, 2), [5e-6, 5e-6]), String(image.spacing));
       assert.equal(pixelSizeSource(image), 'Zeiss');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the slices of a stack from ImageJ\'s labels or OME\'s channels, in either byte order; offers and explains them by name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-meta-'));
+    try {
+      const pages = [0, 1, 2].map((k) => Array.from({ length: 40 * 30 }, (_, i) => (i * (k + 2)) % 256));
+      for (const little of [false, true]) {
+        const path = join(dir, `elements-${little}.tif`);
+        await writeFile(path, tiffFile(40, 30, pages, [[DESCRIPTION_TAG, 2, 'ImageJ=1.54f\nimages=3\nslices=3\n'], ...imageJLabelEntries(['Fe_K', 'P_K', 'S_K'], little)], little));
+        const stack = await readImageFile(path);
+        assert.deepEqual(stack.size, [40, 30, 3]);
+        assert.deepEqual(sliceNames(stack), ['Fe_K', 'P_K', 'S_K'], `little-endian: ${little}`);
+        assert.deepEqual(partToChoose(stack), { kind: 'slice', count: 3, names: ['Fe_K', 'P_K', 'S_K'] });
+        assert.throws(() => toGrayscale(stack, { label: path }), (e: unknown) => e instanceof InputError && /choose a slice, 0–2: 0 Fe_K, 1 P_K, 2 S_K/.test(e.message));
+        // The pixels of slice 1 are the second page's.
+        assert.deepEqual(Array.from((toGrayscale(stack, { slice: 1 }).data as Float32Array).slice(0, 4)), [0, 3, 6, 9]);
+      }
+      assert.equal(partLabel('slice', 1, ['Fe_K', 'P_K']), 'slice 1 · P_K');
+      assert.equal(partLabel('slice', 1), 'slice 1');
+      // A block that is not ImageJ's (no "IJIJ"): the stack reads, its slices stay numbered.
+      const broken = join(dir, 'broken.tif');
+      const [counts, data] = imageJLabelEntries(['a', 'b', 'c']);
+      (data[2] as number[])[0] = 0;
+      await writeFile(broken, tiffFile(40, 30, pages, [counts, data]));
+      const plain = await readImageFile(broken);
+      assert.equal(sliceNames(plain), undefined);
+      assert.deepEqual(partToChoose(plain), { kind: 'slice', count: 3 });
+      // OME: channel names where the pages are the channels; not one per page: none.
+      const ome = (channels: string[]) => `<OME><Image><Pixels SizeX="40" SizeY="30" SizeC="${channels.length}" PhysicalSizeX="0.5" PhysicalSizeY="0.5">${channels.map((c, k) => `<Channel ID="Channel:0:${k}" Name="${c}"/>`).join('')}</Pixels></Image></OME>`;
+      assert.deepEqual(omeChannelNames(ome(['EM', 'Hoechst'])), ['EM', 'Hoechst']);
+      assert.equal(omeChannelNames(ome([])), null);
+      const omePath = join(dir, 'clem.ome.tif');
+      await writeFile(omePath, tiffFile(40, 30, pages, [[DESCRIPTION_TAG, 2, ome(['EM', 'Hoechst', 'GFP'])]]));
+      const omeStack = await readImageFile(omePath);
+      assert.deepEqual(sliceNames(omeStack), ['EM', 'Hoechst', 'GFP']);
+      assert.ok(close(omeStack.spacing.slice(0, 2), [5e-4, 5e-4]), String(omeStack.spacing));
+      await writeFile(omePath, tiffFile(40, 30, pages, [[DESCRIPTION_TAG, 2, ome(['EM', 'Hoechst'])]]));
+      assert.equal(sliceNames(await readImageFile(omePath)), undefined, '2 channels over 3 pages');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

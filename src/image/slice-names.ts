@@ -1,0 +1,79 @@
+/**
+ * Names of a stack's slices, as the software that wrote the TIFF kept them: ImageJ's slice labels
+ * (a Fiji stack of element maps: "Fe_K", "P_K", …) and OME-XML's channel names (an OME-TIFF whose
+ * channels are its pages). They let a user choose a slice by what it shows, not by its number.
+ */
+import type { Image } from './image.js';
+import { headerCopy } from './spacing.js';
+
+/** ImageJ's binary metadata (IJMetadataByteCounts, IJMetadata) and the block type of slice labels. */
+const IJ_COUNTS_TAG = 50838;
+const IJ_DATA_TAG = 50839;
+const IJ_MAGIC = 0x494a494a; // "IJIJ"
+const IJ_LABELS = 0x6c61626c; // "labl"
+
+/**
+ * ImageJ's slice labels from a TIFF directory (UTIF's `t<tag>` keys), or null. The metadata block
+ * starts with "IJIJ" and (type, count) pairs; the byte counts tag gives the header's size, then
+ * each entry's; labels are UTF-16 in the file's byte order (`little`).
+ */
+export function imageJSliceLabels(ifd: Record<string, unknown>, little: boolean): string[] | null {
+  const counts = ifd[`t${IJ_COUNTS_TAG}`];
+  const data = ifd[`t${IJ_DATA_TAG}`];
+  if (!Array.isArray(counts) || !(Array.isArray(data) || data instanceof Uint8Array)) return null;
+  const bytes = Uint8Array.from(data as ArrayLike<number>);
+  const view = new DataView(bytes.buffer);
+  const header = Number(counts[0]);
+  if (bytes.length < 4 || view.getUint32(0, little) !== IJ_MAGIC || !(header >= 4 && header <= bytes.length && (header - 4) % 8 === 0)) return null;
+  let at = header;
+  let entry = 1;
+  for (let t = 0; t < (header - 4) / 8; t++) {
+    const type = view.getUint32(4 + 8 * t, little);
+    const count = view.getUint32(8 + 8 * t, little);
+    const lengths = counts.slice(entry, entry + count).map(Number);
+    if (lengths.length < count || lengths.some((n) => !(n >= 0)) || at + lengths.reduce((a, b) => a + b, 0) > bytes.length) return null;
+    if (type === IJ_LABELS) {
+      const decoder = new TextDecoder(little ? 'utf-16le' : 'utf-16be');
+      return lengths.map((n) => {
+        const label = decoder.decode(bytes.subarray(at, at + n));
+        at += n;
+        return label;
+      });
+    }
+    at += lengths.reduce((a, b) => a + b, 0);
+    entry += count;
+  }
+  return null;
+}
+
+/** The channel names of OME-XML's first image (`Channel Name="…"` in its Pixels), or null. */
+export function omeChannelNames(xml: string): string[] | null {
+  const pixels = /<(?:\w+:)?Pixels\b[\s\S]*?<\/(?:\w+:)?Pixels>/.exec(xml)?.[0];
+  if (!pixels) return null;
+  const names = [...pixels.matchAll(/<(?:\w+:)?Channel\b[^>]*>/g)].map((m) => /\sName\s*=\s*"([^"]*)"/.exec(m[0])?.[1] ?? '');
+  return names.length && names.some((n) => n) ? names : null;
+}
+
+/** Where a reader keeps a stack's slice names (image metadata). */
+export const SLICE_NAMES_KEY = 'xemreg.sliceNames';
+
+/** The image with its slice names, where there are some. A new header over the same pixels. */
+export function withSliceNames(image: Image, names: readonly string[] | null): Image {
+  if (!names?.length) return image;
+  const copy = headerCopy(image);
+  copy.metadata = new Map(image.metadata ?? []);
+  copy.metadata.set(SLICE_NAMES_KEY, [...names]);
+  return copy;
+}
+
+/**
+ * The names of the image's slices, one per slice, or undefined: none kept, or not one per slice
+ * (an OME-TIFF's pages may be its planes, not its channels). Names are trimmed; printable text only.
+ */
+export function sliceNames(image: Image): string[] | undefined {
+  const names = image.metadata?.get(SLICE_NAMES_KEY);
+  const depth = image.imageType.dimension > 2 ? image.size[2] : 1;
+  if (!Array.isArray(names) || names.length !== depth) return undefined;
+  const clean = names.map((n) => String(n).replace(/[\u0000-\u001f\u007f]/g, '').trim());
+  return clean.some((n) => n) ? clean : undefined;
+}
