@@ -63,6 +63,9 @@ function iniValue(text: string, sections: readonly string[], key: string): strin
   return undefined;
 }
 
+/** Whether an ImageDescription is OME-XML (an OME-TIFF's). */
+const isOmeXml = (text: string) => /<(\w+:)?OME\b/.test(text);
+
 /** OME-XML's first `Pixels` element's physical pixel size, or null. Units default to µm (OME schema). */
 function omePixelSize(xml: string): [number, number] | null {
   const pixels = /<(?:\w+:)?Pixels\b[^>]*>/.exec(xml)?.[0];
@@ -122,7 +125,7 @@ export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>, resolu
     if (x && y) return { spacing: [x * METRES_TO_MM, y * METRES_TO_MM], source: 'TESCAN' };
   }
   const description = texts.get(DESCRIPTION_TAG);
-  if (description && /<(\w+:)?OME\b/.test(description)) {
+  if (description && isOmeXml(description)) {
     const spacing = omePixelSize(description);
     if (spacing) return { spacing, source: 'OME' };
   }
@@ -171,7 +174,7 @@ export function tiffMetadata(bytes: Uint8Array): TiffMetadata | null {
   const description = texts.get(DESCRIPTION_TAG) ?? '';
   let sliceNames: string[] | null = null;
   try {
-    sliceNames = imageJSliceLabels(ifd, bytes[0] === 0x49) ?? (/<(\w+:)?OME\b/.test(description) ? omeChannelNames(description) : null);
+    sliceNames = imageJSliceLabels(ifd, bytes[0] === 0x49) ?? (isOmeXml(description) ? omeChannelNames(description) : null);
   } catch {
     // Names are a convenience: a broken block leaves the slices numbered.
   }
