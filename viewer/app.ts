@@ -83,7 +83,7 @@ function showPart(which: 'fixed' | 'moving', index: number): void {
   const part = parts[which];
   if (!part) return;
   const image = toGrayscale(part.image, { [part.kind === 'slice' ? 'slice' : 'component']: index, label: part.image.name });
-  image.name = `${part.image.name} [${partLabel(part.kind, index, part.names)}]`;
+  image.name = `${part.image.name} [${partLabel(part.kind, index, part.names?.[index])}]`;
   state[which] = image;
 }
 
@@ -100,7 +100,7 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
     state[which] = image;
     if (choice) {
       parts[which] = { image, kind: choice.kind, names: choice.names };
-      select.replaceChildren(...Array.from({ length: choice.count }, (_, k) => new Option(partLabel(choice.kind, k, choice.names), String(k))));
+      select.replaceChildren(...Array.from({ length: choice.count }, (_, k) => new Option(partLabel(choice.kind, k, choice.names?.[k]), String(k))));
       showPart(which, 0);
     }
     state.truth = undefined;
@@ -109,7 +109,7 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
     // Where a size came from matters: the other image's must be given in the same unit (mm).
     say(
       `Loaded ${file.name}.` +
-        (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${partLabel(choice.kind, 0, choice.names)} (choose another beside the file).` : '') +
+        (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${partLabel(choice.kind, 0, choice.names?.[0])} (choose another beside the file).` : '') +
         (source ? ` Pixel size ${formatLengthMm((state[which] as Image).spacing[0])} from its ${source} metadata.` : ''),
     );
   } catch (error) {

@@ -165,7 +165,7 @@ export class XemViewer extends LitElement {
             >${this.channelChoice.name}: ${this.channelChoice.count} ${this.channelChoice.kind}s — show
             <select aria-label="${this.channelChoice.kind === 'slice' ? 'Slice' : 'Channel'} of ${this.channelChoice.name}" @change=${this.onChannelChosen}>
               <option value="" selected disabled>choose…</option>
-              ${Array.from({ length: this.channelChoice.count }, (_, c) => html`<option value=${c}>${partLabel(this.channelChoice!.kind, c, this.channelChoice!.names)}</option>`)}
+              ${Array.from({ length: this.channelChoice.count }, (_, c) => html`<option value=${c}>${partLabel(this.channelChoice!.kind, c, this.channelChoice!.names?.[c])}</option>`)}
             </select></label
           >`
         : ''}
@@ -370,7 +370,7 @@ export class XemViewer extends LitElement {
     if (!pending) return null;
     this.channelChoice = null;
     const part = pending.kind === 'slice' ? { slice: index } : { component: index };
-    const layer = this.addLayer(pending.image, { name: `${pending.name} [${partLabel(pending.kind, index, pending.names)}]`, ...part });
+    const layer = this.addLayer(pending.image, { name: `${pending.name} [${partLabel(pending.kind, index, pending.names?.[index])}]`, ...part });
     pending.resolve(layer);
     return layer;
   }

@@ -7,6 +7,8 @@ import { gridOf, type Image } from '../image/image.js';
 import { pixelSizeSource } from '../image/instrument-metadata.js';
 import { formatLengthMm, formatShift } from '../image/length-units.js';
 import { spacingInMm } from '../image/spacing.js';
+import { partLabel, partToChoose } from '../image/grayscale.js';
+import { sliceNames } from '../image/slice-names.js';
 import { transformToJSON } from '../transform/json.js';
 
 export interface CliResultJSON {
@@ -34,9 +36,10 @@ export interface CliDocument {
   /**
    * Per image: its grid and type; `pixelSizeFrom` when the spacing came from a TIFF's metadata (a
    * microscope's, OME or ImageJ: instrument-metadata.ts); `spacingUnit` 'mm' where the spacing is
-   * known to be in mm (that metadata, a TIFF's resolution tags, a size given with its unit).
+   * known to be in mm (that metadata, a TIFF's resolution tags, a size given with its unit);
+   * `slice` (and `sliceName`) the slice registered of a stack.
    */
-  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string; spacingUnit?: 'mm' }>;
+  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string; spacingUnit?: 'mm'; slice?: number; sliceName?: string }>;
   results: CliResultJSON[];
   /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
   failures?: { method: string; message: string }[];
@@ -80,9 +83,24 @@ export function resultToJSON(result: ComparedResult, totalMs: number): CliResult
 }
 
 /** `dataBars`: the instrument data bars left out of the registration (compare's onDataBar), reported with their image. */
-export function cliDocument(fixedPath: string, movingPath: string, fixed: Image, moving: Image, results: CliResultJSON[], dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {}): CliDocument {
-  const image = (which: 'fixed' | 'moving', im: Image) => ({ ...describe(im), ...(dataBars[which] ? { dataBar: dataBars[which] } : {}) });
+export function cliDocument(
+  fixedPath: string,
+  movingPath: string,
+  fixed: Image,
+  moving: Image,
+  results: CliResultJSON[],
+  dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {},
+  slices: Partial<Record<'fixed' | 'moving', number>> = {},
+): CliDocument {
+  const image = (which: 'fixed' | 'moving', im: Image) => ({ ...describe(im), ...(dataBars[which] ? { dataBar: dataBars[which] } : {}), ...sliceOf(im, slices[which]) });
   return { fixed: fixedPath, moving: movingPath, images: { fixed: image('fixed', fixed), moving: image('moving', moving) }, results };
+}
+
+/** The slice registered of a stack (and its name, where the file keeps one); nothing for a 2-D image. */
+function sliceOf(image: Image, slice: number | undefined): { slice?: number; sliceName?: string } {
+  if (slice === undefined || partToChoose(image)?.kind !== 'slice') return {};
+  const name = sliceNames(image)?.[slice];
+  return { slice, ...(name ? { sliceName: name } : {}) };
 }
 
 /** One note per image whose pixel size came from its TIFF's metadata: the user should know where a size came from, and its unit. */
@@ -111,8 +129,12 @@ export function summary(doc: CliDocument): string {
   // Lengths with their unit where both sizes are known to be in mm; else numbers in the files' unit.
   const inMm = doc.images.fixed.spacingUnit === 'mm' && doc.images.moving.spacingUnit === 'mm';
   const spacing = (which: 'fixed' | 'moving') => doc.images[which].spacing.map((v) => (doc.images[which].spacingUnit === 'mm' ? formatLengthMm(v, 6) : fmtSpacing(v))).join(' × ');
-  const lines = [`fixed  ${doc.fixed}  ${doc.images.fixed.size.join('×')} px, spacing ${spacing('fixed')}`,
-    `moving ${doc.moving}  ${doc.images.moving.size.join('×')} px, spacing ${spacing('moving')}`];
+  const part = (which: 'fixed' | 'moving') => {
+    const { slice, sliceName } = doc.images[which];
+    return slice === undefined ? '' : ` [${partLabel('slice', slice, sliceName)}]`;
+  };
+  const lines = [`fixed  ${doc.fixed}${part('fixed')}  ${doc.images.fixed.size.join('×')} px, spacing ${spacing('fixed')}`,
+    `moving ${doc.moving}${part('moving')}  ${doc.images.moving.size.join('×')} px, spacing ${spacing('moving')}`];
   for (const r of doc.results) {
     const t = r.transform;
     const params =

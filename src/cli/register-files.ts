@@ -119,7 +119,7 @@ export async function registerFiles(
     ...(settings.methods.length > 1 ? { onMethodFailed: (method: MethodName, error: RegistrationError) => failures.push({ method, message: error.reason }) } : {}),
   });
   const json = results.map((r) => resultToJSON(r, performance.now() - started));
-  const doc = cliDocument(fixedPath, movingPath, fixed, moving, json, dataBars);
+  const doc = cliDocument(fixedPath, movingPath, fixed, moving, json, dataBars, { fixed: settings.options.fixedInput?.slice, moving: settings.options.movingInput?.slice });
   return { fixed, moving, chosen: results[results.length - 1], doc: failures.length ? { ...doc, failures } : doc };
 }
 

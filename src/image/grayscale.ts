@@ -46,8 +46,8 @@ export function partToChoose(image: Image): { kind: 'channel' | 'slice'; count: 
 }
 
 /** How a part is offered to the user: "slice 1", or "slice 1 · P_K" with its name. */
-export function partLabel(kind: 'channel' | 'slice', index: number, names?: readonly string[]): string {
-  return names?.[index] ? `${kind} ${index} · ${names[index]}` : `${kind} ${index}`;
+export function partLabel(kind: 'channel' | 'slice', index: number, name?: string): string {
+  return name ? `${kind} ${index} · ${name}` : `${kind} ${index}`;
 }
 
 export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image {

@@ -19,7 +19,7 @@ import { transformFromJSON } from '../../src/transform/json.js';
 import { invertTransform, similarity } from '../../src/transform/transform.js';
 import { resample } from '../../src/resample.js';
 import { fixture, runScript, similarityAbout, warp, withDataBar, type ScriptRun } from './helpers.js';
-import { feiText, MICROSCOPE_TAGS, microscopeTiff } from '../microscope-tiff.js';
+import { feiText, imageJLabelEntries, MICROSCOPE_TAGS, microscopeTiff, tiffFile } from '../microscope-tiff.js';
 
 const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
 
@@ -42,13 +42,21 @@ async function writeView(): Promise<string> {
   return path;
 }
 
-/** A stack as Fiji saves element maps, in a 3-page TIFF: noise, the moved EM image, the EM image upside down. Returns its path. */
-async function writeStack(): Promise<string> {
-  const moved = warp(em, truth).data as Float32Array;
+/** The pages of a stack as Fiji saves element maps: noise, the moved EM image, the EM image upside down. */
+function stackPages(): Float32Array[] {
   const rng = new Rng(5);
+  const n = 512 * 512;
+  const upsideDown = Float32Array.from({ length: n }, (_, k) => (em.data as Float32Array)[n - 1 - k]);
+  return [Float32Array.from({ length: n }, () => 255 * rng.next()), warp(em, truth).data as Float32Array, upsideDown];
+}
+
+/** Those pages in a 3-page float TIFF as ITK writes a volume. Returns its path. */
+async function writeStack(): Promise<string> {
   const stack = new Image(new ImageType(3, 'float32', 'Scalar', 1));
   Object.assign(stack, { size: [512, 512, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]) });
-  stack.data = Float32Array.from({ length: 512 * 512 * 3 }, (_, k) => (k < 512 * 512 ? 255 * rng.next() : k < 2 * 512 * 512 ? moved[k - 512 * 512] : (em.data as Float32Array)[3 * 512 * 512 - 1 - k]));
+  const pages = stackPages();
+  stack.data = new Float32Array(3 * 512 * 512);
+  pages.forEach((page, k) => (stack.data as Float32Array).set(page, k * 512 * 512));
   const path = join(dir, 'stack.tif');
   await writeImageFile(stack, path);
   return path;
@@ -270,6 +278,9 @@ describe('xemreg register --method elastix', () => {
     const doc = JSON.parse(run.stdout);
     const error = cornerError(truth.matrix, transformFromJSON(doc.results[0].transform), gridOf(em));
     assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
+    assert.equal(doc.images.moving.slice, 1);
+    assert.equal(doc.images.moving.sliceName, undefined, 'ITK writes no slice labels');
+    assert.equal(doc.images.fixed.slice, undefined);
     // The output is slice 1 on the fixed grid: 2-D, and like the fixed image where they overlap.
     const registered = await readImageFile(out);
     assert.equal(registered.imageType.dimension, 2);
@@ -512,10 +523,11 @@ describe('xemreg batch', () => {
     assert.deepEqual(bad.error, { code: 2, message: 'fixed_spacing: expected a positive pixel size, or two as "x,y", optionally with a unit ("0.05", "20nm", "0.5,0.6um"), got "abc"' });
   });
 
-  it('takes the slice of a stack per pair from fixed_slice and moving_slice columns', async () => {
-    await writeStack();
+  it('takes the slice of a stack per pair from fixed_slice and moving_slice columns, and names it as the file does', async () => {
+    // The same pages as an 8-bit ImageJ stack with slice labels.
+    await writeFile(join(dir, 'labelled.tif'), tiffFile(512, 512, stackPages(), [[270, 2, 'ImageJ=1.54f\nimages=3\nslices=3\n'], ...imageJLabelEntries(['noise', 'moved', 'flipped'])]));
     const list = join(dir, 'slices.csv');
-    await writeFile(list, ['fixed,moving,moving_slice', 'fixed.png,stack.tif,1', 'fixed.png,stack.tif,', 'fixed.png,stack.tif,x', ''].join('\n'));
+    await writeFile(list, ['fixed,moving,moving_slice', 'fixed.png,labelled.tif,1', 'fixed.png,labelled.tif,', 'fixed.png,labelled.tif,x', ''].join('\n'));
     const out = join(dir, 'slices-out');
     const run = await xemreg('batch', list, '--method', 'cnn', '--out-dir', out);
     assert.equal(run.code, 1, run.stderr);
@@ -523,8 +535,14 @@ describe('xemreg batch', () => {
     const error = cornerError(truth.matrix, transformFromJSON(good.results[0].transform), gridOf(em));
     assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
     assert.equal((await readImageFile(good.outputs.registered)).imageType.dimension, 2, 'that slice, registered');
+    assert.equal(good.images.moving.slice, 1);
+    assert.equal(good.images.moving.sliceName, 'moved');
     assert.equal(none.error.code, 2);
-    assert.match(none.error.message, /stack\.tif: is a stack of 3 slices/);
+    assert.match(none.error.message, /labelled\.tif: is a stack of 3 slices .*choose a slice, 0–2: 0 noise, 1 moved, 2 flipped/);
+    // The text summary names the slice too.
+    const text = await xemreg('register', fixedPath(), join(dir, 'labelled.tif'), '--method', 'cnn', '--moving-slice', '1');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /\nmoving .*labelled\.tif \[slice 1 · moved\]  512×512 px/);
     assert.deepEqual(bad.error, { code: 2, message: 'moving_slice: expected a slice index ≥ 0, got "x"' });
   });
 
