@@ -24,6 +24,7 @@ import type { RegistrationHost } from './host.js';
 type MethodChoice = MethodName | 'all';
 
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
 /** Which field window of the larger image the CNN kept (field-windows.ts), in that image's pixels. */
 function fieldWindowCell(r: ComparedResult): string {
   const used = fieldWindowsOf(r);

@@ -133,7 +133,6 @@ export class XemViewer extends LitElement {
   protected readout = '';
   protected scaleBar: { width: number; label: string } | null = null;
   protected message = '';
-  /** A multi-component image waiting for the user to pick its channel. */
   /** A multi-component image or a 3-D stack waiting for the user to pick its channel or slice. */
   protected channelChoice: { image: Image; name: string; kind: 'channel' | 'slice'; count: number; names?: string[]; resolve: (layer: LayerInfo | null) => void } | null = null;
 

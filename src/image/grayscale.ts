@@ -29,6 +29,12 @@ export interface GrayscaleOptions {
 
 const LUMA = [0.2126, 0.7152, 0.0722];
 
+/** RGB(A) pixels, shown and registered as their luminance. */
+function isRgb(image: Image): boolean {
+  const { pixelType, components } = image.imageType;
+  return (pixelType === 'RGB' || pixelType === 'RGBA') && components >= 3;
+}
+
 /**
  * What a user must pick before an image can be shown or registered: the slice of a 3-D stack (a
  * multi-page TIFF), or the channel of a multi-component image other than RGB(A) (spectra,
@@ -36,12 +42,12 @@ const LUMA = [0.2126, 0.7152, 0.0722];
  * stack's slice names come with it where its TIFF kept them (slice-names.ts).
  */
 export function partToChoose(image: Image): { kind: 'channel' | 'slice'; count: number; names?: string[] } | null {
-  const { components, pixelType, dimension } = image.imageType;
+  const { components, dimension } = image.imageType;
   if (dimension > 2 && image.size[2] > 1) {
     const names = sliceNames(image);
     return { kind: 'slice', count: image.size[2], ...(names ? { names } : {}) };
   }
-  if (components > 1 && !((pixelType === 'RGB' || pixelType === 'RGBA') && components >= 3)) return { kind: 'channel', count: components };
+  if (components > 1 && !isRgb(image)) return { kind: 'channel', count: components };
   return null;
 }
 
@@ -78,8 +84,7 @@ export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image
   const out = new Float32Array(n);
   const first = slice * n * comps;
   const value = (k: number) => Number(data[first + k]);
-  const rgb = (pixelType === 'RGB' || pixelType === 'RGBA') && comps >= 3;
-  const choice = options.component ?? (rgb ? 'luminance' : 0);
+  const choice = options.component ?? (isRgb(image) ? 'luminance' : 0);
   if (comps === 1) {
     for (let k = 0; k < n; k++) out[k] = value(k);
   } else if (choice === 'luminance') {

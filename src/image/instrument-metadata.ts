@@ -15,7 +15,7 @@
  */
 import UTIF from 'utif';
 import { gridOf, type Image } from './image.js';
-import { hasOwnPixelSize, headerCopy, PIXEL_SIZE_SOURCE_KEY, withSpacing } from './spacing.js';
+import { hasOwnPixelSize, PIXEL_SIZE_SOURCE_KEY, withMetadata, withSpacing } from './spacing.js';
 import { mmPerUnit } from './length-units.js';
 import { imageJSliceLabels, omeChannelNames, withSliceNames } from './slice-names.js';
 
@@ -203,11 +203,10 @@ export function withInstrumentPixelSize(image: Image, found: InstrumentPixelSize
   const spacing = !hasOwnPixelSize(gridOf(image));
   const bar = found.imageRows !== undefined && found.imageRows < image.size[1] ? image.size[1] - found.imageRows : 0;
   if (!spacing && !bar) return image;
-  const out = spacing ? withSpacing(image, found.spacing, 'mm') : headerCopy(image);
-  out.metadata = new Map(out.metadata ?? []);
-  if (spacing) out.metadata.set(PIXEL_SIZE_SOURCE_KEY, found.source);
-  if (bar) out.metadata.set(DATA_BAR_ROWS_KEY, bar);
-  return out;
+  return withMetadata(spacing ? withSpacing(image, found.spacing, 'mm') : image, {
+    ...(spacing ? { [PIXEL_SIZE_SOURCE_KEY]: found.source } : {}),
+    ...(bar ? { [DATA_BAR_ROWS_KEY]: bar } : {}),
+  });
 }
 
 /** Where withInstrumentPixelSize records the data bar's rows that the metadata implies. */

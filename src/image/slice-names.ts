@@ -4,7 +4,7 @@
  * channels are its pages). They let a user choose a slice by what it shows, not by its number.
  */
 import type { Image } from './image.js';
-import { headerCopy } from './spacing.js';
+import { withMetadata } from './spacing.js';
 
 /** ImageJ's binary metadata (IJMetadataByteCounts, IJMetadata) and the block type of slice labels. */
 const IJ_COUNTS_TAG = 50838;
@@ -59,11 +59,7 @@ export const SLICE_NAMES_KEY = 'xemreg.sliceNames';
 
 /** The image with its slice names, where there are some. A new header over the same pixels. */
 export function withSliceNames(image: Image, names: readonly string[] | null): Image {
-  if (!names?.length) return image;
-  const copy = headerCopy(image);
-  copy.metadata = new Map(image.metadata ?? []);
-  copy.metadata.set(SLICE_NAMES_KEY, [...names]);
-  return copy;
+  return names?.length ? withMetadata(image, { [SLICE_NAMES_KEY]: [...names] }) : image;
 }
 
 /**

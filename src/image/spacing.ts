@@ -39,16 +39,19 @@ export function spacingInMm(image: Image): boolean {
  * so (SPACING_UNIT_KEY) when it has a size of its own; otherwise the image itself.
  */
 export function withTiffUnit(image: Image): Image {
-  if (!hasOwnPixelSize(gridOf(image))) return image;
-  const copy = headerCopy(image);
-  copy.metadata = new Map(image.metadata ?? []);
-  copy.metadata.set(SPACING_UNIT_KEY, 'mm');
-  return copy;
+  return hasOwnPixelSize(gridOf(image)) ? withMetadata(image, { [SPACING_UNIT_KEY]: 'mm' }) : image;
 }
 
 /** A new header over the same pixels (not copied), to be changed without changing `image`. */
 export function headerCopy(image: Image): Image {
   return Object.assign(Object.create(Object.getPrototypeOf(image)), image) as Image;
+}
+
+/** A new header over the same pixels with these metadata entries set (the others kept). */
+export function withMetadata(image: Image, entries: Record<string, string | number | string[]>): Image {
+  const copy = headerCopy(image);
+  copy.metadata = new Map([...(image.metadata ?? []), ...Object.entries(entries)]);
+  return copy;
 }
 
 /** The image metadata key under which instrument-metadata.ts records where a pixel size came from. */

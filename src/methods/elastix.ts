@@ -82,29 +82,21 @@ export function explainElastixFailure(error: unknown): string {
 }
 
 /**
- * Where the pair is a small field inside a much larger one (by the CNN's field-window rule), the
- * likely cause of a failure: from the identity, most of elastix's samples miss the smaller field.
+ * What the CNN's field-window rule says of a pair registered from the identity: fields too far
+ * apart even for the windows (or sizes in different units) are refused before elastix runs, since
+ * from the identity it would end on a confident-looking wrong answer (on a 290× pair, scale 12 and
+ * NMI 1.02 → 1.03); a small field inside a much larger one is the likely cause of a failure, as
+ * most of elastix's samples then miss the smaller field.
  */
-function fieldsHint(fixed: Image, moving: Image): string {
+function fieldsOf(fixed: Image, moving: Image): { refusal?: string; hint: string } {
   let plan: FieldWindowPlan | null;
   try {
     plan = fieldWindowPlan(gridOf(fixed), gridOf(moving));
-  } catch {
-    return ''; // fields too far apart even for the windows: refused before elastix ran (fieldsRefusal)
-  }
-  if (!plan) return '';
-  return `. The ${plan.cut} image's field is ${plan.ratio.toFixed(1)}× the other's: elastix from the identity cannot find a small field inside a much larger one; use the cnn or hybrid method`;
-}
-
-/** The field-window rule's refusal of fields too far apart (fieldWindowPlan), capitalised, or null. */
-function fieldsRefusal(fixed: Image, moving: Image): string | null {
-  try {
-    fieldWindowPlan(gridOf(fixed), gridOf(moving));
-    return null;
   } catch (error) {
     const message = (error as Error).message;
-    return message.charAt(0).toUpperCase() + message.slice(1);
+    return { refusal: `${message.charAt(0).toUpperCase()}${message.slice(1)}; elastix from the identity cannot find a small field inside a much larger one`, hint: '' };
   }
+  return { hint: plan ? `. The ${plan.cut} image's field is ${plan.ratio.toFixed(1)}× the other's: elastix from the identity cannot find a small field inside a much larger one; use the cnn or hybrid method` : '' };
 }
 
 /**
@@ -158,10 +150,9 @@ export async function registerElastix(
   const m = downsampleToBudget(normalise(moving, { low, high }), preset.maxPixels);
   const parameterMap = buildParameterMap(kind, { ...preset, resolutions: levelsFor(f, m, preset.resolutions) }, options.parameters);
   const { start, initial } = startOf(fixed, moving, options);
-  // Fields too far apart for the CNN's windows (or sizes in different units): from the identity
-  // elastix would end on a confident-looking wrong answer (on a 290× pair, scale 12 and NMI 1.02 → 1.03).
-  const refusal = initial ? null : fieldsRefusal(fixed, moving);
-  if (refusal) throw new RegistrationError(`${refusal}; elastix from the identity cannot find a small field inside a much larger one`, 'elastix');
+  // Started elsewhere (the CNN's estimate, the fields laid onto each other), the fields say nothing of the start.
+  const fields = initial ? { hint: '' } : fieldsOf(fixed, moving);
+  if (fields.refusal) throw new RegistrationError(fields.refusal, 'elastix');
   let maps: ParameterMap[];
   try {
     maps = await runner.run({
@@ -173,7 +164,7 @@ export async function registerElastix(
     });
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    throw new RegistrationError(explainElastixFailure(error) + fieldsHint(fixed, moving), 'elastix');
+    throw new RegistrationError(explainElastixFailure(error) + fields.hint, 'elastix');
   }
   const registrationMs = performance.now() - started;
   // With an initial transform, elastix returns the chain [initial, optimised]: composing covers both.

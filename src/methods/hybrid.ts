@@ -33,7 +33,7 @@ import { pairQuality, type PairQuality } from '../metrics/quality.js';
 import { isUnsure, registerCnnAsync, RETRY_STARTS, type CnnModel, type CnnOptions, type CnnProgress } from './cnn.js';
 import { registerElastix, type ElastixOptions, type ElastixRunner } from './elastix.js';
 import { nmiSearch, type NmiSearchOptions } from './nmi-search.js';
-import { fieldWindowsOf, type MethodResult } from './result.js';
+import { fieldsUnknownOf, fieldWindowsOf, type MethodResult } from './result.js';
 import { RegistrationError } from '../errors.js';
 
 /**
@@ -62,7 +62,7 @@ const PLAUSIBLE_SCALE: [number, number] = [FULL_RANGE.minScale / 1.25, FULL_RANG
 function expectedScales(fixed: Image, moving: Image, cnn: MethodResult): number[] {
   const base = expectedScale(gridOf(fixed), gridOf(moving));
   const scales = [base];
-  const confidentElsewhere = cnn.details.fieldsUnknown === true && !isUnsure(Number(cnn.details.confidence)) && !cnn.details.diverged && !plausible(cnn.transform, [base]);
+  const confidentElsewhere = fieldsUnknownOf(cnn) && !isUnsure(Number(cnn.details.confidence)) && !cnn.details.diverged && !plausible(cnn.transform, [base]);
   if (confidentElsewhere) scales.push(scaleOf(cnn.transform));
   const used = fieldWindowsOf(cnn);
   // The cut image's field is `ratio` times the other's: the pixel scale grows by it when the fixed field is the larger one.
