@@ -8,6 +8,7 @@ import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
 import { partLabel, partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { pixelSizeSource } from '../src/image/instrument-metadata.js';
+import { spacingInMm } from '../src/image/spacing.js';
 import { formatLengthMm } from '../src/image/length-units.js';
 import { backendLabel, chooseTfBackend, loadCnnModelFromUrl } from '../src/browser/tf-backend.js';
 import type { CnnModel } from '../src/methods/cnn.js';
@@ -110,11 +111,17 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
     say(
       `Loaded ${file.name}.` +
         (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${partLabel(choice.kind, 0, choice.names?.[0])} (choose another beside the file).` : '') +
-        (source ? ` Pixel size ${formatLengthMm((state[which] as Image).spacing[0])} from its ${source} metadata.` : ''),
+        (source ? ` Pixel size ${pixelSizeWords(state[which] as Image, source)}.` : ''),
     );
   } catch (error) {
     say((error as Error).message, true);
   }
+}
+
+/** Where a size came from, with its unit where the file states one (an HDF5 map's positions may not: hdf5-maps.ts). */
+function pixelSizeWords(image: Image, source: string): string {
+  if (spacingInMm(image)) return `${formatLengthMm(image.spacing[0])} from its ${source} metadata`;
+  return `${image.spacing[0]} from its ${source}, in a unit the file does not state (taken as µm; type it with its unit in the layer list if not)`;
 }
 
 function choosePart(which: 'fixed' | 'moving', select: HTMLSelectElement): void {

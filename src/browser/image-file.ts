@@ -6,6 +6,8 @@ import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
 import { isTiff, tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
+import { isHdf5 } from '../image/hdf5-maps.js';
+import { readHdf5Bytes } from './hdf5-file.js';
 import { itkWorkerUrl } from './assets.js';
 
 /** Run with a fresh worker that is terminated afterwards, whether the call succeeds or not. */
@@ -24,10 +26,19 @@ async function withWorker<T>(run: (worker: Worker) => Promise<T>): Promise<T> {
 
 const baseName = (name: string) => name.split(/[\\/]/).pop() || 'image';
 
-/** Read a File/Blob; `name` (default the file's name) identifies it in errors. */
+/**
+ * Read a File/Blob: any format itk-wasm reads, and the maps of HDF5 files from X-ray analyses
+ * (hdf5-maps.ts: the known layouts' maps, or a file's only image). `name` (default the file's
+ * name) identifies it in errors.
+ */
 export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image'): Promise<Image> {
   if (file.size === 0) throw new InputError(name, 'is empty (0 bytes)');
   const data = new Uint8Array(await file.arrayBuffer());
+  // An X-ray analysis's HDF5 maps (hdf5-maps.ts), which ITK does not read; ITK's own HDF5 goes on to itk-wasm.
+  if (isHdf5(data)) {
+    const map = await readHdf5Bytes(data, name);
+    if (map) return map;
+  }
   // Before itk-wasm takes the bytes (to its worker): a TIFF's metadata may hold the pixel size and slice names.
   const metadata = tiffMetadata(data);
   const tiff = isTiff(data);

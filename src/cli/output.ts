@@ -7,7 +7,7 @@ import { gridOf, type Image } from '../image/image.js';
 import { pixelSizeSource } from '../image/instrument-metadata.js';
 import { formatLengthMm, formatShift } from '../image/length-units.js';
 import { spacingInMm } from '../image/spacing.js';
-import { partLabel, partToChoose } from '../image/grayscale.js';
+import { partLabel, partToChoose, sliceIndex } from '../image/grayscale.js';
 import { sliceNames } from '../image/slice-names.js';
 import { transformToJSON } from '../transform/json.js';
 
@@ -90,15 +90,16 @@ export function cliDocument(
   moving: Image,
   results: CliResultJSON[],
   dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {},
-  slices: Partial<Record<'fixed' | 'moving', number>> = {},
+  slices: Partial<Record<'fixed' | 'moving', number | string>> = {},
 ): CliDocument {
   const image = (which: 'fixed' | 'moving', im: Image) => ({ ...describe(im), ...(dataBars[which] ? { dataBar: dataBars[which] } : {}), ...sliceOf(im, slices[which]) });
   return { fixed: fixedPath, moving: movingPath, images: { fixed: image('fixed', fixed), moving: image('moving', moving) }, results };
 }
 
 /** The slice registered of a stack (and its name, where the file keeps one); nothing for a 2-D image. */
-function sliceOf(image: Image, slice: number | undefined): { slice?: number; sliceName?: string } {
-  if (slice === undefined || partToChoose(image)?.kind !== 'slice') return {};
+function sliceOf(image: Image, given: number | string | undefined): { slice?: number; sliceName?: string } {
+  if (given === undefined || partToChoose(image)?.kind !== 'slice') return {};
+  const slice = sliceIndex(image, given)!;
   const name = sliceNames(image)?.[slice];
   return { slice, ...(name ? { sliceName: name } : {}) };
 }
@@ -109,6 +110,10 @@ export function pixelSizeNotes(doc: CliDocument): string[] {
     const { pixelSizeFrom, spacing } = doc.images[which];
     if (!pixelSizeFrom) return [];
     const other = which === 'fixed' ? 'moving' : 'fixed';
+    if (doc.images[which].spacingUnit !== 'mm') {
+      // An HDF5 map's positions without a unit (hdf5-maps.ts): the number is the file's own.
+      return [`note: ${doc[which]}: pixel size ${Number(spacing[0].toPrecision(6))} from its ${pixelSizeFrom}, in the file's own unit, which it does not state; give the other image's size in that unit, or this one's with its unit, e.g. --${which}-spacing 100nm`];
+    }
     return [`note: ${doc[which]}: pixel size ${formatLengthMm(spacing[0], 6)} from its ${pixelSizeFrom} metadata (spacing in mm, the unit ITK reads TIFF resolutions in; give the other image's size in mm too, or with its unit, e.g. --${other}-spacing 0.5um)`];
   });
 }

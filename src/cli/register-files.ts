@@ -65,11 +65,18 @@ export function withPairOverrides(settings: Settings, columns: Record<string, st
   return { ...settings, spacing, options: { ...options, cnn: { ...options.cnn, ...windows }, hybridCnn: { ...options.hybridCnn, ...windows } } };
 }
 
-/** The slice of a 3-D stack, given as a flag or a list column (an index from 0); `label` names it in the error. */
-export function sliceArgument(text: string | undefined, label: string): number | undefined {
+/**
+ * The slice of a 3-D stack, given as a flag or a list column: an index from 0, or the slice's name
+ * where the file names them (an element map's "Fe_K"; resolved when the image is read, sliceIndex).
+ * `label` names it in the error.
+ */
+export function sliceArgument(text: string | undefined, label: string): number | string | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${label}: expected a slice index ≥ 0, got "${text}"`);
+  const trimmed = text.trim();
+  if (trimmed === '') throw new UsageError(`${label}: expected a slice index ≥ 0 or a slice's name, got "${text}"`);
+  if (!/^[-+]?[\d.]+$/.test(trimmed)) return trimmed;
+  const n = Number(trimmed);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${label}: expected a slice index ≥ 0 or a slice's name, got "${text}"`);
   return n;
 }
 
@@ -141,7 +148,7 @@ export function failureOf(error: unknown): { code: 1 | 2; message: string } {
 }
 
 /** The moving image on the fixed grid, in the moving file's pixel type where the format allows. */
-export async function writeRegistered(moving: Image, fixed: Image, result: ComparedResult, path: string, input: { component?: number | 'luminance'; slice?: number } = {}): Promise<void> {
+export async function writeRegistered(moving: Image, fixed: Image, result: ComparedResult, path: string, input: { component?: number | 'luminance'; slice?: number | string } = {}): Promise<void> {
   const gray = toGrayscale(moving, { component: input.component, slice: input.slice, label: moving.name });
   const registered = resample(gray, fixed, result.transform);
   await writeImageFile(castForFile(registered, path, String(moving.imageType.componentType)), path);

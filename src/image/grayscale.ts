@@ -21,8 +21,11 @@ import { sliceNames } from './slice-names.js';
 export interface GrayscaleOptions {
   /** Component to take from multi-component (non-RGB) pixels, or 'luminance' for RGB(A). Default: luminance for RGB(A), else 0. */
   component?: number | 'luminance';
-  /** Slice of a 3-D stack, from 0. Required for a stack of more than one slice; ignored for 2-D images. */
-  slice?: number;
+  /**
+   * Slice of a 3-D stack: its index from 0, or its name where the file names its slices ("Fe_K":
+   * sliceIndex). Required for a stack of more than one slice; ignored for 2-D images.
+   */
+  slice?: number | string;
   /** Name used in error messages. Default: the image's name, or "image". */
   label?: string;
 }
@@ -56,6 +59,23 @@ export function partLabel(kind: 'channel' | 'slice', index: number, name?: strin
   return name ? `${kind} ${index} · ${name}` : `${kind} ${index}`;
 }
 
+/**
+ * The index of a stack's slice given by index or by name (slice-names.ts; exact, else the one name
+ * that matches ignoring case: "fe_k" for "Fe_K"). Undefined when not given; throws InputError
+ * listing the names when none matches.
+ */
+export function sliceIndex(image: Image, slice: number | string | undefined, label = image.name || 'image'): number | undefined {
+  if (typeof slice !== 'string') return slice;
+  const names = sliceNames(image);
+  const depth = image.imageType.dimension > 2 ? image.size[2] : 1;
+  if (!names) throw new InputError(label, `names none of its ${depth} slice${depth === 1 ? '' : 's'}; choose slice "${slice}" by its index, 0–${depth - 1}`);
+  const exact = names.indexOf(slice);
+  if (exact >= 0) return exact;
+  const folded = names.flatMap((n, k) => (n.toLowerCase() === slice.toLowerCase() ? [k] : []));
+  if (folded.length === 1) return folded[0];
+  throw new InputError(label, `has no slice named "${slice}": ${names.map((n, k) => `${k} ${n}`).join(', ')}`);
+}
+
 export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image {
   const label = options.label ?? (image.name || 'image');
   const dim = image.imageType.dimension;
@@ -64,7 +84,7 @@ export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image
     throw new InputError(label, `is ${dim}-D (${image.size.join('×')}); xemreg registers 2-D images and single slices of 3-D stacks`);
   }
   const depth = dim > 2 ? image.size[2] : 1;
-  const slice = depth > 1 ? options.slice : 0;
+  const slice = depth > 1 ? sliceIndex(image, options.slice, label) : 0;
   if (slice === undefined) {
     const names = sliceNames(image);
     const named = names ? `: ${names.map((n, k) => `${k} ${n}`).join(', ')}` : '';

@@ -1,23 +1,48 @@
 /** Reading and writing image files in Node through @itk-wasm/image-io, with errors that name the file. */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { InputError } from '../errors.js';
 import { callItk } from './itk-call.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
+import { isHdf5, splitDatasetPath } from '../image/hdf5-maps.js';
+import { readHdf5File } from './hdf5-file.js';
 import { tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
 
-/** Read any format itk-wasm knows. Throws InputError naming `path` and what is wrong. */
+/** The first bytes of a file, where formats are recognised (isHdf5 looks up to 4 KiB in). */
+async function head(path: string, length = 4096): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const bytes = new Uint8Array(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, 0);
+    return bytes.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Read any format itk-wasm knows, and the maps of HDF5 files that ITK does not (hdf5-maps.ts;
+ * `maps.h5::/path` names a dataset). Throws InputError naming `path` and what is wrong.
+ */
 export async function readImageFile(path: string): Promise<Image> {
   let info;
+  // "file.h5::/dataset": the part before "::" is the file, where no file has the whole name.
+  const named = splitDatasetPath(path);
+  const file = named.dataset && !(await stat(path).catch(() => null)) ? named.file : path;
   try {
-    info = await stat(path);
+    info = await stat(file);
   } catch {
     throw new InputError(path, 'file not found');
   }
   if (info.isDirectory()) throw new InputError(path, 'is a directory, not an image file');
   if (info.size === 0) throw new InputError(path, 'is empty (0 bytes)');
+  if (isHdf5(await head(file))) {
+    const map = await readHdf5File(file, file === path ? undefined : named.dataset, path);
+    if (map) return map;
+  }
+  if (file !== path) throw new InputError(path, `names a dataset after "::", but ${file} is not an HDF5 file`);
   let image: Image;
   try {
     image = await callItk(() => readImageNode(path));

@@ -6,6 +6,7 @@ import { castToInteger } from '../../src/image/cast.js';
 import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
 import { spacingInMm } from '../../src/image/spacing.js';
 import { imageJLabelEntries, MICROSCOPE_TAGS, microscopeTiff, tiffFile, zeissText } from '../microscope-tiff.js';
+import { hdf5MapsFile } from '../hdf5-files.js';
 import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
 import { resampleWithMask } from '../../src/resample.js';
 import { similarity } from '../../src/transform/transform.js';
@@ -304,6 +305,32 @@ describe('<xem-viewer>', () => {
     expect(layer.name).to.equal('maps.tif [slice 1 · P_K]');
     expect(layer.size).to.deep.equal([40, 30]);
     expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(105);
+  });
+
+  it('reads the element maps of a beamline\'s HDF5 file (XRF-Maps), asks which by name, and takes the scan\'s step as the pixel size', async () => {
+    const planes = [0, 1, 2].map((k) => Float32Array.from({ length: 40 * 30 }, (_, i) => 100 * k + (i % 40)));
+    const bytes = await hdf5MapsFile('xrf-maps', { planes, columns: 40, rows: 30, names: ['Fe_K', 'P_K', 'S_K'], step: [0.25, 0.25], unit: 'um' });
+    const file = new File([bytes as Uint8Array<ArrayBuffer>], 'scan.h5');
+    const loading = viewer.loadFiles([file]);
+    const select = await chooserOf(viewer);
+    expect(select, 'slice chooser shown').to.exist;
+    expect(Array.from(select!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0 · Fe_K', 'slice 1 · P_K', 'slice 2 · S_K']);
+    select!.value = '2';
+    select!.dispatchEvent(new Event('change'));
+    const [layer] = await loading;
+    expect(layer.name).to.equal('scan.h5 [slice 2 · S_K]');
+    const image = viewer.getLayerImage(layer.id);
+    expect(image.data?.[5]).to.equal(205);
+    expect(image.spacing[0]).to.be.closeTo(0.25e-3, 1e-12);
+    const read = await readImageBlob(file);
+    expect(spacingInMm(read), 'µm stated on the positions: mm').to.equal(true);
+    expect(pixelSizeSource(read)).to.equal('XRF-Maps positions');
+    // A broken one: an error naming it, as for any file.
+    const broken = new Uint8Array(600).fill(7);
+    broken.set(bytes.subarray(0, 8));
+    let message = '';
+    await readImageBlob(new File([broken], 'broken.h5')).catch((e: Error) => (message = e.message));
+    expect(message).to.equal('broken.h5: is not a readable HDF5 file (truncated or corrupt)');
   });
 
   it('shows file names and errors as text, never as HTML', async () => {

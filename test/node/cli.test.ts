@@ -296,9 +296,13 @@ describe('xemreg register --method elastix', () => {
     const missing = await xemreg('register', fixedPath(), path, '--method', 'cnn', '--moving-slice', '3');
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /stack\.tif: has 3 slices; slice 3 does not exist \(0–2\)/);
-    const bad = await xemreg('register', fixedPath(), path, '--moving-slice', 'one');
+    const bad = await xemreg('register', fixedPath(), path, '--moving-slice', '-1');
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--moving-slice: expected a slice index ≥ 0, got "one"/);
+    assert.match(bad.stderr, /--moving-slice: expected a slice index ≥ 0 or a slice's name, got "-1"/);
+    // A name, where the file keeps none (ITK's TIFF stacks): refused, saying to use the index.
+    const named = await xemreg('register', fixedPath(), path, '--moving-slice', 'one');
+    assert.equal(named.code, 2);
+    assert.match(named.stderr, /stack\.tif: names none of its 3 slices; choose slice "one" by its index, 0–2/);
   });
 
   it('leaves an instrument data bar out of the registration, says so, and keeps it with --keep-data-bars', async () => {
@@ -527,11 +531,11 @@ describe('xemreg batch', () => {
     // The same pages as an 8-bit ImageJ stack with slice labels.
     await writeFile(join(dir, 'labelled.tif'), tiffFile(512, 512, stackPages(), [[270, 2, 'ImageJ=1.54f\nimages=3\nslices=3\n'], ...imageJLabelEntries(['noise', 'moved', 'flipped'])]));
     const list = join(dir, 'slices.csv');
-    await writeFile(list, ['fixed,moving,moving_slice', 'fixed.png,labelled.tif,1', 'fixed.png,labelled.tif,', 'fixed.png,labelled.tif,x', ''].join('\n'));
+    await writeFile(list, ['fixed,moving,moving_slice', 'fixed.png,labelled.tif,1', 'fixed.png,labelled.tif,', 'fixed.png,labelled.tif,x', 'fixed.png,labelled.tif,Moved', 'fixed.png,labelled.tif,2.5', ''].join('\n'));
     const out = join(dir, 'slices-out');
     const run = await xemreg('batch', list, '--method', 'cnn', '--out-dir', out);
     assert.equal(run.code, 1, run.stderr);
-    const [good, none, bad] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [good, none, bad, byName, fraction] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const error = cornerError(truth.matrix, transformFromJSON(good.results[0].transform), gridOf(em));
     assert.ok(isSuccess(error, gridOf(em)), `corner error ${error} px`);
     assert.equal((await readImageFile(good.outputs.registered)).imageType.dimension, 2, 'that slice, registered');
@@ -543,7 +547,12 @@ describe('xemreg batch', () => {
     const text = await xemreg('register', fixedPath(), join(dir, 'labelled.tif'), '--method', 'cnn', '--moving-slice', '1');
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /\nmoving .*labelled\.tif \[slice 1 · moved\]  512×512 px/);
-    assert.deepEqual(bad.error, { code: 2, message: 'moving_slice: expected a slice index ≥ 0, got "x"' });
+    // By name (case aside, where one name matches): the same slice; a name the file does not have, refused with its names.
+    assert.equal(byName.images.moving.slice, 1);
+    assert.deepEqual(byName.results[0].transform.matrix, good.results[0].transform.matrix);
+    assert.equal(bad.error.code, 2);
+    assert.match(bad.error.message, /labelled\.tif: has no slice named "x": 0 noise, 1 moved, 2 flipped/);
+    assert.deepEqual(fraction.error, { code: 2, message: 'moving_slice: expected a slice index ≥ 0 or a slice\'s name, got "2.5"' });
   });
 
   it('names the lines whose images had a data bar left out', async () => {

@@ -1,0 +1,328 @@
+/**
+ * X-ray maps from HDF5 files, as synchrotron beamlines write them: an XRF-Maps or MAPS analysis
+ * (APS), a PyXRF one (NSLS-II), or any file with a 2-D image or a stack of 2-D maps. ITK reads
+ * only its own HDF5 layout, so these files are opened with h5wasm (the caller's side effect: Node
+ * and the browser open them differently) and read here into an image: a map as a 2-D image, a
+ * stack of element maps as a 3-D one whose slices carry the elements' names (slice-names.ts), so
+ * the user picks an element as they pick a slice of a TIFF stack.
+ *
+ * Which dataset: the one named after "::" in the path (`maps.h5::/MAPS/XRF_roi`, the convention of
+ * silx and fabio); else the first of the known analyses' maps (KNOWN_LAYOUTS) that the file has;
+ * else its only image dataset; else an error listing them.
+ *
+ * Pixel size: from the scan's positions where the layout keeps them (MAPS x_axis and y_axis, PyXRF
+ * positions/pos): the median step. Converted to mm only where the file states the unit (a `units`
+ * or `unit` attribute); otherwise kept in the file's own numbers, marked as of no known unit (as
+ * NRRD's), and the user gives the size with its unit where it matters. Neither MAPS nor PyXRF
+ * writes one: beamlines differ (APS 2-ID-E's MAPS axes are in mm; HXN's PyXRF positions in µm,
+ * as analysis scripts of those beamlines read them).
+ * Origin 0, as for every format without one: the stage's coordinates would put the map far from
+ * another image's frame. Array order is kept: a map mirrored against the stage stays mirrored.
+ */
+import type { Dataset, Group } from 'h5wasm';
+import { Image, ImageType } from 'itk-wasm';
+import { InputError } from '../errors.js';
+import { mmPerUnit } from './length-units.js';
+import { PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
+import { withSliceNames } from './slice-names.js';
+import { percentiles } from './statistics.js';
+
+/** The HDF5 signature; a file may start with a user block of 512, 1024, 2048 … bytes before it. */
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Whether `bytes` (a file's first few kilobytes at least) are an HDF5 file's. */
+export function isHdf5(bytes: Uint8Array): boolean {
+  for (let at = 0; at + SIGNATURE.length <= bytes.length; at = at === 0 ? 512 : at * 2) {
+    if (SIGNATURE.every((b, i) => bytes[at + i] === b)) return true;
+  }
+  return false;
+}
+
+/** `maps.h5::/MAPS/XRF_roi` → the file and the dataset; a path without "::" names only a file. */
+export function splitDatasetPath(path: string): { file: string; dataset?: string } {
+  const at = path.lastIndexOf('::');
+  if (at <= 0) return { file: path };
+  const dataset = path.slice(at + 2).trim();
+  return { file: path.slice(0, at), ...(dataset ? { dataset: dataset.startsWith('/') ? dataset : `/${dataset}` } : {}) };
+}
+
+/** A known analysis's maps: the dataset (channels first), its channels' names and the scan's positions. */
+interface KnownLayout {
+  software: string;
+  maps: string;
+  names: string;
+  /** 1-D positions along x and y, or one (2, rows, columns) array of x and y positions. */
+  axes: { x: string[]; y: string[] } | { xy: string };
+}
+
+const MAPS_AXES = { x: ['/MAPS/Scan/x_axis', '/MAPS/x_axis'], y: ['/MAPS/Scan/y_axis', '/MAPS/y_axis'] };
+const PYXRF_AXES = { xy: '/xrfmap/positions/pos' };
+
+/** In order of preference: fitted maps before region-of-interest sums, the newer MAPS layout before the older. */
+export const KNOWN_LAYOUTS: readonly KnownLayout[] = [
+  ...['Fitted', 'NNLS', 'ROI'].map((fit) => ({ software: 'XRF-Maps', maps: `/MAPS/XRF_Analyzed/${fit}/Counts_Per_Sec`, names: `/MAPS/XRF_Analyzed/${fit}/Channel_Names`, axes: MAPS_AXES })),
+  { software: 'MAPS', maps: '/MAPS/XRF_fits', names: '/MAPS/channel_names', axes: MAPS_AXES },
+  { software: 'MAPS', maps: '/MAPS/XRF_roi', names: '/MAPS/channel_names', axes: MAPS_AXES },
+  { software: 'PyXRF', maps: '/xrfmap/detsum/xrf_fit', names: '/xrfmap/detsum/xrf_fit_name', axes: PYXRF_AXES },
+  { software: 'PyXRF', maps: '/xrfmap/detsum/xrf_roi', names: '/xrfmap/detsum/xrf_roi_name', axes: PYXRF_AXES },
+];
+
+/** HDF5 type classes (H5T_class_t) of numbers. */
+const INTEGER = 0;
+const FLOAT = 1;
+const STRING = 3;
+
+/** A dataset's image-like facts: numeric, 2-D, or 3-D with one axis much shorter (the channels). */
+interface ImageDataset {
+  path: string;
+  shape: number[];
+}
+
+/** Sides below this are not images (a table of a few rows, positions along one axis). */
+const MIN_SIDE = 4;
+/** Channels of a stack offered without being named: more are a spectrum per pixel, not element maps. */
+const MAX_CHANNELS = 256;
+/** Values read from one dataset at most: the pixel limit of one image (validate.ts), as float32 1 GiB. */
+const MAX_VALUES = 2 ** 28;
+/** Datasets listed in an error. */
+const LISTED = 12;
+/** Objects walked in a file before giving up the search (a raw-data file may hold many thousands). */
+const MAX_OBJECTS = 5000;
+
+function isDataset(entity: unknown): entity is Dataset {
+  return (entity as Dataset | null)?.type === 'Dataset';
+}
+
+function isGroup(entity: unknown): entity is Group {
+  return (entity as Group | null)?.type === 'Group';
+}
+
+function numeric(dataset: Dataset): boolean {
+  const type = dataset.metadata.type;
+  return type === INTEGER || type === FLOAT;
+}
+
+/** The channel axis of a 3-D shape (0 or 2), where its other two are the image's rows and columns. */
+function channelAxis(shape: readonly number[], channels?: number): 0 | 2 {
+  if (channels !== undefined && shape[0] !== shape[2]) {
+    if (shape[2] === channels) return 2;
+    if (shape[0] === channels) return 0;
+  }
+  // NumPy's stacking of maps puts them first; a (rows, columns, channels) array has its short axis last.
+  return shape[2] < Math.min(shape[0], shape[1]) ? 2 : 0;
+}
+
+function imageShape(dataset: Dataset): number[] | null {
+  const shape = dataset.shape;
+  if (!shape || !numeric(dataset)) return null;
+  if (shape.length === 2) return shape.every((n) => n >= MIN_SIDE) ? shape : null;
+  if (shape.length !== 3) return null;
+  const axis = channelAxis(shape);
+  const sides = shape.filter((_, i) => i !== axis);
+  return sides.every((n) => n >= MIN_SIDE) && shape[axis] <= MAX_CHANNELS ? shape : null;
+}
+
+/** Every image-like dataset of the file, in the file's order (breadth first), up to MAX_OBJECTS objects. */
+function imageDatasets(root: Group): ImageDataset[] {
+  const found: ImageDataset[] = [];
+  const queue: Group[] = [root];
+  let seen = 0;
+  while (queue.length && seen < MAX_OBJECTS) {
+    const group = queue.shift()!;
+    for (const key of group.keys()) {
+      if (++seen > MAX_OBJECTS) break;
+      const entity = group.get(key);
+      if (isGroup(entity)) queue.push(entity);
+      else if (isDataset(entity)) {
+        const shape = imageShape(entity);
+        if (shape) found.push({ path: entity.path, shape });
+      }
+    }
+  }
+  return found;
+}
+
+function getDataset(root: Group, path: string): Dataset | null {
+  try {
+    const entity = root.get(path);
+    return isDataset(entity) ? entity : null;
+  } catch {
+    return null;
+  }
+}
+
+function describe(d: ImageDataset): string {
+  return `${d.path} (${d.shape.join('×')})`;
+}
+
+/** Strings of a 1-D string dataset (channel names), or null. */
+function strings(dataset: Dataset | null): string[] | null {
+  if (!dataset || dataset.metadata.type !== STRING) return null;
+  const value = dataset.value;
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : null;
+  return list ? list.map((v) => String(v).replace(/\0+$/, '').trim()) : null;
+}
+
+/** Numbers of a numeric dataset as doubles (int64 included), or null. */
+function numbers(dataset: Dataset | null): Float64Array | null {
+  if (!dataset || !numeric(dataset)) return null;
+  const value = dataset.value;
+  if (value === null || typeof value !== 'object' || !('length' in value)) return null;
+  return Float64Array.from(value as ArrayLike<number | bigint>, Number);
+}
+
+/** The channels' names: the layout's, else a 1-D string dataset beside the maps with one name per channel. */
+function channelNames(root: Group, maps: Dataset, layout: KnownLayout | undefined, count: number): string[] | null {
+  const own = layout ? strings(getDataset(root, layout.names)) : null;
+  if (own?.length === count) return own;
+  const parent = maps.path.slice(0, maps.path.lastIndexOf('/')) || '/';
+  const group = parent === '/' ? root : root.get(parent);
+  if (!isGroup(group)) return null;
+  const candidates = group
+    .keys()
+    .map((key) => getDataset(group, key))
+    .filter((d): d is Dataset => d !== null && d.shape?.length === 1 && d.shape[0] === count && d.metadata.type === STRING);
+  // A name that says so first ("xrf_fit_name", "Channel_Names", "elements").
+  candidates.sort((a, b) => Number(/name|element|channel/i.test(b.path)) - Number(/name|element|channel/i.test(a.path)));
+  return strings(candidates[0] ?? null);
+}
+
+/** The unit a dataset's attributes state, in mm per unit, or null. */
+function statedUnit(dataset: Dataset): number | null {
+  for (const key of ['units', 'unit', 'Units', 'Unit']) {
+    let value: unknown;
+    try {
+      value = dataset.attrs[key]?.value;
+    } catch {
+      continue;
+    }
+    const text = Array.isArray(value) ? value[0] : value;
+    if (typeof text === 'string') {
+      const perUnit = mmPerUnit(text.replace(/\0+$/, '').trim());
+      if (perUnit !== null) return perUnit;
+    }
+  }
+  return null;
+}
+
+/** The median absolute step between neighbours `stride` apart along runs of `run` values, or NaN. */
+function medianStep(values: Float64Array, run: number, stride: number, runs: number, runStride: number): number {
+  const steps: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k + 1 < run; k++) {
+      const a = values[r * runStride + k * stride];
+      const b = values[r * runStride + (k + 1) * stride];
+      const step = Math.abs(b - a);
+      if (Number.isFinite(step) && step > 0) steps.push(step);
+    }
+  }
+  // Positions written as decimals come back as 0.09999999999999964: nine digits are more than any stage's.
+  return steps.length ? Number(percentiles(steps, [50])[0].toPrecision(9)) : NaN;
+}
+
+/** The pixel size from the scan's positions: [x, y] and mm per unit where stated, or null. */
+function positionsStep(root: Group, layout: KnownLayout, columns: number, rows: number): { step: [number, number]; mmPerUnit: number | null } | null {
+  if ('xy' in layout.axes) {
+    const dataset = getDataset(root, layout.axes.xy);
+    const shape = dataset?.shape;
+    const values = numbers(dataset);
+    // (2, rows, columns): x positions first, then y.
+    if (!values || !shape || shape.length !== 3 || shape[0] < 2 || shape[1] !== rows || shape[2] !== columns) return null;
+    const plane = rows * columns;
+    const x = medianStep(values, columns, 1, rows, columns);
+    const y = medianStep(values.subarray(plane, 2 * plane), rows, columns, columns, 1);
+    return Number.isFinite(x) && Number.isFinite(y) ? { step: [x, y], mmPerUnit: statedUnit(dataset!) } : null;
+  }
+  const first = (paths: string[]) => paths.map((p) => getDataset(root, p)).find((d) => d !== null) ?? null;
+  const [xs, ys] = [first(layout.axes.x), first(layout.axes.y)];
+  const [xv, yv] = [numbers(xs), numbers(ys)];
+  // MAPS may keep a position or two more than the map has columns (fly scans): the steps are what counts.
+  if (!xv || !yv || xv.length < 2 || yv.length < 2) return null;
+  const x = medianStep(xv, xv.length, 1, 1, 0);
+  const y = medianStep(yv, yv.length, 1, 1, 0);
+  const unit = statedUnit(xs!);
+  return Number.isFinite(x) && Number.isFinite(y) ? { step: [x, y], mmPerUnit: unit !== null && unit === statedUnit(ys!) ? unit : null } : null;
+}
+
+export interface Hdf5MapOptions {
+  /** The dataset to read ("::" in the path, splitDatasetPath); default: the known layouts', else the only image. */
+  dataset?: string;
+  /** The file as the user named it, for errors and the image's name. */
+  label: string;
+}
+
+/** The dataset to read: the one asked for, a known analysis's maps, or the file's only image. */
+function chooseDataset(root: Group, options: Hdf5MapOptions): { dataset: Dataset; layout?: KnownLayout } {
+  const { label } = options;
+  if (options.dataset) {
+    const dataset = getDataset(root, options.dataset);
+    if (!dataset) throw new InputError(label, `has no dataset ${options.dataset}${listing(root)}`);
+    const shape = dataset.shape ?? [];
+    if (!numeric(dataset)) throw new InputError(label, `dataset ${options.dataset} does not hold numbers`);
+    if (shape.length !== 2 && shape.length !== 3) throw new InputError(label, `dataset ${options.dataset} is ${shape.length}-D (${shape.join('×')}); xemreg reads a 2-D map or a 3-D stack of maps`);
+    return { dataset, layout: KNOWN_LAYOUTS.find((l) => l.maps === dataset.path) };
+  }
+  for (const layout of KNOWN_LAYOUTS) {
+    const dataset = getDataset(root, layout.maps);
+    if (dataset && imageShape(dataset)) return { dataset, layout };
+  }
+  const images = imageDatasets(root);
+  if (images.length === 1) return { dataset: getDataset(root, images[0].path)! };
+  if (images.length === 0) throw new InputError(label, 'is an HDF5 file without a 2-D map or a stack of maps among its datasets (numbers, at least 4×4 pixels, at most 256 maps); name one as file.h5::/path/to/dataset');
+  throw new InputError(label, `is an HDF5 file with ${images.length} images; name one as file.h5::/path/to/dataset: ${images.slice(0, LISTED).map(describe).join(', ')}${images.length > LISTED ? ', …' : ''}`);
+}
+
+function listing(root: Group): string {
+  const images = imageDatasets(root);
+  return images.length ? `; its images: ${images.slice(0, LISTED).map(describe).join(', ')}${images.length > LISTED ? ', …' : ''}` : '';
+}
+
+/**
+ * The map or stack of maps of an opened HDF5 file (h5wasm's File), as a float32 image: 2-D, or 3-D
+ * with one slice per channel (named where the file names them). Throws InputError naming the file.
+ */
+export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
+  const { label } = options;
+  const { dataset, layout } = chooseDataset(root, options);
+  const shape = dataset.shape!;
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (total > MAX_VALUES) throw new InputError(label, `dataset ${dataset.path} holds ${shape.join('×')} values (${(total / 1e6).toFixed(0)} M), above the ${(MAX_VALUES / 1e6).toFixed(0)} M xemreg reads at once; save the map wanted on its own`);
+  const values = dataset.value;
+  if (values === null || typeof values !== 'object' || !('length' in values)) throw new InputError(label, `dataset ${dataset.path} could not be read`);
+  const source = values as ArrayLike<number | bigint>;
+  const stack = shape.length === 3;
+  const names = stack ? channelNames(root, dataset, layout, shape[channelAxis(shape)]) ?? undefined : undefined;
+  const axis = stack ? channelAxis(shape, names?.length) : 0;
+  const [channels, rows, columns] = !stack ? [1, shape[0], shape[1]] : axis === 0 ? [shape[0], shape[1], shape[2]] : [shape[2], shape[0], shape[1]];
+  const plane = rows * columns;
+  const data = new Float32Array(channels * plane);
+  if (axis === 0) {
+    for (let k = 0; k < data.length; k++) data[k] = Number(source[k]);
+  } else {
+    // (rows, columns, channels) → one plane per channel.
+    for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) data[c * plane + p] = Number(source[p * channels + c]);
+  }
+  const image = new Image(new ImageType(stack ? 3 : 2, 'float32', 'Scalar', 1));
+  image.name = label;
+  image.size = stack ? [columns, rows, channels] : [columns, rows];
+  image.spacing = stack ? [1, 1, 1] : [1, 1];
+  image.origin = stack ? [0, 0, 0] : [0, 0];
+  image.direction = new Float64Array(stack ? [1, 0, 0, 0, 1, 0, 0, 0, 1] : [1, 0, 0, 1]);
+  image.data = data;
+  const positions = layout ? positionsStep(root, layout, columns, rows) : null;
+  let result: Image = image;
+  if (positions) {
+    const perUnit = positions.mmPerUnit;
+    result.spacing = [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1), ...(stack ? [1] : [])];
+    result = withMetadata(result, { [PIXEL_SIZE_SOURCE_KEY]: `${layout!.software} positions`, ...(perUnit !== null ? { [SPACING_UNIT_KEY]: 'mm' } : {}) });
+  }
+  return withMetadata(withSliceNames(result, names ?? null), { [HDF5_DATASET_KEY]: dataset.path });
+}
+
+/** Whether the file is in ITK's own HDF5 layout, which itk-wasm reads with its geometry. */
+export function isItkHdf5(root: Group): boolean {
+  return root.keys().includes('ITKImage');
+}
+
+/** The dataset an image was read from (readHdf5Map). */
+export const HDF5_DATASET_KEY = 'xemreg.hdf5Dataset';

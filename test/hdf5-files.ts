@@ -1,0 +1,82 @@
+/**
+ * HDF5 files in the layouts beamline software writes (src/image/hdf5-maps.ts), built with h5wasm's
+ * in-memory file system, for the Node and browser tests alike: the bytes come back.
+ */
+import h5wasm from 'h5wasm';
+
+export type Hdf5Layout = 'xrf-maps' | 'maps' | 'pyxrf' | 'channels-last';
+
+export interface Hdf5Maps {
+  /** One map per channel, row-major, `columns` × `rows` each. */
+  planes: Float32Array[];
+  columns: number;
+  rows: number;
+  names: string[];
+  /** The scan's step in x and y, in the positions' numbers. */
+  step?: [number, number];
+  /** A `units` attribute on the positions. */
+  unit?: string;
+  /** Datasets besides the layout's: path → 2-D float32 values (rows, columns). */
+  extra?: Record<string, { rows: number; columns: number; data: Float32Array }>;
+}
+
+let counter = 0;
+
+/** The bytes of an HDF5 file holding `maps` as `layout` lays them out. */
+export async function hdf5MapsFile(layout: Hdf5Layout, maps: Hdf5Maps): Promise<Uint8Array> {
+  const { FS } = await h5wasm.ready;
+  const name = `/maps-${counter++}.h5`;
+  const file = new h5wasm.File(name, 'w');
+  const { planes, columns, rows, names } = maps;
+  const n = planes.length;
+  const stacked = new Float32Array(n * rows * columns);
+  planes.forEach((p, c) => stacked.set(p, c * rows * columns));
+  const [sx, sy] = maps.step ?? [0, 0];
+  const withUnit = (path: string) => {
+    if (maps.unit) (file.get(path) as InstanceType<typeof h5wasm.Dataset>).create_attribute('units', maps.unit);
+  };
+  if (layout === 'xrf-maps' || layout === 'maps') {
+    const mapsPath = layout === 'xrf-maps' ? 'MAPS/XRF_Analyzed/Fitted/Counts_Per_Sec' : 'MAPS/XRF_fits';
+    const namesPath = layout === 'xrf-maps' ? 'MAPS/XRF_Analyzed/Fitted/Channel_Names' : 'MAPS/channel_names';
+    for (const g of layout === 'xrf-maps' ? ['MAPS', 'MAPS/XRF_Analyzed', 'MAPS/XRF_Analyzed/Fitted', 'MAPS/Scan'] : ['MAPS']) file.create_group(g);
+    file.create_dataset({ name: mapsPath, data: stacked, shape: [n, rows, columns], dtype: '<f4', compression: 'gzip', chunks: [1, rows, columns] });
+    file.create_dataset({ name: namesPath, data: names });
+    if (maps.step) {
+      const axis = layout === 'xrf-maps' ? 'MAPS/Scan' : 'MAPS';
+      // MAPS keeps two positions more than a fly scan's map has columns.
+      file.create_dataset({ name: `${axis}/x_axis`, data: Float64Array.from({ length: columns + 2 }, (_, i) => -1.25 + i * sx) });
+      file.create_dataset({ name: `${axis}/y_axis`, data: Float64Array.from({ length: rows }, (_, j) => 3.5 + j * sy) });
+      withUnit(`${axis}/x_axis`);
+      withUnit(`${axis}/y_axis`);
+    }
+  } else if (layout === 'pyxrf') {
+    for (const g of ['xrfmap', 'xrfmap/detsum', 'xrfmap/positions']) file.create_group(g);
+    file.create_dataset({ name: 'xrfmap/detsum/xrf_fit', data: stacked, shape: [n, rows, columns], dtype: '<f4' });
+    file.create_dataset({ name: 'xrfmap/detsum/xrf_fit_name', data: names });
+    if (maps.step) {
+      // x then y, each (rows, columns); a fly scan's positions jitter a little about the grid.
+      const pos = new Float64Array(2 * rows * columns);
+      for (let j = 0; j < rows; j++) {
+        for (let i = 0; i < columns; i++) {
+          pos[j * columns + i] = 10 + i * sx + (((i * 7 + j * 3) % 5) - 2) * 0.01 * sx;
+          pos[rows * columns + j * columns + i] = -4 + j * sy;
+        }
+      }
+      file.create_dataset({ name: 'xrfmap/positions/pos', data: pos, shape: [2, rows, columns] });
+      file.create_dataset({ name: 'xrfmap/positions/name', data: ['x_pos', 'y_pos'] });
+      withUnit('xrfmap/positions/pos');
+    }
+  } else {
+    // (rows, columns, channels), names beside it: an array saved as NumPy lays out an RGB-like stack.
+    const last = new Float32Array(n * rows * columns);
+    for (let p = 0; p < rows * columns; p++) for (let c = 0; c < n; c++) last[p * n + c] = planes[c][p];
+    file.create_group('maps');
+    file.create_dataset({ name: 'maps/data', data: last, shape: [rows, columns, n], dtype: '<f4' });
+    file.create_dataset({ name: 'maps/elements', data: names });
+  }
+  for (const [path, d] of Object.entries(maps.extra ?? {})) file.create_dataset({ name: path, data: d.data, shape: [d.rows, d.columns], dtype: '<f4' });
+  file.close();
+  const bytes = FS!.readFile(name) as Uint8Array;
+  FS!.unlink(name);
+  return bytes;
+}

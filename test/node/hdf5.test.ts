@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isHdf5, splitDatasetPath } from '../../src/image/hdf5-maps.js';
+import { toGrayscale } from '../../src/image/grayscale.js';
+import { gridOf, createFloatImage } from '../../src/image/image.js';
+import { sliceNames } from '../../src/image/slice-names.js';
+import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
+import { spacingInMm } from '../../src/image/spacing.js';
+import { prepareImage } from '../../src/methods/prepare.js';
+import { cornerError, isSuccess } from '../../src/metrics/corner-error.js';
+import { readImageFile, writeImageFile } from '../../src/node/image-file.js';
+import { transformFromJSON } from '../../src/transform/json.js';
+import { similarity } from '../../src/transform/transform.js';
+import { fixture, runScript, similarityAbout, warp } from './helpers.js';
+import h5wasm from 'h5wasm';
+import { hdf5MapsFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
+
+const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
+let dir: string;
+
+/** Three 7 × 5 maps whose values say where they are: 100 × channel + row-major index. */
+const small = (): Hdf5Maps => ({
+  planes: [0, 1, 2].map((c) => Float32Array.from({ length: 7 * 5 }, (_, k) => 100 * c + k)),
+  columns: 7,
+  rows: 5,
+  names: ['Fe_K', 'P_K', 'S_K'],
+  step: [0.05, 0.08],
+});
+
+async function write(name: string, bytes: Uint8Array): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, bytes);
+  return path;
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'xemreg-hdf5-'));
+});
+
+describe('HDF5 maps: recognising files and datasets', () => {
+  it('finds the signature at the start or after a user block, and splits "file.h5::/dataset"', () => {
+    const sig = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+    const at = (offset: number) => {
+      const b = new Uint8Array(4096);
+      b.set(sig, offset);
+      return b;
+    };
+    assert.ok(isHdf5(at(0)) && isHdf5(at(512)) && isHdf5(at(2048)));
+    assert.ok(!isHdf5(at(100)), 'only where HDF5 puts its superblock');
+    assert.ok(!isHdf5(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
+    assert.deepEqual(splitDatasetPath('a/maps.h5::/MAPS/XRF_roi'), { file: 'a/maps.h5', dataset: '/MAPS/XRF_roi' });
+    assert.deepEqual(splitDatasetPath('maps.h5::MAPS/XRF_roi'), { file: 'maps.h5', dataset: '/MAPS/XRF_roi' });
+    assert.deepEqual(splitDatasetPath('C:\\data\\maps.h5'), { file: 'C:\\data\\maps.h5' });
+  });
+});
+
+describe('HDF5 maps: the layouts of X-ray analyses', () => {
+  const layouts: [Hdf5Layout, string, string | undefined][] = [
+    ['xrf-maps', 'XRF-Maps positions', '/MAPS/XRF_Analyzed/Fitted/Counts_Per_Sec'],
+    ['maps', 'MAPS positions', '/MAPS/XRF_fits'],
+    ['pyxrf', 'PyXRF positions', '/xrfmap/detsum/xrf_fit'],
+    ['channels-last', '', undefined],
+  ];
+  for (const [layout, source] of layouts) {
+    it(`reads ${layout} as a stack of named maps, every pixel in place`, async () => {
+      const maps = small();
+      const image = await readImageFile(await write(`${layout}.h5`, await hdf5MapsFile(layout, maps)));
+      assert.deepEqual(image.size, [7, 5, 3]);
+      assert.deepEqual(sliceNames(image), maps.names);
+      for (const [c, plane] of maps.planes.entries()) {
+        const gray = toGrayscale(image, { slice: c });
+        assert.deepEqual(Array.from(gray.data as Float32Array), Array.from(plane), `slice ${c}`);
+      }
+      if (!source) {
+        assert.equal(pixelSizeSource(image), undefined, 'no positions: no pixel size');
+        assert.deepEqual(gridOf(image).spacing, [1, 1]);
+        return;
+      }
+      assert.equal(pixelSizeSource(image), source);
+      // PyXRF's fly-scan positions jitter about the grid: the median step is within 2 %.
+      const [sx, sy] = gridOf(image).spacing;
+      assert.ok(Math.abs(sx / 0.05 - 1) < 0.02 && Math.abs(sy / 0.08 - 1) < 1e-9, `${sx}, ${sy}`);
+      assert.equal(spacingInMm(image), false, 'no unit stated: the numbers are the file\'s own');
+      assert.deepEqual(image.origin, [0, 0, 0]);
+    });
+  }
+
+  it('converts positions to mm where the file states their unit, and takes a slice by its name', async () => {
+    const image = await readImageFile(await write('pyxrf-um.h5', await hdf5MapsFile('pyxrf', { ...small(), unit: 'um' })));
+    assert.ok(spacingInMm(image));
+    assert.ok(Math.abs(gridOf(image).spacing[1] - 0.08e-3) < 1e-12);
+    assert.equal(toGrayscale(image, { slice: 'P_K' }).data![0], 100);
+    assert.equal(toGrayscale(image, { slice: 's_k' }).data![0], 200, 'case does not matter when one name matches');
+    assert.throws(() => toGrayscale(image, { slice: 'Zn_K' }), /has no slice named "Zn_K": 0 Fe_K, 1 P_K, 2 S_K/);
+  });
+
+  it('reads the dataset named after "::", and says which exist when it is not there', async () => {
+    const extra = { '/overview': { rows: 6, columns: 9, data: Float32Array.from({ length: 54 }, (_, k) => k) } };
+    const path = await write('with-overview.h5', await hdf5MapsFile('maps', { ...small(), extra }));
+    const overview = await readImageFile(`${path}::/overview`);
+    assert.deepEqual(overview.size, [9, 6]);
+    assert.equal(overview.imageType.dimension, 2);
+    assert.equal((overview.data as Float32Array)[53], 53);
+    assert.deepEqual((await readImageFile(path)).size, [7, 5, 3], 'without "::" the analysis\'s maps');
+    await assert.rejects(readImageFile(`${path}::/nope`), /with-overview\.h5::\/nope: has no dataset \/nope; its images: \/overview \(6×9\), \/MAPS\/XRF_fits \(3×5×7\)/);
+    await assert.rejects(readImageFile(`${path}::/MAPS/channel_names`), /does not hold numbers/);
+    await assert.rejects(readImageFile(`${fixture('hxn_xrf_Fe_K.tiff')}::/data`), /names a dataset after "::", but .*hxn_xrf_Fe_K\.tiff is not an HDF5 file/);
+  });
+
+  it('refuses a file whose image it cannot choose, one without images, and a broken one, naming each', async () => {
+    const two = { '/a': { rows: 8, columns: 8, data: new Float32Array(64) }, '/b': { rows: 9, columns: 9, data: new Float32Array(81) } };
+    // PyXRF's group holding a 2 × 2 map (no image), and two images beside it.
+    const plain = await write('plain.h5', await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'], extra: two }));
+    await assert.rejects(readImageFile(plain), /plain\.h5: is an HDF5 file with 2 images; name one as file\.h5::\/path\/to\/dataset: \/a \(8×8\), \/b \(9×9\)/);
+    const none = await write('none.h5', await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'] }));
+    await assert.rejects(readImageFile(none), /none\.h5: is an HDF5 file without a 2-D map or a stack of maps/);
+    // Too many values to read at once: a chunked dataset grown without writing (its chunks unstored: a small file).
+    const { FS } = await h5wasm.ready;
+    const big = new h5wasm.File('/big.h5', 'w');
+    const grown = big.create_dataset({ name: 'maps', data: new Float32Array(1), shape: [1, 1, 1], maxshape: [null, null, null], chunks: [1, 256, 256], dtype: '<f4' });
+    grown.resize([5, 8192, 8192]);
+    big.close();
+    const bigPath = await write('big.h5', FS!.readFile('/big.h5') as Uint8Array);
+    FS!.unlink('/big.h5');
+    await assert.rejects(readImageFile(bigPath), /big\.h5: dataset \/maps holds 5×8192×8192 values \(336 M\), above the 268 M xemreg reads at once/);
+    const broken = new Uint8Array(600).fill(7);
+    broken.set([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const brokenPath = await write('broken.h5', broken);
+    await assert.rejects(readImageFile(brokenPath), /broken\.h5: is not a readable HDF5 file \(truncated or corrupt\)/);
+    // The CLI: exit 2 and one line, not HDF5's own error stack.
+    const run = await runScript(bin, ['register', brokenPath, fixture('hxn_xrf_P_K.tiff')]);
+    assert.equal(run.code, 2);
+    assert.doesNotMatch(run.stderr, /HDF5-DIAG/);
+    assert.match(run.stderr, /broken\.h5: is not a readable HDF5 file/);
+  });
+});
+
+describe('HDF5 maps: registration from the CLI', () => {
+  it('registers an element of an XRF-Maps file, chosen by name, against a warped map with its size given', async () => {
+    const names = ['Fe_K', 'P_K', 'S_K'];
+    const maps = await Promise.all(names.map(async (n) => prepareImage(await readImageFile(fixture(`hxn_xrf_${n}.tiff`)), n)));
+    const [w, h] = maps[0].size;
+    // 100 nm steps, stated in µm, as an analysis of a nanoprobe scan would keep them.
+    const h5 = await write('hxn.h5', await hdf5MapsFile('xrf-maps', { planes: maps.map((m) => m.data as Float32Array), columns: w, rows: h, names, step: [0.1, 0.1], unit: 'um' }));
+    const pixelTruth = similarityAbout(maps[0], { rotationDeg: 8, scale: 1.08, translation: [-5, 6] });
+    const moving = join(dir, 'p_moved.tif');
+    await writeImageFile(createFloatImage([w, h], warp(maps[1], pixelTruth).data as Float32Array), moving);
+    const run = await runScript(bin, ['register', h5, moving, '--fixed-slice', 'Fe_K', '--moving-spacing', '100nm', '--method', 'elastix', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.images.fixed.sliceName, 'Fe_K');
+    assert.equal(doc.images.fixed.slice, 0);
+    assert.equal(doc.images.fixed.pixelSizeFrom, 'XRF-Maps positions');
+    assert.equal(doc.images.fixed.spacingUnit, 'mm');
+    // Both grids at 1e-4 mm from the origin: the pixel truth scaled to mm.
+    const mm = 1e-4;
+    const truth = similarity({ rotationDeg: 8, scale: 1.08, translation: [-5 * mm, 6 * mm], center: pixelTruth.center.map((c) => c * mm) as [number, number] });
+    const grid = { ...gridOf(maps[0]), spacing: [mm, mm] as [number, number] };
+    const error = cornerError(truth, transformFromJSON(doc.results[0].transform), grid);
+    assert.ok(isSuccess(error, grid), `corner error ${error} px`);
+  });
+
+  it('says where a size without a unit came from, and registers it against a size given in the same numbers', async () => {
+    const fe = prepareImage(await readImageFile(fixture('hxn_xrf_Fe_K.tiff')), 'Fe');
+    const [w, h] = fe.size;
+    const h5 = await write('fe-nounit.h5', await hdf5MapsFile('maps', { planes: [fe.data as Float32Array, fe.data as Float32Array], columns: w, rows: h, names: ['Fe_K', 'Fe_L'], step: [0.1, 0.1] }));
+    const run = await runScript(bin, ['register', h5, fixture('hxn_xrf_P_K_moved.tiff'), '--fixed-slice', '0', '--moving-spacing', '0.1', '--method', 'elastix']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /fe-nounit\.h5: pixel size 0\.1 from its MAPS positions, in the file's own unit, which it does not state; give the other image's size in that unit, or this one's with its unit, e\.g\. --fixed-spacing 100nm/);
+    assert.match(run.stdout, /fixed .*fe-nounit\.h5 \[slice 0 · Fe_K\]  160×160 px, spacing 0\.1 × 0\.1\n/);
+  });
+});
