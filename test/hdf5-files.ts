@@ -80,3 +80,45 @@ export async function hdf5MapsFile(layout: Hdf5Layout, maps: Hdf5Maps): Promise<
   FS!.unlink(name);
   return bytes;
 }
+
+export interface VeloxTestImage {
+  detector: string;
+  columns: number;
+  rows: number;
+  /** Frames, each row-major columns × rows. */
+  frames: Uint16Array[];
+  /** Pixel size in metres, as Velox writes it. */
+  pixelM: number;
+}
+
+/**
+ * The bytes of a Velox EMD file: per image a group `/Data/Image/<id>` with `Data` (rows, columns,
+ * frames; uint16) and `Metadata` (uint8, the JSON text zero-padded, one column per frame).
+ */
+export async function veloxFile(images: VeloxTestImage[]): Promise<Uint8Array> {
+  const { FS } = await h5wasm.ready;
+  const name = `/velox-${counter++}.emd`;
+  const file = new h5wasm.File(name, 'w');
+  for (const g of ['Data', 'Data/Image']) file.create_group(g);
+  images.forEach((im, k) => {
+    const id = `${(k + 1) * 1111111}abcdef0123456789abcdef`.slice(0, 32);
+    file.create_group(`Data/Image/${id}`);
+    const n = im.frames.length;
+    const data = new Uint16Array(im.rows * im.columns * n);
+    for (let p = 0; p < im.rows * im.columns; p++) for (let f = 0; f < n; f++) data[p * n + f] = im.frames[f][p];
+    file.create_dataset({ name: `Data/Image/${id}/Data`, data, shape: [im.rows, im.columns, n], dtype: '<H' });
+    const json = JSON.stringify({
+      BinaryResult: { Detector: im.detector, PixelSize: { width: String(im.pixelM), height: String(im.pixelM) }, PixelUnitX: 'm', PixelUnitY: 'm' },
+      Acquisition: { AcquisitionStartDatetime: { DateTime: '1700000000' } },
+    });
+    const text = new TextEncoder().encode(json);
+    const length = text.length + 64;
+    const metadata = new Uint8Array(length * n);
+    for (let f = 0; f < n; f++) for (let b = 0; b < text.length; b++) metadata[b * n + f] = text[b];
+    file.create_dataset({ name: `Data/Image/${id}/Metadata`, data: metadata, shape: [length, n], dtype: '<B' });
+  });
+  file.close();
+  const bytes = FS!.readFile(name) as Uint8Array;
+  FS!.unlink(name);
+  return bytes;
+}

@@ -1,6 +1,7 @@
 /**
  * X-ray maps from HDF5 files, as synchrotron beamlines write them: an XRF-Maps or MAPS analysis
- * (APS), a PyXRF one (NSLS-II), or any file with a 2-D image or a stack of 2-D maps. ITK reads
+ * (APS), a PyXRF one (NSLS-II), or any file with a 2-D image or a stack of 2-D maps; and the
+ * images and EDS maps of Velox EMD files (velox-emd.ts), Thermo Fisher's HDF5 for (S)TEM. ITK reads
  * only its own HDF5 layout, so these files are opened with h5wasm (the caller's side effect: Node
  * and the browser open them differently) and read here into an image: a map as a 2-D image, a
  * stack of element maps as a 3-D one whose slices carry the elements' names (slice-names.ts), so
@@ -20,8 +21,10 @@
  * another image's frame. Array order is kept: a map mirrored against the stage stays mirrored.
  */
 import type { Dataset, Group } from 'h5wasm';
-import { Image, ImageType } from 'itk-wasm';
+import type { Image } from 'itk-wasm';
 import { InputError } from '../errors.js';
+import { getDataset, isDataset, isGroup, mapImage, MAX_VALUES, numeric, STRING } from './hdf5-tree.js';
+import { isVelox, readVelox } from './velox-emd.js';
 import { mmPerUnit } from './length-units.js';
 import { PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
 import { withSliceNames } from './slice-names.js';
@@ -67,10 +70,6 @@ export const KNOWN_LAYOUTS: readonly KnownLayout[] = [
   { software: 'PyXRF', maps: '/xrfmap/detsum/xrf_roi', names: '/xrfmap/detsum/xrf_roi_name', axes: PYXRF_AXES },
 ];
 
-/** HDF5 type classes (H5T_class_t) of numbers. */
-const INTEGER = 0;
-const FLOAT = 1;
-const STRING = 3;
 
 /** A dataset's image-like facts: numeric, 2-D, or 3-D with one axis much shorter (the channels). */
 interface ImageDataset {
@@ -82,25 +81,10 @@ interface ImageDataset {
 const MIN_SIDE = 4;
 /** Channels of a stack offered without being named: more are a spectrum per pixel, not element maps. */
 const MAX_CHANNELS = 256;
-/** Values read from one dataset at most: the pixel limit of one image (validate.ts), as float32 1 GiB. */
-const MAX_VALUES = 2 ** 28;
 /** Datasets listed in an error. */
 const LISTED = 12;
 /** Objects walked in a file before giving up the search (a raw-data file may hold many thousands). */
 const MAX_OBJECTS = 5000;
-
-function isDataset(entity: unknown): entity is Dataset {
-  return (entity as Dataset | null)?.type === 'Dataset';
-}
-
-function isGroup(entity: unknown): entity is Group {
-  return (entity as Group | null)?.type === 'Group';
-}
-
-function numeric(dataset: Dataset): boolean {
-  const type = dataset.metadata.type;
-  return type === INTEGER || type === FLOAT;
-}
 
 /** The channel axis of a 3-D shape (0 or 2), where its other two are the image's rows and columns. */
 function channelAxis(shape: readonly number[], channels?: number): 0 | 2 {
@@ -140,15 +124,6 @@ function imageDatasets(root: Group): ImageDataset[] {
     }
   }
   return found;
-}
-
-function getDataset(root: Group, path: string): Dataset | null {
-  try {
-    const entity = root.get(path);
-    return isDataset(entity) ? entity : null;
-  } catch {
-    return null;
-  }
 }
 
 function describe(d: ImageDataset): string {
@@ -283,6 +258,10 @@ function listing(root: Group): string {
  */
 export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   const { label } = options;
+  // Velox EMD: images with their own metadata (velox-emd.ts), unless a dataset outside them is named.
+  if (isVelox(root) && (!options.dataset || options.dataset.startsWith('/Data/Image/'))) {
+    return withMetadata(readVelox(root, options), { [HDF5_DATASET_KEY]: options.dataset ?? '/Data/Image' });
+  }
   const { dataset, layout } = chooseDataset(root, options);
   const shape = dataset.shape!;
   const total = shape.reduce((a, b) => a * b, 1);
@@ -302,13 +281,7 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
     // (rows, columns, channels) → one plane per channel.
     for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) data[c * plane + p] = Number(source[p * channels + c]);
   }
-  const image = new Image(new ImageType(stack ? 3 : 2, 'float32', 'Scalar', 1));
-  image.name = label;
-  image.size = stack ? [columns, rows, channels] : [columns, rows];
-  image.spacing = stack ? [1, 1, 1] : [1, 1];
-  image.origin = stack ? [0, 0, 0] : [0, 0];
-  image.direction = new Float64Array(stack ? [1, 0, 0, 0, 1, 0, 0, 0, 1] : [1, 0, 0, 1]);
-  image.data = data;
+  const image = mapImage(data, columns, rows, stack ? channels : 0, label);
   const positions = layout ? positionsStep(root, layout, columns, rows) : null;
   let result: Image = image;
   if (positions) {

@@ -17,7 +17,8 @@ import { transformFromJSON } from '../../src/transform/json.js';
 import { similarity } from '../../src/transform/transform.js';
 import { fixture, runScript, similarityAbout, warp } from './helpers.js';
 import h5wasm from 'h5wasm';
-import { hdf5MapsFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
+import { hdf5MapsFile, veloxFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
+import { castToInteger } from '../../src/image/cast.js';
 
 const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
 let dir: string;
@@ -136,6 +137,57 @@ describe('HDF5 maps: the layouts of X-ray analyses', () => {
     assert.equal(run.code, 2);
     assert.doesNotMatch(run.stderr, /HDF5-DIAG/);
     assert.match(run.stderr, /broken\.h5: is not a readable HDF5 file/);
+  });
+});
+
+describe('Velox EMD: (S)TEM images and EDS maps', () => {
+  /** A frame whose values say where they are: `base` + row-major index. */
+  const frame = (columns: number, rows: number, base: number) => Uint16Array.from({ length: columns * rows }, (_, k) => base + k);
+
+  it('reads the images of one scan as slices named by their detectors, pixel size in mm from the metadata', async () => {
+    const images = ['HAADF', 'SuperXG21', 'SuperXG21'].map((detector, k) => ({ detector, columns: 9, rows: 6, frames: [frame(9, 6, 1000 * k)], pixelM: 2.5e-9 }));
+    const image = await readImageFile(await write('scan.emd', await veloxFile(images)));
+    assert.deepEqual(image.size, [9, 6, 3]);
+    assert.deepEqual(sliceNames(image), ['HAADF', 'SuperXG21', 'SuperXG21 2']);
+    assert.deepEqual(Array.from(toGrayscale(image, { slice: 'SuperXG21 2' }).data as Float32Array), Array.from(frame(9, 6, 2000)));
+    assert.ok(Math.abs(gridOf(image).spacing[0] - 2.5e-6) < 1e-15 && spacingInMm(image));
+    assert.equal(pixelSizeSource(image), 'Velox');
+  });
+
+  it('reads one image\'s frames as slices, and one image of several sizes when named after "::"', async () => {
+    const series = await readImageFile(await write('series.emd', await veloxFile([{ detector: 'HAADF', columns: 8, rows: 5, frames: [0, 1, 2].map((f) => frame(8, 5, 100 * f)), pixelM: 1e-10 }])));
+    assert.deepEqual(series.size, [8, 5, 3]);
+    assert.deepEqual(sliceNames(series), ['HAADF frame 0', 'HAADF frame 1', 'HAADF frame 2']);
+    assert.equal(toGrayscale(series, { slice: 2 }).data![7], 207);
+    const mixed = await write('mixed.emd', await veloxFile([
+      { detector: 'HAADF', columns: 16, rows: 16, frames: [frame(16, 16, 0)], pixelM: 1e-9 },
+      { detector: 'BF', columns: 8, rows: 8, frames: [frame(8, 8, 5)], pixelM: 2e-9 },
+    ]));
+    const refused = await readImageFile(mixed).catch((e: Error) => e.message);
+    assert.match(String(refused), /mixed\.emd: is a Velox file with 2 images of different sizes; name one as file\.emd::\/Data\/Image\/<id>: \/Data\/Image\/\w+ \(HAADF, 16×16\), \/Data\/Image\/(\w+) \(BF, 8×8\)/);
+    const id = /\(HAADF, 16×16\), (\/Data\/Image\/\w+) \(BF/.exec(String(refused))![1];
+    const bf = await readImageFile(`${mixed}::${id}`);
+    assert.deepEqual(bf.size, [8, 8]);
+    assert.equal((bf.data as Float32Array)[3], 8);
+    assert.ok(Math.abs(gridOf(bf).spacing[0] - 2e-6) < 1e-15);
+  });
+
+  it('registers a HAADF image from a Velox file against a warped TIFF of it with its size given', async () => {
+    const em = prepareImage(await readImageFile(fixture('deepclem_s6_em_crop512.png')), 'em');
+    const haadf = castToInteger(em, 'uint16').data as Uint16Array;
+    const path = await write('haadf.emd', await veloxFile([{ detector: 'HAADF', columns: 512, rows: 512, frames: [haadf], pixelM: 2e-9 }]));
+    const pixelTruth = similarityAbout(em, { rotationDeg: -6, scale: 0.95, translation: [7, -4] });
+    const moving = join(dir, 'haadf_moved.tif');
+    await writeImageFile(castToInteger(warp(em, pixelTruth), 'uint16'), moving);
+    const run = await runScript(bin, ['register', path, moving, '--moving-spacing', '2nm', '--method', 'elastix', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.images.fixed.pixelSizeFrom, 'Velox');
+    const mm = 2e-6;
+    const truth = similarity({ rotationDeg: -6, scale: 0.95, translation: [7 * mm, -4 * mm], center: pixelTruth.center.map((c) => c * mm) as [number, number] });
+    const grid = { ...gridOf(em), spacing: [mm, mm] as [number, number] };
+    const error = cornerError(truth, transformFromJSON(doc.results[0].transform), grid);
+    assert.ok(isSuccess(error, grid), `corner error ${error} px`);
   });
 });
 

@@ -1,0 +1,155 @@
+/**
+ * Velox EMD files (Thermo Fisher's HDF5 for (S)TEM images and EDS maps): the images of
+ * `/Data/Image/<id>/Data`, each (rows, columns, frames), with a JSON text per frame in `Metadata`
+ * (uint8, one column per frame) that holds the pixel size (`BinaryResult.PixelSize.width/height`
+ * in `PixelUnitX/Y`, metres) and the detector (`BinaryResult.Detector`, else the first of
+ * `Detectors`). The layout follows open readers of the format (openNCEM's emdVelox, RosettaSciIO).
+ *
+ * Read as: the one image asked for (`file.emd::/Data/Image/<id>`), its frames as slices when it
+ * has several; else all images of the file as slices named by their detectors (their first frame)
+ * when they have one size — a HAADF image with the EDS maps of the same scan — else an error
+ * listing them. The pixel size in mm from the metadata; origin 0.
+ */
+import type { Dataset, Group } from 'h5wasm';
+import type { Image } from 'itk-wasm';
+import { InputError } from '../errors.js';
+import { getDataset, getGroup, isGroup, mapImage, MAX_VALUES, numeric } from './hdf5-tree.js';
+import { mmPerUnit } from './length-units.js';
+import { PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
+import { withSliceNames } from './slice-names.js';
+
+const IMAGES = '/Data/Image';
+
+interface VeloxImage {
+  /** The image's group, `/Data/Image/<id>`. */
+  path: string;
+  data: Dataset;
+  rows: number;
+  columns: number;
+  frames: number;
+  detector: string;
+  /** Pixel size in mm, x and y, where the metadata gives it. */
+  pixelMm?: [number, number];
+}
+
+/** The first frame's metadata JSON, or null (absent, unreadable). */
+function metadataOf(group: Group): Record<string, unknown> | null {
+  const dataset = getDataset(group, 'Metadata');
+  const shape = dataset?.shape;
+  if (!dataset || !shape || shape.length < 1) return null;
+  const values = dataset.value as ArrayLike<number> | null;
+  if (!values || typeof values !== 'object') return null;
+  const columns = shape.length > 1 ? shape[1] : 1;
+  const bytes: number[] = [];
+  for (let k = 0; k < shape[0]; k++) {
+    const b = Number(values[k * columns]);
+    if (!b) break;
+    bytes.push(b);
+  }
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(Uint8Array.from(bytes)));
+    return parsed && typeof parsed === 'object' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+const field = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+function detectorOf(metadata: Record<string, unknown> | null): string {
+  const named = field(metadata, 'BinaryResult', 'Detector') ?? field(metadata, 'Detectors', 'Detector-01', 'DetectorName');
+  return typeof named === 'string' && named.trim() ? named.trim() : 'image';
+}
+
+function pixelMmOf(metadata: Record<string, unknown> | null): [number, number] | undefined {
+  const size = [field(metadata, 'BinaryResult', 'PixelSize', 'width'), field(metadata, 'BinaryResult', 'PixelSize', 'height')].map(Number);
+  const units = [field(metadata, 'BinaryResult', 'PixelUnitX'), field(metadata, 'BinaryResult', 'PixelUnitY')].map((u) => mmPerUnit(String(u ?? 'm')));
+  if (!size.every((s) => Number.isFinite(s) && s > 0) || units.some((u) => u === null)) return undefined;
+  return [size[0] * units[0]!, size[1] * units[1]!];
+}
+
+/** The file's Velox images, in its order; empty for a file that is no Velox EMD. */
+function veloxImages(root: Group): VeloxImage[] {
+  const images = getGroup(root, IMAGES);
+  if (!images) return [];
+  return images.keys().flatMap((id) => {
+    const group = images.get(id);
+    if (!isGroup(group)) return [];
+    const data = getDataset(group, 'Data');
+    const shape = data?.shape;
+    if (!data || !shape || shape.length < 2 || shape.length > 3 || !numeric(data)) return [];
+    const metadata = metadataOf(group);
+    const pixelMm = pixelMmOf(metadata);
+    return [{ path: `${IMAGES}/${id}`, data, rows: shape[0], columns: shape[1], frames: shape[2] ?? 1, detector: detectorOf(metadata), ...(pixelMm ? { pixelMm } : {}) }];
+  });
+}
+
+/** Whether the file holds Velox images. */
+export function isVelox(root: Group): boolean {
+  return veloxImages(root).length > 0;
+}
+
+function describe(v: VeloxImage): string {
+  return `${v.path} (${v.detector}, ${v.columns}×${v.rows}${v.frames > 1 ? `, ${v.frames} frames` : ''})`;
+}
+
+/** Frames `from` to `to` (exclusive) of an image, one plane each. */
+function frames(v: VeloxImage, from: number, to: number, label: string): Float32Array {
+  const plane = v.rows * v.columns;
+  if (plane * (to - from) > MAX_VALUES || plane * v.frames > 4 * MAX_VALUES) {
+    throw new InputError(label, `${describe(v)} is more than xemreg reads at once; export the frame wanted on its own`);
+  }
+  const values = v.data.value as ArrayLike<number | bigint> | null;
+  if (!values || typeof values !== 'object') throw new InputError(label, `${v.path} could not be read`);
+  const out = new Float32Array(plane * (to - from));
+  for (let f = from; f < to; f++) for (let p = 0; p < plane; p++) out[(f - from) * plane + p] = Number(values[p * v.frames + f]);
+  return out;
+}
+
+/** Names made unique ("HAADF", "DF4", "SuperX", "SuperX 2"), as a slice chooser lists them. */
+function unique(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const count = (seen.get(n) ?? 0) + 1;
+    seen.set(n, count);
+    return count === 1 ? n : `${n} ${count}`;
+  });
+}
+
+/**
+ * The image or images of a Velox EMD file (`dataset`: `/Data/Image/<id>` or its `/Data`), as
+ * described above. Throws InputError naming the file.
+ */
+export function readVelox(root: Group, options: { dataset?: string; label: string }): Image {
+  const { label } = options;
+  const all = veloxImages(root);
+  let image: Image;
+  let chosen: VeloxImage[];
+  if (options.dataset) {
+    const wanted = options.dataset.replace(/\/Data$/, '');
+    const one = all.find((v) => v.path === wanted);
+    if (!one) throw new InputError(label, `has no Velox image ${options.dataset}; its images: ${all.map(describe).join(', ')}`);
+    chosen = [one];
+  } else {
+    const [first] = all;
+    if (all.some((v) => v.rows !== first.rows || v.columns !== first.columns)) {
+      throw new InputError(label, `is a Velox file with ${all.length} images of different sizes; name one as file.emd::/Data/Image/<id>: ${all.map(describe).join(', ')}`);
+    }
+    chosen = all;
+  }
+  const [first] = chosen;
+  if (chosen.length === 1) {
+    // One image: its frames as slices (a series), or a 2-D image.
+    const data = frames(first, 0, first.frames, label);
+    image = withSliceNames(mapImage(data, first.columns, first.rows, first.frames > 1 ? first.frames : 0, label), first.frames > 1 ? Array.from({ length: first.frames }, (_, f) => `${first.detector} frame ${f}`) : null);
+  } else {
+    const plane = first.rows * first.columns;
+    const data = new Float32Array(plane * chosen.length);
+    chosen.forEach((v, k) => data.set(frames(v, 0, 1, label), k * plane));
+    image = withSliceNames(mapImage(data, first.columns, first.rows, chosen.length, label), unique(chosen.map((v) => v.detector)));
+  }
+  const pixel = first.pixelMm;
+  if (!pixel) return image;
+  image.spacing = image.spacing.map((s, i) => (i < 2 ? pixel[i] : s));
+  return withMetadata(image, { [PIXEL_SIZE_SOURCE_KEY]: 'Velox', [SPACING_UNIT_KEY]: 'mm' });
+}
