@@ -9,6 +9,7 @@ import { formatLengthMm, formatShift } from '../image/length-units.js';
 import { spacingInMm } from '../image/spacing.js';
 import { partLabel, partToChoose, sliceIndex } from '../image/grayscale.js';
 import { sliceNames } from '../image/slice-names.js';
+import { HDF5_DATASET_KEY } from '../image/hdf5-maps.js';
 import { transformToJSON } from '../transform/json.js';
 
 export interface CliResultJSON {
@@ -37,9 +38,10 @@ export interface CliDocument {
    * Per image: its grid and type; `pixelSizeFrom` when the spacing came from a TIFF's metadata (a
    * microscope's, OME or ImageJ: instrument-metadata.ts); `spacingUnit` 'mm' where the spacing is
    * known to be in mm (that metadata, a TIFF's resolution tags, a size given with its unit);
-   * `slice` (and `sliceName`) the slice registered of a stack.
+   * `slice` (and `sliceName`) the slice registered of a stack; `hdf5Dataset` the dataset an HDF5
+   * file's image was read from (hdf5-maps.ts).
    */
-  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string; spacingUnit?: 'mm'; slice?: number; sliceName?: string }>;
+  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string; spacingUnit?: 'mm'; slice?: number; sliceName?: string; hdf5Dataset?: string }>;
   results: CliResultJSON[];
   /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
   failures?: { method: string; message: string }[];
@@ -57,6 +59,7 @@ function describe(image: Image) {
     componentType: String(image.imageType.componentType),
     ...(pixelSizeSource(image) ? { pixelSizeFrom: pixelSizeSource(image) } : {}),
     ...(spacingInMm(image) ? { spacingUnit: 'mm' as const } : {}),
+    ...(typeof image.metadata?.get(HDF5_DATASET_KEY) === 'string' ? { hdf5Dataset: image.metadata.get(HDF5_DATASET_KEY) as string } : {}),
   };
 }
 

@@ -208,6 +208,8 @@ describe('HDF5 maps: registration from the CLI', () => {
     assert.equal(doc.images.fixed.slice, 0);
     assert.equal(doc.images.fixed.pixelSizeFrom, 'XRF-Maps positions');
     assert.equal(doc.images.fixed.spacingUnit, 'mm');
+    assert.equal(doc.images.fixed.hdf5Dataset, '/MAPS/XRF_Analyzed/Fitted/Counts_Per_Sec');
+    assert.equal(doc.images.moving.hdf5Dataset, undefined);
     // Both grids at 1e-4 mm from the origin: the pixel truth scaled to mm.
     const mm = 1e-4;
     const truth = similarity({ rotationDeg: 8, scale: 1.08, translation: [-5 * mm, 6 * mm], center: pixelTruth.center.map((c) => c * mm) as [number, number] });
