@@ -17,7 +17,7 @@ import UTIF from 'utif';
 import { gridOf, type Image } from './image.js';
 import { hasOwnPixelSize, PIXEL_SIZE_SOURCE_KEY, withMetadata, withSpacing } from './spacing.js';
 import { mmPerUnit } from './length-units.js';
-import { imageJSliceLabels, omeChannelNames, withSliceNames } from './slice-names.js';
+import { imageJSliceLabels, omePageNames, withSliceNames } from './slice-names.js';
 
 export interface InstrumentPixelSize {
   /** x, y in millimetres. */
@@ -174,7 +174,7 @@ export function tiffMetadata(bytes: Uint8Array): TiffMetadata | null {
   const description = texts.get(DESCRIPTION_TAG) ?? '';
   let sliceNames: string[] | null = null;
   try {
-    sliceNames = imageJSliceLabels(ifd, bytes[0] === 0x49) ?? (isOmeXml(description) ? omeChannelNames(description) : null);
+    sliceNames = imageJSliceLabels(ifd, bytes[0] === 0x49) ?? (isOmeXml(description) ? omePageNames(description) : null);
   } catch {
     // Names are a convenience: a broken block leaves the slices numbered.
   }

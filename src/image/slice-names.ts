@@ -46,12 +46,50 @@ export function imageJSliceLabels(ifd: Record<string, unknown>, little: boolean)
   return null;
 }
 
-/** The channel names of OME-XML's first image (`Channel Name="…"` in its Pixels), or null. */
-export function omeChannelNames(xml: string): string[] | null {
-  const pixels = /<(?:\w+:)?Pixels\b[\s\S]*?<\/(?:\w+:)?Pixels>/.exec(xml)?.[0];
+/**
+ * A name for every page of an OME-TIFF's first image, in the order its DimensionOrder puts them
+ * (XYZCT by default: z fastest, then channel, then time): the channel's name (or "c 1") where there
+ * are several channels, with "z 3" and "t 2" where there are several planes or time points ("Fe_K",
+ * "EM, z 2", "z 4, t 1"). Null for a single page, for channels of several samples per pixel (RGB
+ * pages), and where TiffData elements map pages otherwise than in order (not guessed).
+ */
+export function omePageNames(xml: string): string[] | null {
+  const start = /<(?:\w+:)?Pixels\b[^>]*>/.exec(xml);
+  if (!start) return null;
+  // A self-closed Pixels element has no channels; else its content up to its end tag.
+  const pixels = start[0].endsWith('/>') ? start[0] : /^[\s\S]*?<\/(?:\w+:)?Pixels>/.exec(xml.slice(start.index))?.[0];
   if (!pixels) return null;
-  const names = [...pixels.matchAll(/<(?:\w+:)?Channel\b[^>]*>/g)].map((m) => /\sName\s*=\s*"([^"]*)"/.exec(m[0])?.[1] ?? '');
-  return names.length && names.some((n) => n) ? names : null;
+  const attribute = (tag: string, name: string) => new RegExp(`\\s${name}\\s*=\\s*"([^"]*)"`).exec(tag)?.[1];
+  const order = (attribute(start[0], 'DimensionOrder') ?? 'XYZCT').toUpperCase();
+  if (!/^XY(?:ZCT|ZTC|CZT|CTZ|TZC|TCZ)$/.test(order)) return null;
+  const sizes: Record<string, number> = { Z: 1, C: 1, T: 1 };
+  for (const d of ['Z', 'C', 'T']) {
+    const n = Number(attribute(start[0], `Size${d}`) ?? 1);
+    if (!Number.isInteger(n) || n < 1) return null;
+    sizes[d] = n;
+  }
+  const pages = sizes.Z * sizes.C * sizes.T;
+  if (pages < 2) return null;
+  const channels = [...pixels.matchAll(/<(?:\w+:)?Channel\b[^>]*>/g)].map((m) => m[0]);
+  if (channels.some((c) => Number(attribute(c, 'SamplesPerPixel') ?? 1) > 1)) return null;
+  const tiffData = [...pixels.matchAll(/<(?:\w+:)?TiffData\b[^>]*>/g)].map((m) => m[0]);
+  if (tiffData.length > 1 || tiffData.some((t) => ['FirstZ', 'FirstC', 'FirstT', 'IFD'].some((a) => Number(attribute(t, a) ?? 0) !== 0))) return null;
+  const names = channels.map((c) => attribute(c, 'Name') ?? '');
+  return Array.from({ length: pages }, (_, k) => {
+    // The first dimension after XY varies fastest.
+    const index: Record<string, number> = {};
+    let rest = k;
+    for (const d of order.slice(2)) {
+      index[d] = rest % sizes[d];
+      rest = Math.floor(rest / sizes[d]);
+    }
+    const parts: string[] = [];
+    const channel = names[index.C] || (sizes.C > 1 ? `c ${index.C}` : '');
+    if (channel) parts.push(channel);
+    if (sizes.Z > 1) parts.push(`z ${index.Z}`);
+    if (sizes.T > 1) parts.push(`t ${index.T}`);
+    return parts.join(', ');
+  });
 }
 
 /** Where a reader keeps a stack's slice names (image metadata). */

@@ -12,7 +12,7 @@ import { readImageFile } from '../../src/node/image-file.js';
 import { fixture } from './helpers.js';
 import { readImageNode } from '@itk-wasm/image-io';
 import { DESCRIPTION_TAG, feiText, imageJLabelEntries, imageJText, MICROSCOPE_TAGS, microscopeTiff, omeText, tiffFile, zeissText } from '../microscope-tiff.js';
-import { omeChannelNames, sliceNames } from '../../src/image/slice-names.js';
+import { omePageNames, sliceNames } from '../../src/image/slice-names.js';
 import { partLabel, partToChoose, toGrayscale } from '../../src/image/grayscale.js';
 import { InputError } from '../../src/errors.js';
 
@@ -196,8 +196,19 @@ describe('pixel sizes in microscope metadata', () => {
       assert.deepEqual(partToChoose(plain), { kind: 'slice', count: 3 });
       // OME: channel names where the pages are the channels; not one per page: none.
       const ome = (channels: string[]) => `<OME><Image><Pixels SizeX="40" SizeY="30" SizeC="${channels.length}" PhysicalSizeX="0.5" PhysicalSizeY="0.5">${channels.map((c, k) => `<Channel ID="Channel:0:${k}" Name="${c}"/>`).join('')}</Pixels></Image></OME>`;
-      assert.deepEqual(omeChannelNames(ome(['EM', 'Hoechst'])), ['EM', 'Hoechst']);
-      assert.equal(omeChannelNames(ome([])), null);
+      assert.deepEqual(omePageNames(ome(['EM', 'Hoechst'])), ['EM', 'Hoechst']);
+      assert.equal(omePageNames(ome([])), null);
+      // Planes and time points: named by channel, z and t in DimensionOrder (the first after XY fastest).
+      const planes = (order: string, z: number, c: number, t: number, channels: string[], tiffData = '') =>
+        `<OME><Image><Pixels DimensionOrder="${order}" SizeX="4" SizeY="4" SizeZ="${z}" SizeC="${c}" SizeT="${t}">${channels.map((n, k) => `<Channel ID="Channel:0:${k}" Name="${n}" SamplesPerPixel="1"/>`).join('')}${tiffData}</Pixels></Image></OME>`;
+      assert.deepEqual(omePageNames(planes('XYZCT', 2, 2, 1, ['Fe', 'P'])), ['Fe, z 0', 'Fe, z 1', 'P, z 0', 'P, z 1']);
+      assert.deepEqual(omePageNames(planes('XYCZT', 2, 2, 1, ['Fe', 'P'])), ['Fe, z 0', 'P, z 0', 'Fe, z 1', 'P, z 1']);
+      assert.deepEqual(omePageNames(planes('XYZCT', 3, 1, 2, [''])), ['z 0, t 0', 'z 1, t 0', 'z 2, t 0', 'z 0, t 1', 'z 1, t 1', 'z 2, t 1']);
+      assert.deepEqual(omePageNames(planes('XYTCZ', 1, 2, 2, [])), ['c 0, t 0', 'c 0, t 1', 'c 1, t 0', 'c 1, t 1']);
+      assert.deepEqual(omePageNames(planes('XYZCT', 1, 3, 1, ['EM', 'Hoechst', 'GFP'], '<TiffData PlaneCount="3"/>')), ['EM', 'Hoechst', 'GFP']);
+      assert.equal(omePageNames(planes('XYZCT', 1, 2, 1, ['a', 'b'], '<TiffData IFD="0" FirstC="1" PlaneCount="1"/><TiffData IFD="1" FirstC="0" PlaneCount="1"/>')), null, 'pages mapped out of order: not guessed');
+      assert.equal(omePageNames(planes('XYZCT', 2, 1, 1, ['RGB']).replace('SamplesPerPixel="1"', 'SamplesPerPixel="3"')), null);
+      assert.equal(omePageNames(omeText(0.5, 0.5)), null, 'one page');
       const omePath = join(dir, 'clem.ome.tif');
       await writeFile(omePath, tiffFile(40, 30, pages, [[DESCRIPTION_TAG, 2, ome(['EM', 'Hoechst', 'GFP'])]]));
       const omeStack = await readImageFile(omePath);
