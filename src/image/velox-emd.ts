@@ -93,16 +93,15 @@ function describe(v: VeloxImage): string {
   return `${v.path} (${v.detector}, ${v.columns}×${v.rows}${v.frames > 1 ? `, ${v.frames} frames` : ''})`;
 }
 
-/** Frames `from` to `to` (exclusive) of an image, one plane each. */
+/** Frames `from` to `to` (exclusive) of an image, one plane each; only those frames are read. */
 function frames(v: VeloxImage, from: number, to: number, label: string): Float32Array {
   const plane = v.rows * v.columns;
-  if (plane * (to - from) > MAX_VALUES || plane * v.frames > 4 * MAX_VALUES) {
-    throw new InputError(label, `${describe(v)} is more than xemreg reads at once; export the frame wanted on its own`);
-  }
-  const values = v.data.value as ArrayLike<number | bigint> | null;
-  if (!values || typeof values !== 'object') throw new InputError(label, `${v.path} could not be read`);
-  const out = new Float32Array(plane * (to - from));
-  for (let f = from; f < to; f++) for (let p = 0; p < plane; p++) out[(f - from) * plane + p] = Number(values[p * v.frames + f]);
+  const count = to - from;
+  if (plane * count > MAX_VALUES) throw new InputError(label, `${describe(v)} is more than xemreg reads at once; export the frame wanted on its own`);
+  const values = (v.data.shape!.length === 3 ? v.data.slice([[], [], [from, to]]) : v.data.value) as ArrayLike<number | bigint> | null;
+  if (!values || typeof values !== 'object' || values.length !== plane * count) throw new InputError(label, `${v.path} could not be read`);
+  const out = new Float32Array(plane * count);
+  for (let f = 0; f < count; f++) for (let p = 0; p < plane; p++) out[f * plane + p] = Number(values[p * count + f]);
   return out;
 }
 
