@@ -8,6 +8,7 @@ import { isTiff, tiffMetadata, withTiffMetadata } from '../image/instrument-meta
 import { withTiffUnit } from '../image/spacing.js';
 import { isHdf5 } from '../image/hdf5-maps.js';
 import { readHdf5Bytes } from './hdf5-file.js';
+import { isNrrd, nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
 import { itkWorkerUrl } from './assets.js';
 
 /** Run with a fresh worker that is terminated afterwards, whether the call succeeds or not. */
@@ -46,6 +47,7 @@ export async function readImageBlob(file: Blob, name = (file as File).name ?? 'i
     const { image } = await withWorker((worker) => readImage({ path: baseName(name), data }, { webWorker: worker }));
     if (!image.data || image.data.length === 0) throw new InputError(name, 'holds no pixel data');
     image.name = name;
+    if (isNrrd(data)) return withNrrdUnit(image, nrrdMmPerUnit(data.subarray(0, 65536)));
     return withTiffMetadata(tiff ? withTiffUnit(image) : image, metadata);
   } catch (error) {
     if (error instanceof InputError) throw error;

@@ -7,6 +7,7 @@ import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
 import { isHdf5, splitDatasetPath } from '../image/hdf5-maps.js';
 import { readHdf5File } from './hdf5-file.js';
+import { nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
 import { tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
 
@@ -53,6 +54,8 @@ export async function readImageFile(path: string): Promise<Image> {
   }
   if (!image.data || image.data.length === 0) throw new InputError(path, 'holds no pixel data');
   image.name = path;
+  // A NRRD header's unit, which ITK drops (the header is in the first bytes; .nhdr is all header).
+  if (/\.(nrrd|nhdr)$/i.test(path)) return withNrrdUnit(image, nrrdMmPerUnit(await head(path, 65536)));
   // A TIFF's bytes again, for its metadata (pixel size, data bar, slice names): readImageNode takes
   // a path, not bytes. What the metadata may change is withInstrumentPixelSize's rule, as in the browser.
   if (!/\.tiff?$/i.test(path)) return image;

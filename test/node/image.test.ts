@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Image, ImageType } from 'itk-wasm';
 import { InputError, RegistrationError } from '../../src/errors.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { castForFile, castToInteger, unsupportedPixels } from '../../src/image/cast.js';
@@ -14,6 +14,9 @@ import { normalise } from '../../src/image/normalise.js';
 import { percentileOfSorted, percentiles } from '../../src/image/statistics.js';
 import { validateForRegistration } from '../../src/image/validate.js';
 import { blobs } from './helpers.js';
+import { nrrdMmPerUnit } from '../../src/image/nrrd-units.js';
+import { spacingInMm } from '../../src/image/spacing.js';
+import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
 
 function rawImage(size: number[], componentType: string, pixelType: string, components: number, data: ArrayLike<number>): Image {
   const image = new Image(new ImageType(size.length, componentType as 'uint8', pixelType as 'Scalar', components));
@@ -211,6 +214,43 @@ describe('casting for files', () => {
       const tif = join(dir, 'float.tif');
       await writeImageFile(f, tif);
       assert.deepEqual(Array.from((await readImageFile(tif)).data as Float32Array), Array.from(f.data as Float32Array));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('NRRD units', () => {
+  /** A 4 × 3 float NRRD with 0.5 spacing, origin (2, 3), and the given unit fields. */
+  const nrrd = (fields: string) =>
+    new Uint8Array(
+      Buffer.concat([
+        Buffer.from(`NRRD0004\ntype: float\ndimension: 2\nspace dimension: 2\nsizes: 4 3\nspace directions: (0.5,0) (0,0.5)\n${fields}space origin: (2,3)\nendian: little\nencoding: raw\n\n`),
+        Buffer.from(new Float32Array(12).map((_, k) => k).buffer),
+      ]),
+    );
+
+  it('reads the unit ITK drops: spacing and origin in mm, marked; none stated, the numbers as they are', async () => {
+    assert.equal(nrrdMmPerUnit(nrrd('space units: "um" "um"\n')), 1e-3);
+    assert.equal(nrrdMmPerUnit(nrrd('space units: "microns" "microns"\n')), 1e-3);
+    assert.equal(nrrdMmPerUnit(nrrd('space units: "nm" "um"\n')), null, 'two units: not guessed');
+    assert.equal(nrrdMmPerUnit(nrrd('space units: "counts" "counts"\n')), null);
+    assert.equal(nrrdMmPerUnit(nrrd('')), null);
+    assert.equal(nrrdMmPerUnit(new TextEncoder().encode('P5\n4 3\n255\n')), null, 'not a NRRD');
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-nrrd-'));
+    try {
+      const path = join(dir, 'map.nrrd');
+      await writeFile(path, nrrd('space units: "um" "um"\n'));
+      const image = await readImageFile(path);
+      assert.deepEqual(image.spacing, [5e-4, 5e-4]);
+      assert.deepEqual(image.origin, [2e-3, 3e-3]);
+      assert.ok(spacingInMm(image));
+      assert.equal(pixelSizeSource(image), 'NRRD');
+      assert.equal((image.data as Float32Array)[11], 11);
+      await writeFile(path, nrrd(''));
+      const plain = await readImageFile(path);
+      assert.deepEqual(plain.spacing, [0.5, 0.5]);
+      assert.equal(spacingInMm(plain), false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

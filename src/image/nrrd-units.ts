@@ -1,0 +1,45 @@
+/**
+ * The length unit a NRRD header states for its axes, which ITK reads spacing and origin from but
+ * drops the unit of: `space units: "um" "um"` (or the per-axis `units:` field). Without it a
+ * NRRD's sizes have no known unit (the viewer takes µm); with it they are converted to mm, the
+ * unit the project's sizes are in (spacing.ts).
+ */
+import type { Image } from './image.js';
+import { mmPerUnit } from './length-units.js';
+import { headerCopy, PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
+
+/** Whether `bytes` start a NRRD file ("NRRD000" and a version digit). */
+export function isNrrd(bytes: Uint8Array): boolean {
+  return new TextDecoder('latin1').decode(bytes.subarray(0, 7)) === 'NRRD000';
+}
+
+/**
+ * Millimetres per unit of the image axes of a NRRD header (its first bytes, up to the blank line
+ * that ends it), where both first axes state the same length unit; else null.
+ */
+export function nrrdMmPerUnit(bytes: Uint8Array): number | null {
+  if (!isNrrd(bytes)) return null;
+  const text = new TextDecoder('latin1').decode(bytes);
+  const header = text.split(/\r?\n\r?\n/)[0];
+  for (const field of ['space units', 'units']) {
+    const line = new RegExp(`^${field}\\s*:(.*)$`, 'm').exec(header)?.[1];
+    if (!line) continue;
+    const units = [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1].trim());
+    // Per-axis units may list "???" (none) for a non-spatial axis; the first two are the image's.
+    const perUnit = units.slice(0, 2).map((u) => mmPerUnit(u));
+    if (perUnit.length === 2 && perUnit[0] !== null && perUnit[0] === perUnit[1]) return perUnit[0];
+  }
+  return null;
+}
+
+/**
+ * The image with its spacing and origin in mm, marked so, where its NRRD header gave their unit
+ * (`mmPerUnit`); otherwise the image itself. A new header over the same pixels.
+ */
+export function withNrrdUnit(image: Image, perUnit: number | null): Image {
+  if (perUnit === null) return image;
+  const copy = headerCopy(image);
+  copy.spacing = image.spacing.map((s, i) => (i < 2 ? s * perUnit : s));
+  copy.origin = image.origin.map((o, i) => (i < 2 ? o * perUnit : o));
+  return withMetadata(copy, { [SPACING_UNIT_KEY]: 'mm', [PIXEL_SIZE_SOURCE_KEY]: 'NRRD' });
+}
