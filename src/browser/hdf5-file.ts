@@ -3,9 +3,8 @@
  * opened (4 MB, its WebAssembly inlined: nothing is fetched), given the file's bytes in its
  * in-memory file system, which are removed again once the map is read.
  */
-import { InputError } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { isItkHdf5, readHdf5Map } from '../image/hdf5-maps.js';
+import { readHdf5 } from '../image/hdf5-maps.js';
 
 let loaded: Promise<typeof import('h5wasm')> | undefined;
 
@@ -31,21 +30,7 @@ export async function readHdf5Bytes(bytes: Uint8Array, name: string, dataset?: s
   const path = `/xemreg-${counter++}.h5`;
   FS.writeFile(path, bytes);
   try {
-    let file: InstanceType<typeof h5wasm.File>;
-    try {
-      file = new h5wasm.File(path, 'r');
-    } catch {
-      throw new InputError(name, 'is not a readable HDF5 file (truncated or corrupt)');
-    }
-    try {
-      if (!dataset && isItkHdf5(file)) return null;
-      return readHdf5Map(file, { dataset, label: name });
-    } catch (error) {
-      if (error instanceof InputError) throw error;
-      throw new InputError(name, `could not be read as HDF5 (${String((error as Error)?.message ?? error).split('\n')[0]})`);
-    } finally {
-      file.close();
-    }
+    return readHdf5(() => new h5wasm.File(path, 'r'), { dataset, label: name });
   } finally {
     FS.unlink(path);
   }

@@ -293,8 +293,33 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
 }
 
 /** Whether the file is in ITK's own HDF5 layout, which itk-wasm reads with its geometry. */
-export function isItkHdf5(root: Group): boolean {
+function isItkHdf5(root: Group): boolean {
   return root.keys().includes('ITKImage');
+}
+
+/**
+ * The map or stack of maps of an HDF5 file that `open` opens (h5wasm's File, as Node or the page
+ * opens it), closed again whatever happens; null for a file in ITK's own layout, which itk-wasm
+ * reads. Throws InputError naming `label`: a file h5wasm cannot open, or what readHdf5Map says.
+ */
+export function readHdf5(open: () => Group & { close(): unknown }, options: Hdf5MapOptions): Image | null {
+  const { label } = options;
+  let file: Group & { close(): unknown };
+  try {
+    file = open();
+  } catch {
+    throw new InputError(label, 'is not a readable HDF5 file (truncated or corrupt)');
+  }
+  try {
+    if (!options.dataset && isItkHdf5(file)) return null;
+    return readHdf5Map(file, options);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    // h5wasm's own errors carry HDF5's error stack after the first line.
+    throw new InputError(label, `could not be read as HDF5 (${String((error as Error)?.message ?? error).split('\n')[0]})`);
+  } finally {
+    file.close();
+  }
 }
 
 /** The dataset an image was read from (readHdf5Map). */

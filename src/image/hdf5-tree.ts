@@ -26,24 +26,24 @@ export function numeric(dataset: Dataset): boolean {
   return type === INTEGER || type === FLOAT;
 }
 
-/** The dataset at `path`, or null where there is none (or something else, or a broken link). */
-export function getDataset(root: Group, path: string): Dataset | null {
+/** What is at `path` when `is` says it is what is wanted, else null (nothing there, something else, a broken link). */
+function entityAt<T>(root: Group, path: string, is: (entity: unknown) => entity is T): T | null {
   try {
     const entity = root.get(path);
-    return isDataset(entity) ? entity : null;
+    return is(entity) ? entity : null;
   } catch {
     return null;
   }
 }
 
+/** The dataset at `path`, or null. */
+export function getDataset(root: Group, path: string): Dataset | null {
+  return entityAt(root, path, isDataset);
+}
+
 /** The group at `path`, or null. */
 export function getGroup(root: Group, path: string): Group | null {
-  try {
-    const entity = root.get(path);
-    return isGroup(entity) ? entity : null;
-  } catch {
-    return null;
-  }
+  return entityAt(root, path, isGroup);
 }
 
 /**

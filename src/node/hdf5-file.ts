@@ -4,9 +4,8 @@
  * per pixel, gigabytes of it).
  */
 import h5wasm from 'h5wasm/node';
-import { InputError } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { isItkHdf5, readHdf5Map } from '../image/hdf5-maps.js';
+import { readHdf5 } from '../image/hdf5-maps.js';
 
 let ready: Promise<void> | undefined;
 
@@ -24,19 +23,5 @@ function h5(): Promise<void> {
  */
 export async function readHdf5File(path: string, dataset?: string, label = path): Promise<Image | null> {
   await h5();
-  let file: InstanceType<typeof h5wasm.File>;
-  try {
-    file = new h5wasm.File(path, 'r');
-  } catch {
-    throw new InputError(label, 'is not a readable HDF5 file (truncated or corrupt)');
-  }
-  try {
-    if (!dataset && isItkHdf5(file)) return null;
-    return readHdf5Map(file, { dataset, label });
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(label, `could not be read as HDF5 (${String((error as Error)?.message ?? error).split('\n')[0]})`);
-  } finally {
-    file.close();
-  }
+  return readHdf5(() => new h5wasm.File(path, 'r'), { dataset, label });
 }
