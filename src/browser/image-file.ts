@@ -28,15 +28,38 @@ async function withWorker<T>(run: (worker: Worker) => Promise<T>): Promise<T> {
 const baseName = (name: string) => name.split(/[\\/]/).pop() || 'image';
 
 /**
+ * The largest file the page reads (it holds a file's bytes whole, and itk-wasm copies them to its
+ * worker): 2 GiB. An HDF5 file is copied once more into h5wasm's in-memory file system: 1 GiB.
+ */
+export const MAX_BLOB_BYTES = 2 ** 31;
+export const MAX_HDF5_BYTES = 2 ** 30;
+
+/** Limits of readImageBlob, MAX_BLOB_BYTES and MAX_HDF5_BYTES unless given (tests give small ones). */
+export interface BlobLimits {
+  maxBytes?: number;
+  maxHdf5Bytes?: number;
+}
+
+/**
  * Read a File/Blob: any format itk-wasm reads, and the maps of HDF5 files from X-ray analyses
  * (hdf5-maps.ts: the known layouts' maps, or a file's only image). `name` (default the file's
  * name) identifies it in errors.
  */
-export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image'): Promise<Image> {
+export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image', limits: BlobLimits = {}): Promise<Image> {
   if (file.size === 0) throw new InputError(name, 'is empty (0 bytes)');
+  const { maxBytes = MAX_BLOB_BYTES, maxHdf5Bytes = MAX_HDF5_BYTES } = limits;
+  // The page reads a file whole: one too large fails the allocation, or takes the tab's memory, before any reader sees it.
+  const hdf5 = isHdf5(new Uint8Array(await file.slice(0, 4096).arrayBuffer()));
+  const limit = hdf5 ? maxHdf5Bytes : maxBytes;
+  if (file.size > limit) {
+    const size = `${(file.size / 2 ** 30).toFixed(1)} GiB`;
+    throw new InputError(name, hdf5
+      ? `is a ${size} HDF5 file; the page reads an HDF5 file whole, up to ${(limit / 2 ** 30).toFixed(1)} GiB (one with a spectrum per pixel is larger): use the CLI, which reads only the maps, or save the maps on their own`
+      : `is ${size}; the page reads files up to ${(limit / 2 ** 30).toFixed(1)} GiB: bin the image first, or use the CLI`);
+  }
   const data = new Uint8Array(await file.arrayBuffer());
   // An X-ray analysis's HDF5 maps (hdf5-maps.ts), which ITK does not read; ITK's own HDF5 goes on to itk-wasm.
-  if (isHdf5(data)) {
+  if (hdf5) {
     const map = await readHdf5Bytes(data, name);
     if (map) return map;
   }
