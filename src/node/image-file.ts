@@ -11,6 +11,9 @@ import { nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
 import { tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
 
+/** The largest image file handed to itk-wasm, whose WebAssembly memory holds it whole with the image decoded from it. */
+export const MAX_FILE_BYTES = 2 ** 31;
+
 /** The first bytes of a file, where formats are recognised (isHdf5 looks up to 4 KiB in). */
 async function head(path: string, length = 4096): Promise<Uint8Array> {
   const handle = await open(path, 'r');
@@ -44,6 +47,8 @@ export async function readImageFile(path: string): Promise<Image> {
     if (map) return map;
   }
   if (file !== path) throw new InputError(path, `names a dataset after "::", but ${file} is not an HDF5 file`);
+  // itk-wasm holds the file in WebAssembly memory (32-bit): a larger one fails inside it with nothing to say why.
+  if (info.size > MAX_FILE_BYTES) throw new InputError(path, `is ${(info.size / 2 ** 30).toFixed(1)} GiB; itk-wasm reads image files up to ${MAX_FILE_BYTES / 2 ** 30} GiB: bin the image or crop it first`);
   let image: Image;
   try {
     image = await callItk(() => readImageNode(path));

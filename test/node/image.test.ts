@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Image, ImageType } from 'itk-wasm';
 import { InputError, RegistrationError } from '../../src/errors.js';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { castForFile, castToInteger, unsupportedPixels } from '../../src/image/cast.js';
@@ -89,6 +89,19 @@ describe('validation', () => {
     const mostly = new Float32Array(1024).fill(NaN);
     for (let k = 0; k < 100; k++) mostly[k] = k;
     assert.throws(() => validateForRegistration(createFloatImage([32, 32], mostly), 'm.tif'), /90 % of its pixels are NaN/);
+  });
+
+  it('refuses an image file too large for itk-wasm\'s memory before reading it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-big-'));
+    try {
+      // Sparse: 3 GiB on paper, nothing on disk; a TIFF's first bytes so that only its size is wrong.
+      const path = join(dir, 'huge.tif');
+      await writeFile(path, new Uint8Array([0x49, 0x49, 42, 0, 8, 0, 0, 0]));
+      await truncate(path, 3 * 2 ** 30);
+      await assert.rejects(readImageFile(path), /huge\.tif: is 3\.0 GiB; itk-wasm reads image files up to 2 GiB: bin the image or crop it first/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a constant image as a registration failure, not an input error', () => {
