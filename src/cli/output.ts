@@ -9,7 +9,7 @@ import { formatLengthMm, formatShift } from '../image/length-units.js';
 import { spacingInMm } from '../image/spacing.js';
 import { partLabel, partToChoose, sliceIndex } from '../image/grayscale.js';
 import { sliceNames } from '../image/slice-names.js';
-import { HDF5_DATASET_KEY } from '../image/hdf5-maps.js';
+import { HDF5_DATASET_KEY, HDF5_UNSCANNED_KEY } from '../image/hdf5-maps.js';
 import { transformToJSON } from '../transform/json.js';
 
 export interface CliResultJSON {
@@ -39,15 +39,21 @@ export interface CliDocument {
    * microscope's, OME or ImageJ: instrument-metadata.ts); `spacingUnit` 'mm' where the spacing is
    * known to be in mm (that metadata, a TIFF's resolution tags, a size given with its unit);
    * `slice` (and `sliceName`) the slice registered of a stack; `hdf5Dataset` the dataset an HDF5
-   * file's image was read from (hdf5-maps.ts).
+   * file's image was read from (hdf5-maps.ts), `hdf5Unscanned` the empty columns (right) and rows
+   * (bottom) of its maps left out as not scanned.
    */
-  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string; spacingUnit?: 'mm'; slice?: number; sliceName?: string; hdf5Dataset?: string }>;
+  images: Record<'fixed' | 'moving', { size: number[]; spacing: number[]; origin: number[]; pixelType: string; componentType: string; dataBar?: DataBar; pixelSizeFrom?: string; spacingUnit?: 'mm'; slice?: number; sliceName?: string; hdf5Dataset?: string; hdf5Unscanned?: { columns: number; rows: number } }>;
   results: CliResultJSON[];
   /** Methods that failed to register the pair while others did (several methods asked for): `results` has the others. */
   failures?: { method: string; message: string }[];
 }
 
 const round = (v: number, digits = 6) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
+
+function unscannedOf(image: Image): { hdf5Unscanned?: { columns: number; rows: number } } {
+  const v = image.metadata?.get(HDF5_UNSCANNED_KEY);
+  return Array.isArray(v) ? { hdf5Unscanned: { columns: Number(v[0]), rows: Number(v[1]) } } : {};
+}
 
 function describe(image: Image) {
   const grid = gridOf(image);
@@ -60,6 +66,7 @@ function describe(image: Image) {
     ...(pixelSizeSource(image) ? { pixelSizeFrom: pixelSizeSource(image) } : {}),
     ...(spacingInMm(image) ? { spacingUnit: 'mm' as const } : {}),
     ...(typeof image.metadata?.get(HDF5_DATASET_KEY) === 'string' ? { hdf5Dataset: image.metadata.get(HDF5_DATASET_KEY) as string } : {}),
+    ...unscannedOf(image),
   };
 }
 

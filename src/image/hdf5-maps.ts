@@ -281,7 +281,8 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
     // (rows, columns, channels) → one plane per channel.
     for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) data[c * plane + p] = Number(source[p * channels + c]);
   }
-  const image = mapImage(data, columns, rows, stack ? channels : 0, label);
+  const [keptColumns, keptRows] = scannedExtent(data, columns, rows, channels);
+  const image = mapImage(keptColumns === columns && keptRows === rows ? data : cropMaps(data, columns, rows, channels, keptColumns, keptRows), keptColumns, keptRows, stack ? channels : 0, label);
   const positions = layout ? positionsStep(root, layout, columns, rows) : null;
   let result: Image = image;
   if (positions) {
@@ -289,8 +290,49 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
     result.spacing = [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1), ...(stack ? [1] : [])];
     result = withMetadata(result, { [PIXEL_SIZE_SOURCE_KEY]: `${layout!.software} positions`, ...(perUnit !== null ? { [SPACING_UNIT_KEY]: 'mm' } : {}) });
   }
-  return withMetadata(withSliceNames(result, names ?? null), { [HDF5_DATASET_KEY]: dataset.path });
+  const unscanned: Record<string, string[]> = columns - keptColumns || rows - keptRows ? { [HDF5_UNSCANNED_KEY]: [columns - keptColumns, rows - keptRows].map(String) } : {};
+  return withMetadata(withSliceNames(result, names ?? null), { [HDF5_DATASET_KEY]: dataset.path, ...unscanned });
 }
+
+/**
+ * Columns at the right and rows at the bottom that hold nothing in any map (exactly 0, or not a
+ * number): not scanned. MAPS adds two such columns after a fly scan's rows, and a scan stopped early
+ * leaves its last rows unfilled; registered, they would be a black band with a sharp edge that the
+ * specimen does not have. Returns the columns and rows kept (at least MIN_SIDE each); the grid's
+ * origin stays where it is, so coordinates do not change.
+ */
+export function scannedExtent(data: Float32Array, columns: number, rows: number, channels: number): [number, number] {
+  const plane = columns * rows;
+  const empty = (x0: number, x1: number, y0: number, y1: number) => {
+    for (let c = 0; c < channels; c++) {
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const v = data[c * plane + y * columns + x];
+          if (v !== 0 && !Number.isNaN(v)) return false;
+        }
+      }
+    }
+    return true;
+  };
+  let keptRows = rows;
+  while (keptRows > MIN_SIDE && empty(0, columns, keptRows - 1, keptRows)) keptRows--;
+  let keptColumns = columns;
+  while (keptColumns > MIN_SIDE && empty(keptColumns - 1, keptColumns, 0, keptRows)) keptColumns--;
+  // A map that is empty everywhere is left whole: validation says what is wrong with it.
+  return keptColumns === MIN_SIDE && keptRows === MIN_SIDE && empty(0, MIN_SIDE, 0, MIN_SIDE) ? [columns, rows] : [keptColumns, keptRows];
+}
+
+/** The top-left `keptColumns` × `keptRows` of every map. */
+function cropMaps(data: Float32Array, columns: number, rows: number, channels: number, keptColumns: number, keptRows: number): Float32Array {
+  const out = new Float32Array(keptColumns * keptRows * channels);
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < keptRows; y++) out.set(data.subarray(c * columns * rows + y * columns, c * columns * rows + y * columns + keptColumns), (c * keptRows + y) * keptColumns);
+  }
+  return out;
+}
+
+/** Columns and rows left out as not scanned (scannedExtent), as ["2", "0"], where there were some. */
+export const HDF5_UNSCANNED_KEY = 'xemreg.hdf5Unscanned';
 
 /** Whether the file is in ITK's own HDF5 layout, which itk-wasm reads with its geometry. */
 function isItkHdf5(root: Group): boolean {

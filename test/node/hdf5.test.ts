@@ -90,6 +90,31 @@ describe('HDF5 maps: the layouts of X-ray analyses', () => {
     });
   }
 
+  it('leaves out what was not scanned: empty columns at the right (MAPS fly scans) and rows at the bottom (a scan stopped early)', async () => {
+    const [columns, rows] = [66, 50];
+    // Scanned: 64 columns × 47 rows of smooth structure; 2 zero columns after every row, 3 rows never filled (0 in one map, NaN in the other).
+    const planes = [0, 1].map((c) => Float32Array.from({ length: columns * rows }, (_, k) => {
+      const [x, y] = [k % columns, Math.floor(k / columns)];
+      if (y >= 47) return c === 0 ? 0 : NaN;
+      return x >= 64 ? 0 : 10 + 5 * Math.sin(x / 5 + c) * Math.cos(y / 7) + (x * y) / 300;
+    }));
+    // A scanned pixel may be 0 in one map: only what is empty in every map goes.
+    planes[0][46 * columns + 63] = 0;
+    const path = await write('stopped.h5', await hdf5MapsFile('xrf-maps', { planes, columns, rows, names: ['Fe_K', 'P_K'], step: [0.1, 0.1] }));
+    const image = await readImageFile(path);
+    assert.deepEqual(image.size, [64, 47, 2]);
+    const p = toGrayscale(image, { slice: 'P_K' }).data as Float32Array;
+    assert.equal(p[46 * 64 + 63], planes[1][46 * columns + 63], 'the last scanned pixel, in place');
+    assert.deepEqual(image.origin, [0, 0, 0]);
+    assert.ok(Math.abs(gridOf(image).spacing[0] - 0.1) < 1e-9, 'the step is the scan\'s');
+    const run = await runScript(bin, ['register', path, path, '--fixed-slice', '0', '--moving-slice', '1', '--method', 'elastix', '--preset', 'fast', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout).images.fixed.hdf5Unscanned, { columns: 2, rows: 3 });
+    // A map empty everywhere is left whole, for validation to refuse.
+    const blank = await write('blank.h5', await hdf5MapsFile('xrf-maps', { planes: [new Float32Array(64)], columns: 8, rows: 8, names: ['Fe_K'] }));
+    assert.deepEqual((await readImageFile(blank)).size, [8, 8, 1]);
+  });
+
   it('converts positions to mm where the file states their unit, and takes a slice by its name', async () => {
     const image = await readImageFile(await write('pyxrf-um.h5', await hdf5MapsFile('pyxrf', { ...small(), unit: 'um' })));
     assert.ok(spacingInMm(image));
