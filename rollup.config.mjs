@@ -1,6 +1,7 @@
 // Browser bundles, built from tsc's output in dist/: the browser test files (one bundle each,
-// for @web/test-runner) and the app. itk-wasm's worker and pipelines are not bundled: they are
-// copied as-is to dist/assets/itk (scripts/copy-assets.mjs) and loaded at run time.
+// for @web/test-runner), the app, and the HDF5 reader's worker (to dist/assets/hdf5). itk-wasm's
+// worker and pipelines are not bundled: they are copied as-is to dist/assets/itk
+// (scripts/copy-assets.mjs) and loaded at run time.
 import { readdirSync } from 'node:fs';
 import commonjs from '@rollup/plugin-commonjs';
 import json from '@rollup/plugin-json';
@@ -33,6 +34,13 @@ export default [
   {
     input: { 'cnn-page': 'dist/bench/browser/cnn-page.js' },
     output: { dir: 'dist/bench', format: 'es', sourcemap: true },
+    plugins: plugins(),
+    onwarn: quiet,
+  },
+  {
+    // The HDF5 reader's module worker, one file with h5wasm inside (served from dist/assets, unmodified).
+    input: 'dist/src/browser/hdf5-worker.js',
+    output: { file: 'dist/assets/hdf5/hdf5-worker.js', format: 'es', inlineDynamicImports: true },
     plugins: plugins(),
     onwarn: quiet,
   },

@@ -6,6 +6,7 @@ import { setPipelinesBaseUrl as setImageIoPipelines, setPipelineWorkerUrl as set
 import { setPipelinesBaseUrl as setElastixPipelines, setPipelineWorkerUrl as setElastixWorker } from '@itk-wasm/elastix';
 
 let workerUrl: string | null = null;
+let hdf5Worker: string | null = null;
 
 /**
  * Point itk-wasm at `base` (default "/dist/assets/itk", relative to the server root). A path, not
@@ -14,6 +15,8 @@ let workerUrl: string | null = null;
 export function configureItkAssets(base = '/dist/assets/itk'): void {
   const root = base.replace(/\/$/, '');
   workerUrl = `${root}/itk-wasm-pipeline.min.worker.js`;
+  // The HDF5 reader's worker sits beside them (dist/assets/hdf5), as the build puts it.
+  hdf5Worker = `${root.replace(/\/itk$/, '')}/hdf5/hdf5-worker.js`;
   setImageIoPipelines(`${root}/image-io`);
   setImageIoWorker(workerUrl);
   setElastixPipelines(`${root}/elastix`);
@@ -24,4 +27,10 @@ export function configureItkAssets(base = '/dist/assets/itk'): void {
 export function itkWorkerUrl(): string {
   if (workerUrl === null) configureItkAssets();
   return workerUrl as string;
+}
+
+/** The HDF5 reader's worker script URL (hdf5-worker.ts); configures the defaults on first use. */
+export function hdf5WorkerUrl(): string {
+  if (hdf5Worker === null) configureItkAssets();
+  return hdf5Worker as string;
 }

@@ -1,37 +1,33 @@
 /**
- * HDF5 files in the page (hdf5-maps.ts): h5wasm's browser build, loaded only when such a file is
- * opened (4 MB, its WebAssembly inlined: nothing is fetched), given the file's bytes in its
- * in-memory file system, which are removed again once the map is read.
+ * HDF5 files in the page (hdf5-maps.ts), read by a worker of their own (hdf5-worker.ts) that
+ * reads only the parts of the file it needs: the page never holds a beamline file whole. The
+ * worker is terminated after each file.
  */
+import { InputError } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { readHdf5 } from '../image/hdf5-maps.js';
+import type { Hdf5Request } from './hdf5-worker.js';
+import { hdf5WorkerUrl } from './assets.js';
 
-let loaded: Promise<typeof import('h5wasm')> | undefined;
-
-/** h5wasm, loaded once; its errors thrown rather than printed (HDF5's default). */
-function h5(): Promise<typeof import('h5wasm')> {
-  loaded ??= import('h5wasm').then(async (module) => {
-    const ready = await module.ready;
-    ready.activate_throwing_error_handler();
-    return module;
-  });
-  return loaded;
-}
-
-let counter = 0;
+type Reply = { image: Image | null } | { error: { source?: string; reason?: string; message?: string } };
 
 /**
- * The map or stack of maps of an HDF5 file's bytes; `name` names it in errors. Null for a file in
- * ITK's own layout, which itk-wasm reads.
+ * The map or stack of maps of an HDF5 file (a File or Blob); `name` names it in errors. Null for
+ * a file in ITK's own layout, which itk-wasm reads.
  */
-export async function readHdf5Bytes(bytes: Uint8Array, name: string, dataset?: string): Promise<Image | null> {
-  const h5wasm = await h5();
-  const FS = h5wasm.FS!;
-  const path = `/xemreg-${counter++}.h5`;
-  FS.writeFile(path, bytes);
+export async function readHdf5Blob(blob: Blob, name: string, dataset?: string): Promise<Image | null> {
+  const worker = new Worker(hdf5WorkerUrl(), { type: 'module' });
   try {
-    return readHdf5(() => new h5wasm.File(path, 'r'), { dataset, label: name });
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<Reply>) => resolve(event.data);
+      worker.onerror = (event) => reject(new InputError(name, `could not be read as HDF5 (the reader failed: ${event.message || 'worker error'})`));
+      worker.postMessage({ blob, name, dataset } satisfies Hdf5Request);
+    });
+    if ('error' in reply) {
+      const { source, reason, message } = reply.error;
+      throw reason !== undefined ? new InputError(source ?? name, reason) : new InputError(name, `could not be read as HDF5 (${message})`);
+    }
+    return reply.image;
   } finally {
-    FS.unlink(path);
+    worker.terminate();
   }
 }

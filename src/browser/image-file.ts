@@ -7,7 +7,7 @@ import type { Image } from '../image/image.js';
 import { isTiff, tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
 import { isHdf5 } from '../image/hdf5-maps.js';
-import { readHdf5Bytes } from './hdf5-file.js';
+import { readHdf5Blob } from './hdf5-file.js';
 import { isNrrd, nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
 import { itkWorkerUrl } from './assets.js';
 
@@ -28,16 +28,14 @@ async function withWorker<T>(run: (worker: Worker) => Promise<T>): Promise<T> {
 const baseName = (name: string) => name.split(/[\\/]/).pop() || 'image';
 
 /**
- * The largest file the page reads (it holds a file's bytes whole, and itk-wasm copies them to its
- * worker): 2 GiB. An HDF5 file is copied once more into h5wasm's in-memory file system: 1 GiB.
+ * The largest file the page reads whole (it holds a file's bytes, and itk-wasm copies them to its
+ * worker): 2 GiB. HDF5 files are not read whole (hdf5-file.ts).
  */
 export const MAX_BLOB_BYTES = 2 ** 31;
-export const MAX_HDF5_BYTES = 2 ** 30;
 
-/** Limits of readImageBlob, MAX_BLOB_BYTES and MAX_HDF5_BYTES unless given (tests give small ones). */
+/** Limits of readImageBlob, MAX_BLOB_BYTES unless given (tests give a small one). */
 export interface BlobLimits {
   maxBytes?: number;
-  maxHdf5Bytes?: number;
 }
 
 /**
@@ -47,22 +45,15 @@ export interface BlobLimits {
  */
 export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image', limits: BlobLimits = {}): Promise<Image> {
   if (file.size === 0) throw new InputError(name, 'is empty (0 bytes)');
-  const { maxBytes = MAX_BLOB_BYTES, maxHdf5Bytes = MAX_HDF5_BYTES } = limits;
-  // The page reads a file whole: one too large fails the allocation, or takes the tab's memory, before any reader sees it.
-  const hdf5 = isHdf5(new Uint8Array(await file.slice(0, 4096).arrayBuffer()));
-  const limit = hdf5 ? maxHdf5Bytes : maxBytes;
-  if (file.size > limit) {
-    const size = `${(file.size / 2 ** 30).toFixed(1)} GiB`;
-    throw new InputError(name, hdf5
-      ? `is a ${size} HDF5 file; the page reads an HDF5 file whole, up to ${(limit / 2 ** 30).toFixed(1)} GiB (one with a spectrum per pixel is larger): use the CLI, which reads only the maps, or save the maps on their own`
-      : `is ${size}; the page reads files up to ${(limit / 2 ** 30).toFixed(1)} GiB: bin the image first, or use the CLI`);
-  }
-  const data = new Uint8Array(await file.arrayBuffer());
-  // An X-ray analysis's HDF5 maps (hdf5-maps.ts), which ITK does not read; ITK's own HDF5 goes on to itk-wasm.
-  if (hdf5) {
-    const map = await readHdf5Bytes(data, name);
+  const { maxBytes = MAX_BLOB_BYTES } = limits;
+  // An X-ray analysis's HDF5 maps (hdf5-maps.ts), which ITK does not read, read in parts by a worker; ITK's own HDF5 goes on to itk-wasm.
+  if (isHdf5(new Uint8Array(await file.slice(0, 4096).arrayBuffer()))) {
+    const map = await readHdf5Blob(file, name);
     if (map) return map;
   }
+  // Other files are read whole: one too large fails the allocation, or takes the tab's memory, before any reader sees it.
+  if (file.size > maxBytes) throw new InputError(name, `is ${(file.size / 2 ** 30).toFixed(1)} GiB; the page reads files up to ${(maxBytes / 2 ** 30).toFixed(1)} GiB: bin the image first, or use the CLI`);
+  const data = new Uint8Array(await file.arrayBuffer());
   // Before itk-wasm takes the bytes (to its worker): a TIFF's metadata may hold the pixel size and slice names.
   const metadata = tiffMetadata(data);
   const tiff = isTiff(data);
