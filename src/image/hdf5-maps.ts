@@ -115,7 +115,13 @@ function imageDatasets(root: Group): ImageDataset[] {
     const group = queue.shift()!;
     for (const key of group.keys()) {
       if (++seen > MAX_OBJECTS) break;
-      const entity = group.get(key);
+      // An object h5wasm cannot open (a broken external link, a type it does not know) is passed over.
+      let entity: unknown;
+      try {
+        entity = group.get(key);
+      } catch {
+        continue;
+      }
       if (isGroup(entity)) queue.push(entity);
       else if (isDataset(entity)) {
         const shape = imageShape(entity);

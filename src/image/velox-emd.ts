@@ -13,7 +13,7 @@
 import type { Dataset, Group } from 'h5wasm';
 import type { Image } from 'itk-wasm';
 import { InputError } from '../errors.js';
-import { getDataset, getGroup, isGroup, mapImage, MAX_VALUES, numeric } from './hdf5-tree.js';
+import { getDataset, getGroup, mapImage, MAX_VALUES, numeric } from './hdf5-tree.js';
 import { mmPerUnit } from './length-units.js';
 import { PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
 import { withSliceNames } from './slice-names.js';
@@ -73,8 +73,8 @@ function veloxImages(root: Group): VeloxImage[] {
   const images = getGroup(root, IMAGES);
   if (!images) return [];
   return images.keys().flatMap((id) => {
-    const group = images.get(id);
-    if (!isGroup(group)) return [];
+    const group = getGroup(images, id);
+    if (!group) return [];
     const data = getDataset(group, 'Data');
     const shape = data?.shape;
     if (!data || !shape || shape.length < 2 || shape.length > 3 || !numeric(data)) return [];

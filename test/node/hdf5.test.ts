@@ -137,6 +137,20 @@ describe('HDF5 maps: the layouts of X-ray analyses', () => {
     await assert.rejects(readImageFile(`${fixture('hxn_xrf_Fe_K.tiff')}::/data`), /names a dataset after "::", but .*hxn_xrf_Fe_K\.tiff is not an HDF5 file/);
   });
 
+  it('passes over links that lead nowhere: a dangling soft link, an external link to a missing file', async () => {
+    const { FS } = await h5wasm.ready;
+    const f = new h5wasm.File('/links.h5', 'w');
+    f.create_soft_link('/nowhere', 'dangling');
+    f.create_external_link('missing.h5', '/map', 'elsewhere');
+    f.create_dataset({ name: 'map', data: Float32Array.from({ length: 48 }, (_, k) => k), shape: [6, 8], dtype: '<f4' });
+    f.close();
+    const path = await write('links.h5', FS!.readFile('/links.h5') as Uint8Array);
+    FS!.unlink('/links.h5');
+    const image = await readImageFile(path);
+    assert.deepEqual(image.size, [8, 6]);
+    assert.equal((image.data as Float32Array)[47], 47);
+  });
+
   it('refuses a file whose image it cannot choose, one without images, and a broken one, naming each', async () => {
     const two = { '/a': { rows: 8, columns: 8, data: new Float32Array(64) }, '/b': { rows: 9, columns: 9, data: new Float32Array(81) } };
     // PyXRF's group holding a 2 × 2 map (no image), and two images beside it.
