@@ -6,7 +6,7 @@
 import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
-import { partLabel, partToChoose, toGrayscale } from '../src/image/grayscale.js';
+import { partLabel, partName, partOption, partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { pixelSizeSource } from '../src/image/instrument-metadata.js';
 import { spacingInMm } from '../src/image/spacing.js';
 import { formatLengthMm } from '../src/image/length-units.js';
@@ -83,8 +83,8 @@ const parts: Partial<Record<'fixed' | 'moving', { image: Image; kind: 'channel' 
 function showPart(which: 'fixed' | 'moving', index: number): void {
   const part = parts[which];
   if (!part) return;
-  const image = toGrayscale(part.image, { [part.kind === 'slice' ? 'slice' : 'component']: index, label: part.image.name });
-  image.name = `${part.image.name} [${partLabel(part.kind, index, part.names?.[index])}]`;
+  const image = toGrayscale(part.image, { ...partOption(part.kind, index), label: part.image.name });
+  image.name = partName(part.image.name, part.kind, index, part.names?.[index]);
   state[which] = image;
 }
 

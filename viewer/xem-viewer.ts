@@ -18,7 +18,7 @@ import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
 import { readImageBlob } from '../src/browser/image-file.js';
 import { spacingInMm } from '../src/image/spacing.js';
-import { partLabel, partToChoose, toGrayscale } from '../src/image/grayscale.js';
+import { partLabel, partName, partOption, partToChoose, toGrayscale, type GrayscaleOptions } from '../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
 import { percentiles } from '../src/image/statistics.js';
 import { resampleWithMask } from '../src/resample.js';
@@ -42,8 +42,8 @@ export interface LayerOptions {
   visible?: boolean;
   /** Component of multi-component images (default: luminance for RGB, else 0). */
   component?: number | 'luminance';
-  /** Slice of a 3-D stack (a multi-page TIFF), from 0; required for one (toGrayscale). */
-  slice?: number;
+  /** Slice of a 3-D stack (a multi-page TIFF, an HDF5 file's maps), from 0 or by name; required for one (toGrayscale). */
+  slice?: GrayscaleOptions['slice'];
   /**
    * Which of the image's pixels hold data (1) and which are only its frame (0), row-major like
    * the pixels: a registered image resampled onto the fixed grid has none outside the moving
@@ -368,8 +368,7 @@ export class XemViewer extends LitElement {
     const pending = this.channelChoice;
     if (!pending) return null;
     this.channelChoice = null;
-    const part = pending.kind === 'slice' ? { slice: index } : { component: index };
-    const layer = this.addLayer(pending.image, { name: `${pending.name} [${partLabel(pending.kind, index, pending.names?.[index])}]`, ...part });
+    const layer = this.addLayer(pending.image, { name: partName(pending.name, pending.kind, index, pending.names?.[index]), ...partOption(pending.kind, index) });
     pending.resolve(layer);
     return layer;
   }

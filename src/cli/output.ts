@@ -7,7 +7,7 @@ import { gridOf, type Image } from '../image/image.js';
 import { pixelSizeSource } from '../image/instrument-metadata.js';
 import { formatLengthMm, formatShift } from '../image/length-units.js';
 import { spacingInMm } from '../image/spacing.js';
-import { partLabel, partToChoose, sliceIndex } from '../image/grayscale.js';
+import { partName, partToChoose, sliceIndex } from '../image/grayscale.js';
 import { sliceNames } from '../image/slice-names.js';
 import { HDF5_DATASET_KEY, HDF5_UNSCANNED_KEY } from '../image/hdf5-maps.js';
 import { transformToJSON } from '../transform/json.js';
@@ -122,7 +122,7 @@ export function pixelSizeNotes(doc: CliDocument): string[] {
     const other = which === 'fixed' ? 'moving' : 'fixed';
     if (doc.images[which].spacingUnit !== 'mm') {
       // An HDF5 map's positions without a unit (hdf5-maps.ts): the number is the file's own.
-      return [`note: ${doc[which]}: pixel size ${Number(spacing[0].toPrecision(6))} from its ${pixelSizeFrom}, in the file's own unit, which it does not state; give the other image's size in that unit, or this one's with its unit, e.g. --${which}-spacing 100nm`];
+      return [`note: ${doc[which]}: pixel size ${fmtSpacing(spacing[0])} from its ${pixelSizeFrom}, in the file's own unit, which it does not state; give the other image's size in that unit, or this one's with its unit, e.g. --${which}-spacing 100nm`];
     }
     return [`note: ${doc[which]}: pixel size ${formatLengthMm(spacing[0], 6)} from its ${pixelSizeFrom} metadata (spacing in mm, the unit ITK reads TIFF resolutions in; give the other image's size in mm too, or with its unit, e.g. --${other}-spacing 0.5um)`];
   });
@@ -144,12 +144,12 @@ export function summary(doc: CliDocument): string {
   // Lengths with their unit where both sizes are known to be in mm; else numbers in the files' unit.
   const inMm = doc.images.fixed.spacingUnit === 'mm' && doc.images.moving.spacingUnit === 'mm';
   const spacing = (which: 'fixed' | 'moving') => doc.images[which].spacing.map((v) => (doc.images[which].spacingUnit === 'mm' ? formatLengthMm(v, 6) : fmtSpacing(v))).join(' × ');
-  const part = (which: 'fixed' | 'moving') => {
+  const named = (which: 'fixed' | 'moving') => {
     const { slice, sliceName } = doc.images[which];
-    return slice === undefined ? '' : ` [${partLabel('slice', slice, sliceName)}]`;
+    return slice === undefined ? doc[which] : partName(doc[which], 'slice', slice, sliceName);
   };
-  const lines = [`fixed  ${doc.fixed}${part('fixed')}  ${doc.images.fixed.size.join('×')} px, spacing ${spacing('fixed')}`,
-    `moving ${doc.moving}${part('moving')}  ${doc.images.moving.size.join('×')} px, spacing ${spacing('moving')}`];
+  const lines = [`fixed  ${named('fixed')}  ${doc.images.fixed.size.join('×')} px, spacing ${spacing('fixed')}`,
+    `moving ${named('moving')}  ${doc.images.moving.size.join('×')} px, spacing ${spacing('moving')}`];
   for (const r of doc.results) {
     const t = r.transform;
     const params =

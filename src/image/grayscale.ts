@@ -59,6 +59,19 @@ export function partLabel(kind: 'channel' | 'slice', index: number, name?: strin
   return name ? `${kind} ${index} · ${name}` : `${kind} ${index}`;
 }
 
+/** A file's name with the part of it shown or registered: "maps.tif [slice 1 · P_K]". */
+export function partName(file: string, kind: 'channel' | 'slice', index: number, name?: string): string {
+  return `${file} [${partLabel(kind, index, name)}]`;
+}
+
+/** The toGrayscale option that takes part `index` of a kind: `{ slice }` or `{ component }`. */
+export function partOption(kind: 'channel' | 'slice', index: number): Pick<GrayscaleOptions, 'slice' | 'component'> {
+  return kind === 'slice' ? { slice: index } : { component: index };
+}
+
+/** A stack's slice names as listed in messages: "0 Fe_K, 1 P_K". */
+const listed = (names: readonly string[]) => names.map((n, k) => `${k} ${n}`).join(', ');
+
 /**
  * The index of a stack's slice given by index or by name (slice-names.ts; exact, else the one name
  * that matches ignoring case: "fe_k" for "Fe_K"). Undefined when not given; throws InputError
@@ -73,7 +86,7 @@ export function sliceIndex(image: Image, slice: number | string | undefined, lab
   if (exact >= 0) return exact;
   const folded = names.flatMap((n, k) => (n.toLowerCase() === slice.toLowerCase() ? [k] : []));
   if (folded.length === 1) return folded[0];
-  throw new InputError(label, `has no slice named "${slice}": ${names.map((n, k) => `${k} ${n}`).join(', ')}`);
+  throw new InputError(label, `has no slice named "${slice}": ${listed(names)}`);
 }
 
 export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image {
@@ -87,7 +100,7 @@ export function toGrayscale(image: Image, options: GrayscaleOptions = {}): Image
   const slice = depth > 1 ? sliceIndex(image, options.slice, label) : 0;
   if (slice === undefined) {
     const names = sliceNames(image);
-    const named = names ? `: ${names.map((n, k) => `${k} ${n}`).join(', ')}` : '';
+    const named = names ? `: ${listed(names)}` : '';
     throw new InputError(label, `is a stack of ${depth} slices (${image.size.join('×')}); xemreg registers 2-D images: choose a slice, 0–${depth - 1}${named} (CLI: --fixed-slice or --moving-slice)`);
   }
   if (!Number.isInteger(slice) || slice < 0 || slice >= depth) {

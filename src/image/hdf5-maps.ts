@@ -24,9 +24,9 @@ import type { Dataset, Group } from 'h5wasm';
 import type { Image } from 'itk-wasm';
 import { InputError } from '../errors.js';
 import { getDataset, isDataset, isGroup, mapImage, MAX_VALUES, numeric, STRING } from './hdf5-tree.js';
-import { isVelox, readVelox } from './velox-emd.js';
+import { readVelox } from './velox-emd.js';
 import { mmPerUnit } from './length-units.js';
-import { PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
+import { withMetadata, withPixelSizeFrom } from './spacing.js';
 import { withSliceNames } from './slice-names.js';
 import { percentiles } from './statistics.js';
 
@@ -265,9 +265,8 @@ function listing(root: Group): string {
 export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   const { label } = options;
   // Velox EMD: images with their own metadata (velox-emd.ts), unless a dataset outside them is named.
-  if (isVelox(root) && (!options.dataset || options.dataset.startsWith('/Data/Image/'))) {
-    return withMetadata(readVelox(root, options), { [HDF5_DATASET_KEY]: options.dataset ?? '/Data/Image' });
-  }
+  const velox = !options.dataset || options.dataset.startsWith('/Data/Image/') ? readVelox(root, options) : null;
+  if (velox) return withMetadata(velox, { [HDF5_DATASET_KEY]: options.dataset ?? '/Data/Image' });
   const { dataset, layout } = chooseDataset(root, options);
   const shape = dataset.shape!;
   const total = shape.reduce((a, b) => a * b, 1);
@@ -290,12 +289,10 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   const [keptColumns, keptRows] = scannedExtent(data, columns, rows, channels);
   const image = mapImage(keptColumns === columns && keptRows === rows ? data : cropMaps(data, columns, rows, channels, keptColumns, keptRows), keptColumns, keptRows, stack ? channels : 0, label);
   const positions = layout ? positionsStep(root, layout, columns, rows) : null;
-  let result: Image = image;
-  if (positions) {
-    const perUnit = positions.mmPerUnit;
-    result.spacing = [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1), ...(stack ? [1] : [])];
-    result = withMetadata(result, { [PIXEL_SIZE_SOURCE_KEY]: `${layout!.software} positions`, ...(perUnit !== null ? { [SPACING_UNIT_KEY]: 'mm' } : {}) });
-  }
+  const perUnit = positions?.mmPerUnit ?? null;
+  const result = positions
+    ? withPixelSizeFrom(image, [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1)], `${layout!.software} positions`, perUnit === null ? undefined : 'mm')
+    : image;
   const unscanned: Record<string, string[]> = columns - keptColumns || rows - keptRows ? { [HDF5_UNSCANNED_KEY]: [columns - keptColumns, rows - keptRows].map(String) } : {};
   return withMetadata(withSliceNames(result, names ?? null), { [HDF5_DATASET_KEY]: dataset.path, ...unscanned });
 }

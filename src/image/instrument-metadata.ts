@@ -15,9 +15,10 @@
  */
 import UTIF from 'utif';
 import { gridOf, type Image } from './image.js';
-import { hasOwnPixelSize, PIXEL_SIZE_SOURCE_KEY, withMetadata, withSpacing } from './spacing.js';
+import { hasOwnPixelSize, PIXEL_SIZE_SOURCE_KEY, withMetadata, withPixelSizeFrom } from './spacing.js';
 import { mmPerUnit } from './length-units.js';
 import { imageJSliceLabels, omePageNames, withSliceNames } from './slice-names.js';
+import { isOmeXml, omePixels, xmlAttribute } from './ome-xml.js';
 
 export interface InstrumentPixelSize {
   /** x, y in millimetres. */
@@ -63,18 +64,11 @@ function iniValue(text: string, sections: readonly string[], key: string): strin
   return undefined;
 }
 
-/** Whether an ImageDescription is OME-XML (an OME-TIFF's). */
-const isOmeXml = (text: string) => /<(\w+:)?OME\b/.test(text);
-
 /** OME-XML's first `Pixels` element's physical pixel size, or null. Units default to µm (OME schema). */
 function omePixelSize(xml: string): [number, number] | null {
-  const pixels = /<(?:\w+:)?Pixels\b[^>]*>/.exec(xml)?.[0];
+  const pixels = omePixels(xml);
   if (!pixels) return null;
-  const attribute = (name: string) => {
-    const v = new RegExp(`\\s${name}\\s*=\\s*"([^"]*)"`).exec(pixels)?.[1];
-    // "&#181;m" is µm too.
-    return v?.replace(/&#(x[0-9a-f]+|\d+);/gi, (_, code: string) => String.fromCodePoint(code[0] === 'x' || code[0] === 'X' ? parseInt(code.slice(1), 16) : Number(code)));
-  };
+  const attribute = (name: string) => xmlAttribute(pixels.start, name);
   const size = (axis: 'X' | 'Y') => {
     const v = positive(attribute(`PhysicalSize${axis}`));
     const perUnit = mmPerUnit(attribute(`PhysicalSize${axis}Unit`) ?? 'µm');
@@ -112,7 +106,8 @@ export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>, resolu
   const zeiss = texts.get(ZEISS_TAG);
   if (zeiss) {
     // "µm" read byte by byte from UTF-8 comes as "Âµm".
-    const size = (label: string) => new RegExp(`${label}\\s*=\\s*([0-9.eE+-]+)\\s*Â?(pm|nm|µm|μm|um|mm|m)\\b`).exec(zeiss);
+    // The unit as written (µm read byte by byte is "Âµm"): length-units.ts knows its spellings.
+    const size = (label: string) => new RegExp(`${label}\\s*=\\s*([0-9.eE+-]+)\\s*([^\\s\\d]+)`).exec(zeiss);
     const m = size('Image Pixel Size') ?? size('Pixel Size');
     const v = positive(m?.[1]);
     const perUnit = m && mmPerUnit(m[2]);
@@ -181,11 +176,6 @@ export function tiffMetadata(bytes: Uint8Array): TiffMetadata | null {
   return { pixelSize: pixelSizeFromTagTexts(texts, Number.isFinite(x) ? { x, y: Number.isFinite(y) ? y : x } : undefined), sliceNames };
 }
 
-/** The pixel size in a TIFF file's metadata (tiffMetadata), or null. */
-export function instrumentPixelSize(bytes: Uint8Array): InstrumentPixelSize | null {
-  return tiffMetadata(bytes)?.pixelSize ?? null;
-}
-
 /** The image with what its TIFF's metadata says: withInstrumentPixelSize, and the slice names. */
 export function withTiffMetadata(image: Image, metadata: TiffMetadata | null): Image {
   return withSliceNames(withInstrumentPixelSize(image, metadata?.pixelSize ?? null), metadata?.sliceNames ?? null);
@@ -193,7 +183,7 @@ export function withTiffMetadata(image: Image, metadata: TiffMetadata | null): I
 
 
 /**
- * The image with what its TIFF's microscope metadata says (`instrumentPixelSize`): the pixel size,
+ * The image with what its TIFF's metadata says (`tiffMetadata`'s pixel size): the pixel size,
  * where its own header has none (spacing 1 or a screen resolution: hasOwnPixelSize), and the scan's
  * own rows where the file has more (a data bar below: `metadataDataBarRows`). Otherwise the image
  * itself. A new header over the same pixels: the image passed in is not changed.
@@ -203,10 +193,8 @@ export function withInstrumentPixelSize(image: Image, found: InstrumentPixelSize
   const spacing = !hasOwnPixelSize(gridOf(image));
   const bar = found.imageRows !== undefined && found.imageRows < image.size[1] ? image.size[1] - found.imageRows : 0;
   if (!spacing && !bar) return image;
-  return withMetadata(spacing ? withSpacing(image, found.spacing, 'mm') : image, {
-    ...(spacing ? { [PIXEL_SIZE_SOURCE_KEY]: found.source } : {}),
-    ...(bar ? { [DATA_BAR_ROWS_KEY]: bar } : {}),
-  });
+  const sized = spacing ? withPixelSizeFrom(image, found.spacing, found.source, 'mm') : image;
+  return bar ? withMetadata(sized, { [DATA_BAR_ROWS_KEY]: bar }) : sized;
 }
 
 /** Where withInstrumentPixelSize records the data bar's rows that the metadata implies. */

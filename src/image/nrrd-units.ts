@@ -6,7 +6,7 @@
  */
 import type { Image } from './image.js';
 import { mmPerUnit } from './length-units.js';
-import { headerCopy, PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
+import { withPixelSizeFrom } from './spacing.js';
 
 /** Whether `bytes` start a NRRD file ("NRRD000" and a version digit). */
 export function isNrrd(bytes: Uint8Array): boolean {
@@ -38,8 +38,8 @@ export function nrrdMmPerUnit(bytes: Uint8Array): number | null {
  */
 export function withNrrdUnit(image: Image, perUnit: number | null): Image {
   if (perUnit === null) return image;
-  const copy = headerCopy(image);
-  copy.spacing = image.spacing.map((s, i) => (i < 2 ? s * perUnit : s));
-  copy.origin = image.origin.map((o, i) => (i < 2 ? o * perUnit : o));
-  return withMetadata(copy, { [SPACING_UNIT_KEY]: 'mm', [PIXEL_SIZE_SOURCE_KEY]: 'NRRD' });
+  const sized = withPixelSizeFrom(image, [image.spacing[0] * perUnit, image.spacing[1] * perUnit], 'NRRD', 'mm');
+  // The origin is in the same unit (withPixelSizeFrom gives a header of its own: this changes no other image).
+  sized.origin = image.origin.map((o, i) => (i < 2 ? o * perUnit : o));
+  return sized;
 }

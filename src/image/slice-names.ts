@@ -5,6 +5,7 @@
  */
 import type { Image } from './image.js';
 import { withMetadata } from './spacing.js';
+import { omeElements, omePixels, xmlAttribute } from './ome-xml.js';
 
 /** ImageJ's binary metadata (IJMetadataByteCounts, IJMetadata) and the block type of slice labels. */
 const IJ_COUNTS_TAG = 50838;
@@ -54,27 +55,23 @@ export function imageJSliceLabels(ifd: Record<string, unknown>, little: boolean)
  * pages), and where TiffData elements map pages otherwise than in order (not guessed).
  */
 export function omePageNames(xml: string): string[] | null {
-  const start = /<(?:\w+:)?Pixels\b[^>]*>/.exec(xml);
-  if (!start) return null;
-  // A self-closed Pixels element has no channels; else its content up to its end tag.
-  const pixels = start[0].endsWith('/>') ? start[0] : /^[\s\S]*?<\/(?:\w+:)?Pixels>/.exec(xml.slice(start.index))?.[0];
+  const pixels = omePixels(xml);
   if (!pixels) return null;
-  const attribute = (tag: string, name: string) => new RegExp(`\\s${name}\\s*=\\s*"([^"]*)"`).exec(tag)?.[1];
-  const order = (attribute(start[0], 'DimensionOrder') ?? 'XYZCT').toUpperCase();
+  const order = (xmlAttribute(pixels.start, 'DimensionOrder') ?? 'XYZCT').toUpperCase();
   if (!/^XY(?:ZCT|ZTC|CZT|CTZ|TZC|TCZ)$/.test(order)) return null;
   const sizes: Record<string, number> = { Z: 1, C: 1, T: 1 };
   for (const d of ['Z', 'C', 'T']) {
-    const n = Number(attribute(start[0], `Size${d}`) ?? 1);
+    const n = Number(xmlAttribute(pixels.start, `Size${d}`) ?? 1);
     if (!Number.isInteger(n) || n < 1) return null;
     sizes[d] = n;
   }
   const pages = sizes.Z * sizes.C * sizes.T;
   if (pages < 2) return null;
-  const channels = [...pixels.matchAll(/<(?:\w+:)?Channel\b[^>]*>/g)].map((m) => m[0]);
-  if (channels.some((c) => Number(attribute(c, 'SamplesPerPixel') ?? 1) > 1)) return null;
-  const tiffData = [...pixels.matchAll(/<(?:\w+:)?TiffData\b[^>]*>/g)].map((m) => m[0]);
-  if (tiffData.length > 1 || tiffData.some((t) => ['FirstZ', 'FirstC', 'FirstT', 'IFD'].some((a) => Number(attribute(t, a) ?? 0) !== 0))) return null;
-  const names = channels.map((c) => attribute(c, 'Name') ?? '');
+  const channels = omeElements(pixels.element, 'Channel');
+  if (channels.some((c) => Number(xmlAttribute(c, 'SamplesPerPixel') ?? 1) > 1)) return null;
+  const tiffData = omeElements(pixels.element, 'TiffData');
+  if (tiffData.length > 1 || tiffData.some((t) => ['FirstZ', 'FirstC', 'FirstT', 'IFD'].some((a) => Number(xmlAttribute(t, a) ?? 0) !== 0))) return null;
+  const names = channels.map((c) => xmlAttribute(c, 'Name') ?? '');
   return Array.from({ length: pages }, (_, k) => {
     // The first dimension after XY varies fastest.
     const index: Record<string, number> = {};

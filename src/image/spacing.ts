@@ -57,6 +57,15 @@ export function withMetadata(image: Image, entries: Record<string, string | numb
 /** The image metadata key under which instrument-metadata.ts records where a pixel size came from. */
 export const PIXEL_SIZE_SOURCE_KEY = 'xemreg.pixelSizeSource';
 
+/**
+ * The image with the pixel size a file's metadata gave (a microscope's TIFF tags, an HDF5 scan's
+ * positions, Velox's metadata), recorded with where it came from (`source`, PIXEL_SIZE_SOURCE_KEY)
+ * and marked as in mm where `unit` says so. A new header over the same pixels.
+ */
+export function withPixelSizeFrom(image: Image, spacing: readonly [number, number], source: string, unit?: 'mm'): Image {
+  return withMetadata(withSpacing(image, spacing, unit), { [PIXEL_SIZE_SOURCE_KEY]: source });
+}
+
 /** A pixel size as the user gave it: x and y, in mm when given with a unit (`inMm`). */
 export interface GivenSpacing {
   spacing: [number, number];

@@ -15,7 +15,7 @@ import type { Image } from 'itk-wasm';
 import { InputError } from '../errors.js';
 import { getDataset, getGroup, mapImage, MAX_VALUES, numeric } from './hdf5-tree.js';
 import { mmPerUnit } from './length-units.js';
-import { PIXEL_SIZE_SOURCE_KEY, SPACING_UNIT_KEY, withMetadata } from './spacing.js';
+import { withPixelSizeFrom } from './spacing.js';
 import { withSliceNames } from './slice-names.js';
 
 const IMAGES = '/Data/Image';
@@ -84,11 +84,6 @@ function veloxImages(root: Group): VeloxImage[] {
   });
 }
 
-/** Whether the file holds Velox images. */
-export function isVelox(root: Group): boolean {
-  return veloxImages(root).length > 0;
-}
-
 function describe(v: VeloxImage): string {
   return `${v.path} (${v.detector}, ${v.columns}×${v.rows}${v.frames > 1 ? `, ${v.frames} frames` : ''})`;
 }
@@ -117,11 +112,12 @@ function unique(names: string[]): string[] {
 
 /**
  * The image or images of a Velox EMD file (`dataset`: `/Data/Image/<id>` or its `/Data`), as
- * described above. Throws InputError naming the file.
+ * described above; null for a file without Velox images. Throws InputError naming the file.
  */
-export function readVelox(root: Group, options: { dataset?: string; label: string }): Image {
+export function readVelox(root: Group, options: { dataset?: string; label: string }): Image | null {
   const { label } = options;
   const all = veloxImages(root);
+  if (all.length === 0) return null;
   let image: Image;
   let chosen: VeloxImage[];
   if (options.dataset) {
@@ -147,8 +143,5 @@ export function readVelox(root: Group, options: { dataset?: string; label: strin
     chosen.forEach((v, k) => data.set(frames(v, 0, 1, label), k * plane));
     image = withSliceNames(mapImage(data, first.columns, first.rows, chosen.length, label), unique(chosen.map((v) => v.detector)));
   }
-  const pixel = first.pixelMm;
-  if (!pixel) return image;
-  image.spacing = image.spacing.map((s, i) => (i < 2 ? pixel[i] : s));
-  return withMetadata(image, { [PIXEL_SIZE_SOURCE_KEY]: 'Velox', [SPACING_UNIT_KEY]: 'mm' });
+  return first.pixelMm ? withPixelSizeFrom(image, first.pixelMm, 'Velox', 'mm') : image;
 }

@@ -10,7 +10,7 @@ export interface PrepareOptions extends ValidateOptions {
   /** See GrayscaleOptions.component. */
   component?: GrayscaleOptions['component'];
   /** See GrayscaleOptions.slice: the slice of a 3-D stack. */
-  slice?: number | string;
+  slice?: GrayscaleOptions['slice'];
 }
 
 /** Grayscale, validated copy of an image; `label` names it in error messages. Never mutates `image`. */

@@ -14,8 +14,8 @@ import { withTiffUnit } from '../image/spacing.js';
 /** The largest image file handed to itk-wasm, whose WebAssembly memory holds it whole with the image decoded from it. */
 export const MAX_FILE_BYTES = 2 ** 31;
 
-/** The first bytes of a file, where formats are recognised (isHdf5 looks up to 4 KiB in). */
-async function head(path: string, length = 4096): Promise<Uint8Array> {
+/** The first bytes of a file, where formats are recognised: HDF5's signature (up to 2 KiB in), a NRRD header. */
+async function head(path: string, length = 65536): Promise<Uint8Array> {
   const handle = await open(path, 'r');
   try {
     const bytes = new Uint8Array(length);
@@ -42,7 +42,8 @@ export async function readImageFile(path: string): Promise<Image> {
   }
   if (info.isDirectory()) throw new InputError(path, 'is a directory, not an image file');
   if (info.size === 0) throw new InputError(path, 'is empty (0 bytes)');
-  if (isHdf5(await head(file))) {
+  const start = await head(file);
+  if (isHdf5(start)) {
     const map = await readHdf5File(file, file === path ? undefined : named.dataset, path);
     if (map) return map;
   }
@@ -60,7 +61,7 @@ export async function readImageFile(path: string): Promise<Image> {
   if (!image.data || image.data.length === 0) throw new InputError(path, 'holds no pixel data');
   image.name = path;
   // A NRRD header's unit, which ITK drops (the header is in the first bytes; .nhdr is all header).
-  if (/\.(nrrd|nhdr)$/i.test(path)) return withNrrdUnit(image, nrrdMmPerUnit(await head(path, 65536)));
+  if (/\.(nrrd|nhdr)$/i.test(path)) return withNrrdUnit(image, nrrdMmPerUnit(start));
   // A TIFF's bytes again, for its metadata (pixel size, data bar, slice names): readImageNode takes
   // a path, not bytes. What the metadata may change is withInstrumentPixelSize's rule, as in the browser.
   if (!/\.tiff?$/i.test(path)) return image;

@@ -4,7 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFloatImage } from '../../src/image/image.js';
-import { instrumentPixelSize, metadataDataBarRows, pixelSizeFromTagTexts, pixelSizeSource, withInstrumentPixelSize } from '../../src/image/instrument-metadata.js';
+import { metadataDataBarRows, pixelSizeFromTagTexts, pixelSizeSource, tiffMetadata, withInstrumentPixelSize } from '../../src/image/instrument-metadata.js';
+
+/** A TIFF's pixel size as its metadata gives it, or null. */
+const instrumentPixelSize = (bytes: Uint8Array) => tiffMetadata(bytes)?.pixelSize ?? null;
 import { findDataBar, withoutDataBar } from '../../src/image/data-bar.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { spacingInMm, withSpacing } from '../../src/image/spacing.js';
