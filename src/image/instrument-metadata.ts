@@ -107,7 +107,7 @@ export function pixelSizeFromTagTexts(texts: ReadonlyMap<number, string>, resolu
   if (zeiss) {
     // "µm" read byte by byte from UTF-8 comes as "Âµm".
     // The unit as written (µm read byte by byte is "Âµm"): length-units.ts knows its spellings.
-    const size = (label: string) => new RegExp(`${label}\\s*=\\s*([0-9.eE+-]+)\\s*([^\\s\\d]+)`).exec(zeiss);
+    const size = (label: string) => new RegExp(`${label}\\s*=\\s*([0-9.eE+-]+)\\s*(\\p{L}+)`, 'u').exec(zeiss);
     const m = size('Image Pixel Size') ?? size('Pixel Size');
     const v = positive(m?.[1]);
     const perUnit = m && mmPerUnit(m[2]);
