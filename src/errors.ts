@@ -16,6 +16,25 @@ export class InputError extends Error {
   }
 }
 
+/** One image of a file that holds several: how to name it (`file::path` in the CLI) and what it is. */
+export interface ImageChoice {
+  /** The path inside the file (an HDF5 dataset or Velox image), as `dataset` options take it. */
+  path: string;
+  /** What the user sees: the path with its shape, a Velox image's detector. */
+  label: string;
+}
+
+/**
+ * The file holds several images and none is the obvious one: the caller names one (`choices`),
+ * as the page's chooser and the CLI's `file::path` do.
+ */
+export class ImageChoiceError extends InputError {
+  override name = 'ImageChoiceError';
+  constructor(source: string, reason: string, readonly choices: readonly ImageChoice[]) {
+    super(source, reason);
+  }
+}
+
 /** The inputs were valid but registration could not produce a transform. */
 export class RegistrationError extends Error {
   override name = 'RegistrationError';

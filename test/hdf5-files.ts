@@ -16,8 +16,8 @@ export interface Hdf5Maps {
   step?: [number, number];
   /** A `units` attribute on the positions. */
   unit?: string;
-  /** Datasets besides the layout's: path → 2-D float32 values (rows, columns). */
-  extra?: Record<string, { rows: number; columns: number; data: Float32Array }>;
+  /** Datasets besides the layout's: path → float32 values, (rows, columns), or (channels, rows, columns) with `channels`. */
+  extra?: Record<string, { rows: number; columns: number; channels?: number; data: Float32Array }>;
 }
 
 let counter = 0;
@@ -74,7 +74,7 @@ export async function hdf5MapsFile(layout: Hdf5Layout, maps: Hdf5Maps): Promise<
     file.create_dataset({ name: 'maps/data', data: last, shape: [rows, columns, n], dtype: '<f4' });
     file.create_dataset({ name: 'maps/elements', data: names });
   }
-  for (const [path, d] of Object.entries(maps.extra ?? {})) file.create_dataset({ name: path, data: d.data, shape: [d.rows, d.columns], dtype: '<f4' });
+  for (const [path, d] of Object.entries(maps.extra ?? {})) file.create_dataset({ name: path, data: d.data, shape: d.channels ? [d.channels, d.rows, d.columns] : [d.rows, d.columns], dtype: '<f4' });
   file.close();
   const bytes = FS!.readFile(name) as Uint8Array;
   FS!.unlink(name);

@@ -6,6 +6,7 @@
 import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
 import { readImageBlob } from '../src/browser/image-file.js';
+import { ImageChoiceError } from '../src/errors.js';
 import { partLabel, partName, partOption, partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { pixelSizeSource } from '../src/image/instrument-metadata.js';
 import { spacingInMm } from '../src/image/spacing.js';
@@ -67,7 +68,9 @@ async function loadPair(pair: SamplePair): Promise<void> {
   Object.assign(state, { fixed, moving, truth: pair.truth });
   for (const which of ['fixed', 'moving'] as const) {
     delete parts[which];
+    delete severalImages[which];
     $<HTMLSelectElement>(`${which}-part`).hidden = true;
+    $<HTMLSelectElement>(`${which}-image`).hidden = true;
   }
   showPair();
   say(`Loaded ${pair.name}. Known truth: ${pair.truth ? `rotation ${pair.truth.rotationDeg}°, scale ${pair.truth.scale}, shift (${pair.truth.translation.join(', ')})` : 'none'}.`);
@@ -88,34 +91,64 @@ function showPart(which: 'fixed' | 'moving', index: number): void {
   state[which] = image;
 }
 
+/** A user's file that holds several images (ImageChoiceError), kept while the select beside it asks which. */
+const severalImages: Partial<Record<'fixed' | 'moving', File>> = {};
+
 async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement): Promise<void> {
   const file = input.files?.[0];
   if (!file) return;
   loads++; // a sample pair still loading is not shown over the user's file
+  const images = $<HTMLSelectElement>(`${which}-image`);
+  images.hidden = true;
+  delete severalImages[which];
   try {
-    const image = await readImageBlob(file);
-    const choice = partToChoose(image);
-    const select = $<HTMLSelectElement>(`${which}-part`);
-    select.hidden = !choice;
-    delete parts[which];
-    state[which] = image;
-    if (choice) {
-      parts[which] = { image, kind: choice.kind, names: choice.names };
-      select.replaceChildren(...Array.from({ length: choice.count }, (_, k) => new Option(partLabel(choice.kind, k, choice.names?.[k]), String(k))));
-      showPart(which, 0);
-    }
-    state.truth = undefined;
-    showPair();
-    const source = pixelSizeSource(state[which] as Image);
-    // Where a size came from matters: the other image's must be given in the same unit (mm).
-    say(
-      `Loaded ${file.name}.` +
-        (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${partLabel(choice.kind, 0, choice.names?.[0])} (choose another beside the file).` : '') +
-        (source ? ` Pixel size ${pixelSizeWords(state[which] as Image, source)}.` : ''),
-    );
+    showUserImage(which, file.name, await readImageBlob(file));
+  } catch (error) {
+    if (!(error instanceof ImageChoiceError)) return say((error as Error).message, true);
+    // An HDF5 file with several maps, a Velox file of several sizes: the user says which, as the CLI's file::path does.
+    severalImages[which] = file;
+    const prompt = new Option('choose an image…', '', true, true);
+    prompt.disabled = true;
+    images.replaceChildren(prompt, ...error.choices.map((c) => new Option(c.label, c.path)));
+    images.hidden = false;
+    say(`${file.name} holds ${error.choices.length} images: choose one beside the file.`);
+  }
+}
+
+async function chooseImage(which: 'fixed' | 'moving', select: HTMLSelectElement): Promise<void> {
+  const file = severalImages[which];
+  if (!file) return;
+  loads++;
+  try {
+    const image = await readImageBlob(file, file.name, { dataset: select.value });
+    image.name = `${file.name}::${select.value}`;
+    showUserImage(which, image.name, image);
   } catch (error) {
     say((error as Error).message, true);
   }
+}
+
+/** A user's image as the pair's `which`, asking for its slice or channel when it has several. */
+function showUserImage(which: 'fixed' | 'moving', name: string, image: Image): void {
+  const choice = partToChoose(image);
+  const select = $<HTMLSelectElement>(`${which}-part`);
+  select.hidden = !choice;
+  delete parts[which];
+  state[which] = image;
+  if (choice) {
+    parts[which] = { image, kind: choice.kind, names: choice.names };
+    select.replaceChildren(...Array.from({ length: choice.count }, (_, k) => new Option(partLabel(choice.kind, k, choice.names?.[k]), String(k))));
+    showPart(which, 0);
+  }
+  state.truth = undefined;
+  showPair();
+  const source = pixelSizeSource(state[which] as Image);
+  // Where a size came from matters: the other image's must be given in the same unit (mm).
+  say(
+    `Loaded ${name}.` +
+      (choice ? ` It has ${choice.count} ${choice.kind}s: showing ${partLabel(choice.kind, 0, choice.names?.[0])} (choose another beside the file).` : '') +
+      (source ? ` Pixel size ${pixelSizeWords(state[which] as Image, source)}.` : ''),
+  );
 }
 
 /** Where a size came from, with its unit where the file states one (an HDF5 map's positions may not: hdf5-maps.ts). */
@@ -166,7 +199,10 @@ async function main(): Promise<void> {
   $<HTMLInputElement>('swipe').addEventListener('input', (e) => (viewer.swipe = Number((e.target as HTMLInputElement).value)));
   $<HTMLInputElement>('fixed-file').addEventListener('change', (e) => void loadUserFile('fixed', e.target as HTMLInputElement));
   $<HTMLInputElement>('moving-file').addEventListener('change', (e) => void loadUserFile('moving', e.target as HTMLInputElement));
-  for (const which of ['fixed', 'moving'] as const) $<HTMLSelectElement>(`${which}-part`).addEventListener('change', (e) => choosePart(which, e.target as HTMLSelectElement));
+  for (const which of ['fixed', 'moving'] as const) {
+    $<HTMLSelectElement>(`${which}-part`).addEventListener('change', (e) => choosePart(which, e.target as HTMLSelectElement));
+    $<HTMLSelectElement>(`${which}-image`).addEventListener('change', (e) => void chooseImage(which, e.target as HTMLSelectElement));
+  }
   viewer.addEventListener('load-error', (e) => say((e as CustomEvent).detail.message, true));
   modeButtons();
 

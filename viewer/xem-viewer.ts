@@ -10,6 +10,7 @@
  * Keys (when focused): 1–6 blend modes, r reset view, [ ] checkerboard tile size.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import '@kitware/vtk.js/Rendering/OpenGL/Profiles/Geometry.js';
 import vtkGenericRenderWindow from '@kitware/vtk.js/Rendering/Misc/GenericRenderWindow.js';
 import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/InteractorStyleManipulator.js';
@@ -17,6 +18,7 @@ import vtkMouseCameraTrackballPanManipulator from '@kitware/vtk.js/Interaction/M
 import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballZoomManipulator.js';
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
 import { readImageBlob } from '../src/browser/image-file.js';
+import { ImageChoiceError } from '../src/errors.js';
 import { spacingInMm } from '../src/image/spacing.js';
 import { partLabel, partName, partOption, partToChoose, toGrayscale, type GrayscaleOptions } from '../src/image/grayscale.js';
 import { createFloatImage, gridOf, indexToPhysicalMatrix, type Grid, type Image } from '../src/image/image.js';
@@ -109,7 +111,7 @@ export class XemViewer extends LitElement {
     readout: { state: true },
     scaleBar: { state: true },
     message: { state: true },
-    channelChoice: { state: true },
+    choice: { state: true },
   };
 
   static override styles = css`
@@ -133,8 +135,12 @@ export class XemViewer extends LitElement {
   protected readout = '';
   protected scaleBar: { width: number; label: string } | null = null;
   protected message = '';
-  /** A multi-component image or a 3-D stack waiting for the user to pick its channel or slice. */
-  protected channelChoice: { image: Image; name: string; kind: 'channel' | 'slice'; count: number; names?: string[]; resolve: (layer: LayerInfo | null) => void } | null = null;
+  /**
+   * A question in the view, waiting for the user: which image of a file that holds several, which
+   * channel or slice of a multi-component image or a stack. `what` says what there is to choose
+   * from ("3 slices"), `label` names the select for assistive technology.
+   */
+  protected choice: { name: string; what: string; label: string; options: string[]; resolve: (index: number | null) => void } | null = null;
 
   /** Plugins contributing commands, widgets, readers and writers to this viewer. */
   readonly plugins = new PluginRegistry<XemViewer>(this);
@@ -159,14 +165,18 @@ export class XemViewer extends LitElement {
       <div class="readout">${this.readout}</div>
       ${this.scaleBar ? html`<div class="scale"><div class="bar" style="width:${this.scaleBar.width}px"></div>${this.scaleBar.label}</div>` : ''}
       <div class="message" role="status">${this.message}</div>
-      ${this.channelChoice
-        ? html`<label class="channels"
-            >${this.channelChoice.name}: ${this.channelChoice.count} ${this.channelChoice.kind}s — show
-            <select aria-label="${this.channelChoice.kind === 'slice' ? 'Slice' : 'Channel'} of ${this.channelChoice.name}" @change=${this.onChannelChosen}>
+      ${this.choice
+        ? // A new select per question: one kept from the last would keep the option picked there.
+          keyed(
+            this.choice,
+            html`<label class="channels"
+            >${this.choice.name}: ${this.choice.what} — show
+            <select aria-label=${this.choice.label} @change=${this.onChosen}>
               <option value="" selected disabled>choose…</option>
-              ${Array.from({ length: this.channelChoice.count }, (_, c) => html`<option value=${c}>${partLabel(this.channelChoice!.kind, c, this.channelChoice!.names?.[c])}</option>`)}
+              ${this.choice.options.map((option, k) => html`<option value=${k}>${option}</option>`)}
             </select></label
-          >`
+            >`,
+          )
         : ''}
       <div class="drop"></div>
     `;
@@ -331,19 +341,23 @@ export class XemViewer extends LitElement {
   /**
    * Read files (drag and drop, file picker) and add them as layers: a plugin's reader when one
    * claims the file name (its command gets the File and returns an Image or Images), else
-   * itk-wasm off the main thread. Errors show in the view and as `load-error` events.
+   * itk-wasm off the main thread. A file of several images (an HDF5 file with several maps) asks
+   * which, a stack or a multi-component image which slice or channel: the chooser in the view.
+   * Errors show in the view and as `load-error` events.
    */
   async loadFiles(files: Iterable<File>): Promise<LayerInfo[]> {
     const added: LayerInfo[] = [];
     for (const file of files) {
       try {
         const reader = this.plugins.readerFor(file.name);
-        const read = reader ? await this.plugins.execute(reader, file) : await readImageBlob(file);
-        const images = (Array.isArray(read) ? read : [read]) as Image[];
+        const read = reader ? { images: await this.plugins.execute(reader, file), name: file.name } : await this.readAsked(file);
+        // Another question took the chooser's place before this one was answered.
+        if (!read) continue;
+        const images = (Array.isArray(read.images) ? read.images : [read.images]) as Image[];
         if (images.length === 0 || images.some((i) => !i?.data)) throw new Error(`${file.name}: the reader ${reader} returned no image`);
         for (const image of images) {
-          const choice = partToChoose(image);
-          const layer = choice ? await this.chooseChannel(image, file.name, choice) : this.addLayer(image, { name: file.name });
+          const part = partToChoose(image);
+          const layer = part ? await this.choosePart(image, read.name, part) : this.addLayer(image, { name: read.name });
           if (layer) added.push(layer);
         }
         this.message = '';
@@ -355,26 +369,48 @@ export class XemViewer extends LitElement {
     return added;
   }
 
-  /** Show the chooser; resolves with the added layer (or null if replaced by another choice). */
-  private chooseChannel(image: Image, name: string, choice: { kind: 'channel' | 'slice'; count: number; names?: string[] }): Promise<LayerInfo | null> {
-    this.channelChoice?.resolve(null);
+  /**
+   * A file's image; for a file of several (ImageChoiceError) the one the user picks, named as the
+   * CLI names it (`file.h5::/path`). Null if another question replaced this one.
+   */
+  private async readAsked(file: File): Promise<{ images: Image; name: string } | null> {
+    try {
+      return { images: await readImageBlob(file), name: file.name };
+    } catch (error) {
+      if (!(error instanceof ImageChoiceError)) throw error;
+      const { choices } = error;
+      const index = await this.ask({ name: file.name, what: `${choices.length} images`, label: `Image of ${file.name}`, options: choices.map((c) => c.label) });
+      if (index === null) return null;
+      return { images: await readImageBlob(file, file.name, { dataset: choices[index].path }), name: `${file.name}::${choices[index].path}` };
+    }
+  }
+
+  /** The chosen channel or slice of a multi-component image or a stack as a layer; null if another question replaced this one. */
+  private async choosePart(image: Image, name: string, part: { kind: 'channel' | 'slice'; count: number; names?: string[] }): Promise<LayerInfo | null> {
+    const options = Array.from({ length: part.count }, (_, k) => partLabel(part.kind, k, part.names?.[k]));
+    const index = await this.ask({ name, what: `${part.count} ${part.kind}s`, label: `${part.kind === 'slice' ? 'Slice' : 'Channel'} of ${name}`, options });
+    if (index === null) return null;
+    return this.addLayer(image, { name: partName(name, part.kind, index, part.names?.[index]), ...partOption(part.kind, index) });
+  }
+
+  /** Show a question in the chooser; resolves with the option picked, or null if another question replaces it. */
+  private ask(question: Omit<NonNullable<XemViewer['choice']>, 'resolve'>): Promise<number | null> {
+    this.choice?.resolve(null);
     return new Promise((resolve) => {
-      this.channelChoice = { image, name, ...choice, resolve };
+      this.choice = { ...question, resolve };
     });
   }
 
-  /** Pick the channel or slice of the pending image (the chooser's select calls this). */
-  selectChannel(index: number): LayerInfo | null {
-    const pending = this.channelChoice;
-    if (!pending) return null;
-    this.channelChoice = null;
-    const layer = this.addLayer(pending.image, { name: partName(pending.name, pending.kind, index, pending.names?.[index]), ...partOption(pending.kind, index) });
-    pending.resolve(layer);
-    return layer;
+  /** Answer the chooser's question with option `index` (its select calls this). */
+  choose(index: number): void {
+    const pending = this.choice;
+    if (!pending) return;
+    this.choice = null;
+    pending.resolve(index);
   }
 
-  private onChannelChosen = (event: Event): void => {
-    this.selectChannel(Number((event.target as HTMLSelectElement).value));
+  private onChosen = (event: Event): void => {
+    this.choose(Number((event.target as HTMLSelectElement).value));
   };
 
   /** The canvas vtk.js draws into (for screenshots and tests). */

@@ -5,10 +5,11 @@
  * without being read whole — WORKERFS reads synchronously, which only a worker may.
  *
  * Request: `{ blob, name, dataset? }`. Reply: `{ image }` (null: ITK's own layout, for itk-wasm),
- * or `{ error: { source, reason } }` for an InputError, `{ error: { message } }` otherwise.
+ * or `{ error: { source, reason, choices? } }` for an InputError (choices: a file of several images,
+ * ImageChoiceError), `{ error: { message } }` otherwise.
  */
 import h5wasm from 'h5wasm';
-import { InputError } from '../errors.js';
+import { ImageChoiceError, InputError } from '../errors.js';
 import { readHdf5 } from '../image/hdf5-maps.js';
 
 export interface Hdf5Request {
@@ -51,7 +52,10 @@ self.onmessage = async (event: MessageEvent<Hdf5Request>) => {
       FS.unmount(MOUNT);
     }
   } catch (error) {
-    const reply = error instanceof InputError ? { source: error.source, reason: error.reason } : { message: String((error as Error)?.message ?? error) };
+    const reply =
+      error instanceof InputError
+        ? { source: error.source, reason: error.reason, ...(error instanceof ImageChoiceError ? { choices: error.choices } : {}) }
+        : { message: String((error as Error)?.message ?? error) };
     (self as unknown as Worker).postMessage({ error: reply });
   }
 };

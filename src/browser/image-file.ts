@@ -33,24 +33,34 @@ const baseName = (name: string) => name.split(/[\\/]/).pop() || 'image';
  */
 export const MAX_BLOB_BYTES = 2 ** 31;
 
-/** Limits of readImageBlob, MAX_BLOB_BYTES unless given (tests give a small one). */
-export interface BlobLimits {
+/** Options of readImageBlob. */
+export interface BlobReadOptions {
+  /** Files read whole may be this large; default MAX_BLOB_BYTES (tests give a small one). */
   maxBytes?: number;
+  /**
+   * The image to read from an HDF5 file that holds several (a dataset path, or a Velox image's
+   * `/Data/Image/<id>`): one of the `choices` of the ImageChoiceError that reading it without one
+   * gave. Default: the file's maps as hdf5-maps.ts finds them.
+   */
+  dataset?: string;
 }
 
 /**
  * Read a File/Blob: any format itk-wasm reads, and the maps of HDF5 files from X-ray analyses
- * (hdf5-maps.ts: the known layouts' maps, or a file's only image). `name` (default the file's
- * name) identifies it in errors.
+ * (hdf5-maps.ts: the known layouts' maps, or a file's only image; ImageChoiceError, with the
+ * images, when it holds several and none is the obvious one: read again with `dataset`). `name`
+ * (default the file's name) identifies it in errors.
  */
-export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image', limits: BlobLimits = {}): Promise<Image> {
+export async function readImageBlob(file: Blob, name = (file as File).name ?? 'image', options: BlobReadOptions = {}): Promise<Image> {
   if (file.size === 0) throw new InputError(name, 'is empty (0 bytes)');
-  const { maxBytes = MAX_BLOB_BYTES } = limits;
+  const { maxBytes = MAX_BLOB_BYTES, dataset } = options;
   // An X-ray analysis's HDF5 maps (hdf5-maps.ts), which ITK does not read, read in parts by a worker; ITK's own HDF5 goes on to itk-wasm.
-  if (isHdf5(new Uint8Array(await file.slice(0, 4096).arrayBuffer()))) {
-    const map = await readHdf5Blob(file, name);
+  const hdf5 = isHdf5(new Uint8Array(await file.slice(0, 4096).arrayBuffer()));
+  if (hdf5) {
+    const map = await readHdf5Blob(file, name, dataset);
     if (map) return map;
   }
+  if (dataset !== undefined) throw new InputError(name, `has no images to choose among (${dataset} was asked for): it is ${hdf5 ? "an HDF5 file in ITK's own layout" : 'not an HDF5 file'}`);
   // Other files are read whole: one too large fails the allocation, or takes the tab's memory, before any reader sees it.
   if (file.size > maxBytes) throw new InputError(name, `is ${(file.size / 2 ** 30).toFixed(1)} GiB; the page reads files up to ${(maxBytes / 2 ** 30).toFixed(1)} GiB: bin the image first, or use the CLI`);
   const data = new Uint8Array(await file.arrayBuffer());

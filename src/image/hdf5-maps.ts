@@ -22,7 +22,7 @@
  */
 import type { Dataset, Group } from 'h5wasm';
 import type { Image } from 'itk-wasm';
-import { InputError } from '../errors.js';
+import { ImageChoiceError, InputError } from '../errors.js';
 import { getDataset, isDataset, isGroup, mapImage, MAX_VALUES, numeric, STRING } from './hdf5-tree.js';
 import { readVelox } from './velox-emd.js';
 import { mmPerUnit } from './length-units.js';
@@ -250,7 +250,8 @@ function chooseDataset(root: Group, options: Hdf5MapOptions): { dataset: Dataset
   const images = imageDatasets(root);
   if (images.length === 1) return { dataset: getDataset(root, images[0].path)! };
   if (images.length === 0) throw new InputError(label, 'is an HDF5 file without a 2-D map or a stack of maps among its datasets (numbers, at least 4×4 pixels, at most 256 maps); name one as file.h5::/path/to/dataset');
-  throw new InputError(label, `is an HDF5 file with ${images.length} images; name one as file.h5::/path/to/dataset: ${images.slice(0, LISTED).map(describe).join(', ')}${images.length > LISTED ? ', …' : ''}`);
+  const choices = images.map((d) => ({ path: d.path, label: describe(d) }));
+  throw new ImageChoiceError(label, `is an HDF5 file with ${images.length} images; name one as file.h5::/path/to/dataset: ${images.slice(0, LISTED).map(describe).join(', ')}${images.length > LISTED ? ', …' : ''}`, choices);
 }
 
 function listing(root: Group): string {

@@ -12,7 +12,7 @@
  */
 import type { Dataset, Group } from 'h5wasm';
 import type { Image } from 'itk-wasm';
-import { InputError } from '../errors.js';
+import { ImageChoiceError, InputError } from '../errors.js';
 import { getDataset, getGroup, mapImage, MAX_VALUES, numeric } from './hdf5-tree.js';
 import { mmPerUnit } from './length-units.js';
 import { withPixelSizeFrom } from './spacing.js';
@@ -84,8 +84,13 @@ function veloxImages(root: Group): VeloxImage[] {
   });
 }
 
+/** What an image is: "HAADF, 16×16" (its id says nothing to a user). */
+function summary(v: VeloxImage): string {
+  return `${v.detector}, ${v.columns}×${v.rows}${v.frames > 1 ? `, ${v.frames} frames` : ''}`;
+}
+
 function describe(v: VeloxImage): string {
-  return `${v.path} (${v.detector}, ${v.columns}×${v.rows}${v.frames > 1 ? `, ${v.frames} frames` : ''})`;
+  return `${v.path} (${summary(v)})`;
 }
 
 /** Frames `from` to `to` (exclusive) of an image, one plane each; only those frames are read. */
@@ -128,7 +133,8 @@ export function readVelox(root: Group, options: { dataset?: string; label: strin
   } else {
     const [first] = all;
     if (all.some((v) => v.rows !== first.rows || v.columns !== first.columns)) {
-      throw new InputError(label, `is a Velox file with ${all.length} images of different sizes; name one as file.emd::/Data/Image/<id>: ${all.map(describe).join(', ')}`);
+      const choices = all.map((v) => ({ path: v.path, label: `${summary(v)} (${v.path})` }));
+      throw new ImageChoiceError(label, `is a Velox file with ${all.length} images of different sizes; name one as file.emd::/Data/Image/<id>: ${all.map(describe).join(', ')}`, choices);
     }
     chosen = all;
   }

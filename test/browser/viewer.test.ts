@@ -3,6 +3,7 @@ import { Image as ItkImage, ImageType } from 'itk-wasm';
 import { configureItkAssets } from '../../src/browser/assets.js';
 import { readImageBlob, writeImageBlob } from '../../src/browser/image-file.js';
 import { castToInteger } from '../../src/image/cast.js';
+import { ImageChoiceError } from '../../src/errors.js';
 import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
 import { spacingInMm } from '../../src/image/spacing.js';
 import { imageJLabelEntries, MICROSCOPE_TAGS, microscopeTiff, tiffFile, zeissText } from '../microscope-tiff.js';
@@ -338,6 +339,53 @@ describe('<xem-viewer>', () => {
     await readImageBlob(tiff, 'big.tif', { maxBytes: 100 }).catch((e: Error) => (message = e.message));
     expect(message).to.match(/^big\.tif: is 0\.0 GiB; the page reads files up to 0\.0 GiB: bin the image first, or use the CLI$/);
     expect((await readImageBlob(tiff)).size).to.deep.equal([40, 30], 'within the default limits');
+  });
+
+  it('asks which image of an HDF5 file that holds several, then which slice of a stack, and names the layer as the CLI names the file', async () => {
+    // Two images and no analysis layout (PyXRF's group holds a 2 × 2 map, no image): a map /a and a stack of two /b.
+    const a = Float32Array.from({ length: 64 }, (_, k) => k);
+    const b = Float32Array.from({ length: 2 * 10 * 12 }, (_, k) => (k < 120 ? 7 : 1000 + (k - 120)));
+    const bytes = await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'], extra: { '/a': { rows: 8, columns: 8, data: a }, '/b': { rows: 10, columns: 12, channels: 2, data: b } } });
+    const file = new File([bytes as Uint8Array<ArrayBuffer>], 'two.h5');
+    const loading = viewer.loadFiles([file]);
+    const images = await chooserOf(viewer);
+    expect(images, 'image chooser shown').to.exist;
+    expect(images!.getAttribute('aria-label')).to.equal('Image of two.h5');
+    expect(Array.from(images!.options).map((o) => o.textContent)).to.deep.equal(['choose…', '/a (8×8)', '/b (2×10×12)']);
+    images!.value = '1';
+    images!.dispatchEvent(new Event('change'));
+    // The stack chosen: its slices asked next, in the same place.
+    let slices: HTMLSelectElement | null = null;
+    for (let i = 0; i < 100 && !slices; i++) {
+      const select = viewer.shadowRoot?.querySelector<HTMLSelectElement>('.channels select');
+      if (select?.getAttribute('aria-label') === 'Slice of two.h5::/b') slices = select;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(slices, 'slice chooser after the image chooser').to.exist;
+    expect(Array.from(slices!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0', 'slice 1']);
+    expect(slices!.value, 'a new question starts unanswered').to.equal('');
+    slices!.value = '1';
+    slices!.dispatchEvent(new Event('change'));
+    const [layer] = await loading;
+    expect(layer.name).to.equal('two.h5::/b [slice 1]');
+    expect(layer.size).to.deep.equal([12, 10]);
+    expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(1005);
+    // Read directly: the error carries the choices, and each one's path reads it.
+    const refused = await readImageBlob(file).catch((e: unknown) => e);
+    expect(refused).to.be.instanceOf(ImageChoiceError);
+    expect((refused as ImageChoiceError).choices.map((c) => c.path)).to.deep.equal(['/a', '/b']);
+    expect(Array.from((await readImageBlob(file, 'two.h5', { dataset: '/a' })).data as Float32Array)).to.deep.equal(Array.from(a));
+    // A question left unanswered is dropped when another file asks one: its load adds nothing.
+    const first = viewer.loadFiles([file]);
+    await chooserOf(viewer);
+    const second = viewer.loadFiles([file]);
+    expect(await first).to.deep.equal([]);
+    const select = await chooserOf(viewer);
+    select!.value = '0';
+    select!.dispatchEvent(new Event('change'));
+    const [only] = await second;
+    expect(only.name).to.equal('two.h5::/a');
+    expect(only.size).to.deep.equal([8, 8]);
   });
 
   it('shows file names and errors as text, never as HTML', async () => {

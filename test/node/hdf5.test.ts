@@ -19,6 +19,7 @@ import { fixture, runScript, similarityAbout, warp } from './helpers.js';
 import h5wasm from 'h5wasm';
 import { hdf5MapsFile, veloxFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
 import { castToInteger } from '../../src/image/cast.js';
+import { ImageChoiceError } from '../../src/errors.js';
 
 const bin = fileURLToPath(new URL('../../../bin/xemreg.js', import.meta.url));
 let dir: string;
@@ -156,6 +157,11 @@ describe('HDF5 maps: the layouts of X-ray analyses', () => {
     // PyXRF's group holding a 2 × 2 map (no image), and two images beside it.
     const plain = await write('plain.h5', await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'], extra: two }));
     await assert.rejects(readImageFile(plain), /plain\.h5: is an HDF5 file with 2 images; name one as file\.h5::\/path\/to\/dataset: \/a \(8×8\), \/b \(9×9\)/);
+    // The images, for a chooser (the page's) to offer: each one's path reads it.
+    const choice = await readImageFile(plain).catch((e: unknown) => e);
+    assert.ok(choice instanceof ImageChoiceError);
+    assert.deepEqual(choice.choices, [{ path: '/a', label: '/a (8×8)' }, { path: '/b', label: '/b (9×9)' }]);
+    assert.deepEqual((await readImageFile(`${plain}::${choice.choices[1].path}`)).size, [9, 9]);
     const none = await write('none.h5', await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'] }));
     await assert.rejects(readImageFile(none), /none\.h5: is an HDF5 file without a 2-D map or a stack of maps/);
     // Too many values to read at once: a chunked dataset grown without writing (its chunks unstored: a small file).
@@ -205,6 +211,10 @@ describe('Velox EMD: (S)TEM images and EDS maps', () => {
     const refused = await readImageFile(mixed).catch((e: Error) => e.message);
     assert.match(String(refused), /mixed\.emd: is a Velox file with 2 images of different sizes; name one as file\.emd::\/Data\/Image\/<id>: \/Data\/Image\/\w+ \(HAADF, 16×16\), \/Data\/Image\/(\w+) \(BF, 8×8\)/);
     const id = /\(HAADF, 16×16\), (\/Data\/Image\/\w+) \(BF/.exec(String(refused))![1];
+    const choice = await readImageFile(mixed).catch((e: unknown) => e);
+    assert.ok(choice instanceof ImageChoiceError);
+    assert.deepEqual(choice.choices.map((c) => c.label.replace(/\(.*\)/, '()')), ['HAADF, 16×16 ()', 'BF, 8×8 ()'], 'by detector and size');
+    assert.equal(choice.choices[1].path, id);
     const bf = await readImageFile(`${mixed}::${id}`);
     assert.deepEqual(bf.size, [8, 8]);
     assert.equal((bf.data as Float32Array)[3], 8);
