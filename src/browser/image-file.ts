@@ -9,6 +9,7 @@ import { withTiffUnit } from '../image/spacing.js';
 import { isHdf5 } from '../image/hdf5-maps.js';
 import { readHdf5Blob } from './hdf5-file.js';
 import { isNrrd, nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
+import { withNiftiUnit } from '../image/nifti-units.js';
 import { itkWorkerUrl } from './assets.js';
 
 /** Run with a fresh worker that is terminated afterwards, whether the call succeeds or not. */
@@ -72,7 +73,7 @@ export async function readImageBlob(file: Blob, name = (file as File).name ?? 'i
     if (!image.data || image.data.length === 0) throw new InputError(name, 'holds no pixel data');
     image.name = name;
     if (isNrrd(data)) return withNrrdUnit(image, nrrdMmPerUnit(data.subarray(0, 65536)));
-    return withTiffMetadata(tiff ? withTiffUnit(image) : image, metadata);
+    return withTiffMetadata(tiff ? withTiffUnit(image) : withNiftiUnit(image), metadata);
   } catch (error) {
     if (error instanceof InputError) throw error;
     if (typeof error === 'number') throw new InputError(name, 'could not be decoded: the file is truncated or corrupt');

@@ -8,6 +8,7 @@ import type { Image } from '../image/image.js';
 import { isHdf5, splitDatasetPath } from '../image/hdf5-maps.js';
 import { readHdf5File } from './hdf5-file.js';
 import { nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
+import { withNiftiUnit } from '../image/nifti-units.js';
 import { tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
 
@@ -64,7 +65,7 @@ export async function readImageFile(path: string): Promise<Image> {
   if (/\.(nrrd|nhdr)$/i.test(path)) return withNrrdUnit(image, nrrdMmPerUnit(start));
   // A TIFF's bytes again, for its metadata (pixel size, data bar, slice names): readImageNode takes
   // a path, not bytes. What the metadata may change is withInstrumentPixelSize's rule, as in the browser.
-  if (!/\.tiff?$/i.test(path)) return image;
+  if (!/\.tiff?$/i.test(path)) return withNiftiUnit(image);
   return withTiffMetadata(withTiffUnit(image), tiffMetadata(new Uint8Array(await readFile(path))));
 }
 

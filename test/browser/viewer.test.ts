@@ -388,6 +388,17 @@ describe('<xem-viewer>', () => {
     expect(only.size).to.deep.equal([8, 8]);
   });
 
+  it('takes a NIfTI size as mm where its header states a length unit, as in Node', async () => {
+    const written = new Uint8Array(await (await writeImageBlob(createFloatImage([8, 6], new Float32Array(48).fill(3), { spacing: [0.1, 0.1] }), 'map.nii')).arrayBuffer());
+    written[123] = 3; // xyzt_units: µm
+    const microns = await readImageBlob(new File([written], 'map.nii'));
+    expect(microns.spacing[0] / 1e-4).to.be.closeTo(1, 1e-6);
+    expect(spacingInMm(microns)).to.equal(true);
+    expect(pixelSizeSource(microns)).to.equal('NIfTI');
+    written[123] = 0;
+    expect(spacingInMm(await readImageBlob(new File([written], 'map.nii')))).to.equal(false);
+  });
+
   it('shows file names and errors as text, never as HTML', async () => {
     const name = '<img src=x onerror=alert(1)>.png';
     await viewer.loadFiles([new File(['not an image'], name)]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Image, ImageType } from 'itk-wasm';
 import { InputError, RegistrationError } from '../../src/errors.js';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { castForFile, castToInteger, unsupportedPixels } from '../../src/image/cast.js';
@@ -264,6 +264,41 @@ describe('NRRD units', () => {
       const plain = await readImageFile(path);
       assert.deepEqual(plain.spacing, [0.5, 0.5]);
       assert.equal(spacingInMm(plain), false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('NIfTI units', () => {
+  it('takes a NIfTI size as mm where its header states a length unit (ITK converts it), and not where it states none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-nifti-'));
+    try {
+      const path = join(dir, 'map.nii');
+      await writeImageFile(createFloatImage([8, 6], Float32Array.from({ length: 48 }, (_, k) => k), { spacing: [0.1, 0.2] }), path);
+      const bytes = new Uint8Array(await readFile(path));
+      // xyzt_units, byte 123 of the NIfTI-1 header: the spatial unit in its low 3 bits.
+      const withUnits = async (code: number) => {
+        bytes[123] = code;
+        await writeFile(path, bytes);
+        return readImageFile(path);
+      };
+      const microns = await withUnits(3);
+      // float32 in the header: 0.1 is 0.10000000149.
+      assert.ok(Math.abs(microns.spacing[0] / 1e-4 - 1) < 1e-6 && Math.abs(microns.spacing[1] / 2e-4 - 1) < 1e-6, `µm → mm: ${microns.spacing}`);
+      assert.ok(spacingInMm(microns));
+      assert.equal(pixelSizeSource(microns), 'NIfTI');
+      assert.equal((microns.data as Float32Array)[47], 47);
+      const metres = await withUnits(1 | 8);
+      assert.ok(Math.abs(metres.spacing[0] - 100) < 1e-4, 'm → mm, time bits aside');
+      assert.ok(spacingInMm(metres));
+      const none = await withUnits(0);
+      assert.ok(Math.abs(none.spacing[0] - 0.1) < 1e-7);
+      assert.equal(spacingInMm(none), false, 'no unit stated: the numbers as they are');
+      assert.equal(pixelSizeSource(none), undefined);
+      // A size never given (spacing 1) written by ITK, which states mm for every image: still none.
+      await writeImageFile(createFloatImage([8, 6], new Float32Array(48).fill(1)), path);
+      assert.equal(spacingInMm(await readImageFile(path)), false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
