@@ -122,3 +122,58 @@ export async function veloxFile(images: VeloxTestImage[]): Promise<Uint8Array> {
   FS!.unlink(name);
   return bytes;
 }
+
+export interface NexusTestPlot {
+  /** Maps first: (maps, rows, columns), float32, row-major planes. */
+  planes: Float32Array[];
+  columns: number;
+  rows: number;
+  /** The maps' names, as a string axis; none: no axis along the maps ("."). */
+  names?: string[];
+  /** Positions along x and y (numbers per column and per row), with a `units` attribute if `unit`. */
+  x?: number[];
+  y?: number[];
+  unit?: string;
+  /** Write the root and entry `default` attributes (NIAC 2014); without them the only NXentry/NXdata is found. */
+  defaults?: boolean;
+  /** Datasets elsewhere in the file: path (under /entry/instrument) → 2-D (rows, columns) values. */
+  others?: Record<string, { rows: number; columns: number; data: Float32Array }>;
+}
+
+/** The bytes of a NeXus file: /entry (NXentry) with /entry/plot (NXdata: signal "maps", its axes), and an NXinstrument group. */
+export async function nexusFile(plot: NexusTestPlot): Promise<Uint8Array> {
+  const { FS } = await h5wasm.ready;
+  const name = `/nexus-${counter++}.nxs`;
+  const file = new h5wasm.File(name, 'w');
+  const group = (path: string, nxClass: string) => {
+    file.create_group(path);
+    (file.get(path) as InstanceType<typeof h5wasm.Group>).create_attribute('NX_class', nxClass);
+    return file.get(path) as InstanceType<typeof h5wasm.Group>;
+  };
+  const entry = group('entry', 'NXentry');
+  const data = group('entry/plot', 'NXdata');
+  group('entry/instrument', 'NXinstrument');
+  if (plot.defaults ?? true) {
+    file.create_attribute('default', 'entry');
+    entry.create_attribute('default', 'plot');
+  }
+  const { planes, columns, rows } = plot;
+  const stacked = new Float32Array(planes.length * rows * columns);
+  planes.forEach((p, k) => stacked.set(p, k * rows * columns));
+  const stack = planes.length > 1;
+  data.create_dataset({ name: 'maps', data: stacked, shape: stack ? [planes.length, rows, columns] : [rows, columns], dtype: '<f4' });
+  data.create_attribute('signal', 'maps');
+  data.create_attribute('axes', [...(stack ? [plot.names ? 'element' : '.'] : []), plot.y ? 'y' : '.', plot.x ? 'x' : '.']);
+  if (plot.names) data.create_dataset({ name: 'element', data: plot.names });
+  for (const axis of ['x', 'y'] as const) {
+    const positions = plot[axis];
+    if (!positions) continue;
+    data.create_dataset({ name: axis, data: Float64Array.from(positions) });
+    if (plot.unit) (data.get(axis) as InstanceType<typeof h5wasm.Dataset>).create_attribute('units', plot.unit);
+  }
+  for (const [path, d] of Object.entries(plot.others ?? {})) file.create_dataset({ name: `entry/instrument/${path}`, data: d.data, shape: [d.rows, d.columns], dtype: '<f4' });
+  file.close();
+  const bytes = FS!.readFile(name) as Uint8Array;
+  FS!.unlink(name);
+  return bytes;
+}

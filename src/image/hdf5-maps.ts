@@ -9,10 +9,12 @@
  *
  * Which dataset: the one named after "::" in the path (`maps.h5::/MAPS/XRF_roi`, the convention of
  * silx and fabio); else the first of the known analyses' maps (KNOWN_LAYOUTS) that the file has;
- * else its only image dataset; else an error listing them.
+ * else a NeXus file's default plot where it is a map or a stack of maps (nexus.ts: its axes give
+ * the names and the pixel size); else its only image dataset; else an error listing them
+ * (ImageChoiceError, for a chooser).
  *
  * Pixel size: from the scan's positions where the layout keeps them (MAPS x_axis and y_axis, PyXRF
- * positions/pos): the median step. Converted to mm only where the file states the unit (a `units`
+ * positions/pos, a NeXus plot's axes): the median step. Converted to mm only where the file states the unit (a `units`
  * or `unit` attribute); otherwise kept in the file's own numbers, marked as of no known unit (as
  * NRRD's), and the user gives the size with its unit where it matters. Neither MAPS nor PyXRF
  * writes one: beamlines differ (APS 2-ID-E's MAPS axes are in mm; HXN's PyXRF positions in µm,
@@ -23,12 +25,11 @@
 import type { Dataset, Group } from 'h5wasm';
 import type { Image } from 'itk-wasm';
 import { ImageChoiceError, InputError } from '../errors.js';
-import { getDataset, isDataset, isGroup, mapImage, MAX_VALUES, numeric, STRING } from './hdf5-tree.js';
+import { axesStep, getDataset, isDataset, isGroup, mapImage, MAX_VALUES, medianStep, numbers, numeric, statedUnit, STRING, strings, type AxesStep } from './hdf5-tree.js';
 import { readVelox } from './velox-emd.js';
-import { mmPerUnit } from './length-units.js';
+import { nexusNames, nexusPixelSize, nexusPlot, type NexusPlot } from './nexus.js';
 import { withMetadata, withPixelSizeFrom } from './spacing.js';
 import { withSliceNames } from './slice-names.js';
-import { percentiles } from './statistics.js';
 
 /** The HDF5 signature; a file may start with a user block of 512, 1024, 2048 … bytes before it. */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -136,22 +137,6 @@ function describe(d: ImageDataset): string {
   return `${d.path} (${d.shape.join('×')})`;
 }
 
-/** Strings of a 1-D string dataset (channel names), or null. */
-function strings(dataset: Dataset | null): string[] | null {
-  if (!dataset || dataset.metadata.type !== STRING) return null;
-  const value = dataset.value;
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : null;
-  return list ? list.map((v) => String(v).replace(/\0+$/, '').trim()) : null;
-}
-
-/** Numbers of a numeric dataset as doubles (int64 included), or null. */
-function numbers(dataset: Dataset | null): Float64Array | null {
-  if (!dataset || !numeric(dataset)) return null;
-  const value = dataset.value;
-  if (value === null || typeof value !== 'object' || !('length' in value)) return null;
-  return Float64Array.from(value as ArrayLike<number | bigint>, Number);
-}
-
 /** The channels' names: the layout's, else a 1-D string dataset beside the maps with one name per channel. */
 function channelNames(root: Group, maps: Dataset, layout: KnownLayout | undefined, count: number): string[] | null {
   const own = layout ? strings(getDataset(root, layout.names)) : null;
@@ -168,41 +153,8 @@ function channelNames(root: Group, maps: Dataset, layout: KnownLayout | undefine
   return strings(candidates[0] ?? null);
 }
 
-/** The unit a dataset's attributes state, in mm per unit, or null. */
-function statedUnit(dataset: Dataset): number | null {
-  for (const key of ['units', 'unit', 'Units', 'Unit']) {
-    let value: unknown;
-    try {
-      value = dataset.attrs[key]?.value;
-    } catch {
-      continue;
-    }
-    const text = Array.isArray(value) ? value[0] : value;
-    if (typeof text === 'string') {
-      const perUnit = mmPerUnit(text.replace(/\0+$/, '').trim());
-      if (perUnit !== null) return perUnit;
-    }
-  }
-  return null;
-}
-
-/** The median absolute step between neighbours `stride` apart along runs of `run` values, or NaN. */
-function medianStep(values: Float64Array, run: number, stride: number, runs: number, runStride: number): number {
-  const steps: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    for (let k = 0; k + 1 < run; k++) {
-      const a = values[r * runStride + k * stride];
-      const b = values[r * runStride + (k + 1) * stride];
-      const step = Math.abs(b - a);
-      if (Number.isFinite(step) && step > 0) steps.push(step);
-    }
-  }
-  // Positions written as decimals come back as 0.09999999999999964: nine digits are more than any stage's.
-  return steps.length ? Number(percentiles(steps, [50])[0].toPrecision(9)) : NaN;
-}
-
 /** The pixel size from the scan's positions: [x, y] and mm per unit where stated, or null. */
-function positionsStep(root: Group, layout: KnownLayout, columns: number, rows: number): { step: [number, number]; mmPerUnit: number | null } | null {
+function positionsStep(root: Group, layout: KnownLayout, columns: number, rows: number): AxesStep | null {
   if ('xy' in layout.axes) {
     const dataset = getDataset(root, layout.axes.xy);
     const shape = dataset?.shape;
@@ -215,14 +167,8 @@ function positionsStep(root: Group, layout: KnownLayout, columns: number, rows: 
     return Number.isFinite(x) && Number.isFinite(y) ? { step: [x, y], mmPerUnit: statedUnit(dataset!) } : null;
   }
   const first = (paths: string[]) => paths.map((p) => getDataset(root, p)).find((d) => d !== null) ?? null;
-  const [xs, ys] = [first(layout.axes.x), first(layout.axes.y)];
-  const [xv, yv] = [numbers(xs), numbers(ys)];
   // MAPS may keep a position or two more than the map has columns (fly scans): the steps are what counts.
-  if (!xv || !yv || xv.length < 2 || yv.length < 2) return null;
-  const x = medianStep(xv, xv.length, 1, 1, 0);
-  const y = medianStep(yv, yv.length, 1, 1, 0);
-  const unit = statedUnit(xs!);
-  return Number.isFinite(x) && Number.isFinite(y) ? { step: [x, y], mmPerUnit: unit !== null && unit === statedUnit(ys!) ? unit : null } : null;
+  return axesStep(first(layout.axes.x), first(layout.axes.y));
 }
 
 export interface Hdf5MapOptions {
@@ -232,8 +178,17 @@ export interface Hdf5MapOptions {
   label: string;
 }
 
-/** The dataset to read: the one asked for, a known analysis's maps, or the file's only image. */
-function chooseDataset(root: Group, options: Hdf5MapOptions): { dataset: Dataset; layout?: KnownLayout } {
+/** A NeXus stack's map names: a string axis along its first or last dimension. */
+function plotNames(plot: NexusPlot, shape: readonly number[]): string[] | null {
+  return nexusNames(plot, 0, shape[0]) ?? nexusNames(plot, 2, shape[2]);
+}
+
+/**
+ * The dataset to read: the one asked for, a known analysis's maps, a NeXus file's default plot
+ * (nexus.ts) where it is a map or a stack of maps, or the file's only image. `layout` or `plot`
+ * says where its names and scan positions are.
+ */
+function chooseDataset(root: Group, options: Hdf5MapOptions): { dataset: Dataset; layout?: KnownLayout; plot?: NexusPlot } {
   const { label } = options;
   if (options.dataset) {
     const dataset = getDataset(root, options.dataset);
@@ -241,12 +196,16 @@ function chooseDataset(root: Group, options: Hdf5MapOptions): { dataset: Dataset
     const shape = dataset.shape ?? [];
     if (!numeric(dataset)) throw new InputError(label, `dataset ${options.dataset} does not hold numbers`);
     if (shape.length !== 2 && shape.length !== 3) throw new InputError(label, `dataset ${options.dataset} is ${shape.length}-D (${shape.join('×')}); xemreg reads a 2-D map or a 3-D stack of maps`);
-    return { dataset, layout: KNOWN_LAYOUTS.find((l) => l.maps === dataset.path) };
+    const plot = nexusPlot(root);
+    return { dataset, layout: KNOWN_LAYOUTS.find((l) => l.maps === dataset.path), ...(plot?.signal.path === dataset.path ? { plot } : {}) };
   }
   for (const layout of KNOWN_LAYOUTS) {
     const dataset = getDataset(root, layout.maps);
     if (dataset && imageShape(dataset)) return { dataset, layout };
   }
+  // A default plot that is a spectrum per pixel or a line scan is not ours: the search below may find the maps.
+  const plot = nexusPlot(root);
+  if (plot && imageShape(plot.signal)) return { dataset: plot.signal, plot };
   const images = imageDatasets(root);
   if (images.length === 1) return { dataset: getDataset(root, images[0].path)! };
   if (images.length === 0) throw new InputError(label, 'is an HDF5 file without a 2-D map or a stack of maps among its datasets (numbers, at least 4×4 pixels, at most 256 maps); name one as file.h5::/path/to/dataset');
@@ -268,7 +227,7 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   // Velox EMD: images with their own metadata (velox-emd.ts), unless a dataset outside them is named.
   const velox = !options.dataset || options.dataset.startsWith('/Data/Image/') ? readVelox(root, options) : null;
   if (velox) return withMetadata(velox, { [HDF5_DATASET_KEY]: options.dataset ?? '/Data/Image' });
-  const { dataset, layout } = chooseDataset(root, options);
+  const { dataset, layout, plot } = chooseDataset(root, options);
   const shape = dataset.shape!;
   const total = shape.reduce((a, b) => a * b, 1);
   if (total > MAX_VALUES) throw new InputError(label, `dataset ${dataset.path} holds ${shape.join('×')} values (${(total / 1e6).toFixed(0)} M), above the ${(MAX_VALUES / 1e6).toFixed(0)} M xemreg reads at once; save the map wanted on its own`);
@@ -276,7 +235,7 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   if (values === null || typeof values !== 'object' || !('length' in values)) throw new InputError(label, `dataset ${dataset.path} could not be read`);
   const source = values as ArrayLike<number | bigint>;
   const stack = shape.length === 3;
-  const names = stack ? channelNames(root, dataset, layout, shape[channelAxis(shape)]) ?? undefined : undefined;
+  const names = stack ? (plot && plotNames(plot, shape)) ?? channelNames(root, dataset, layout, shape[channelAxis(shape)]) ?? undefined : undefined;
   const axis = stack ? channelAxis(shape, names?.length) : 0;
   const [channels, rows, columns] = !stack ? [1, shape[0], shape[1]] : axis === 0 ? [shape[0], shape[1], shape[2]] : [shape[2], shape[0], shape[1]];
   const plane = rows * columns;
@@ -289,10 +248,12 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   }
   const [keptColumns, keptRows] = scannedExtent(data, columns, rows, channels);
   const image = mapImage(keptColumns === columns && keptRows === rows ? data : cropMaps(data, columns, rows, channels, keptColumns, keptRows), keptColumns, keptRows, stack ? channels : 0, label);
-  const positions = layout ? positionsStep(root, layout, columns, rows) : null;
+  // The image's rows and columns among the dataset's dimensions.
+  const [rowsDim, columnsDim] = stack && axis === 0 ? [1, 2] : [0, 1];
+  const positions = layout ? positionsStep(root, layout, columns, rows) : plot ? nexusPixelSize(plot, rowsDim, columnsDim) : null;
   const perUnit = positions?.mmPerUnit ?? null;
   const result = positions
-    ? withPixelSizeFrom(image, [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1)], `${layout!.software} positions`, perUnit === null ? undefined : 'mm')
+    ? withPixelSizeFrom(image, [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1)], layout ? `${layout.software} positions` : 'NeXus axes', perUnit === null ? undefined : 'mm')
     : image;
   const unscanned: Record<string, string[]> = columns - keptColumns || rows - keptRows ? { [HDF5_UNSCANNED_KEY]: [columns - keptColumns, rows - keptRows].map(String) } : {};
   return withMetadata(withSliceNames(result, names ?? null), { [HDF5_DATASET_KEY]: dataset.path, ...unscanned });

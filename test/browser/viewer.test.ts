@@ -7,7 +7,7 @@ import { ImageChoiceError } from '../../src/errors.js';
 import { pixelSizeSource } from '../../src/image/instrument-metadata.js';
 import { spacingInMm } from '../../src/image/spacing.js';
 import { imageJLabelEntries, MICROSCOPE_TAGS, microscopeTiff, tiffFile, zeissText } from '../microscope-tiff.js';
-import { hdf5MapsFile } from '../hdf5-files.js';
+import { hdf5MapsFile, nexusFile } from '../hdf5-files.js';
 import { createFloatImage, gridCenter, gridOf, type Image } from '../../src/image/image.js';
 import { resampleWithMask } from '../../src/resample.js';
 import { similarity } from '../../src/transform/transform.js';
@@ -375,6 +375,12 @@ describe('<xem-viewer>', () => {
     expect(refused).to.be.instanceOf(ImageChoiceError);
     expect((refused as ImageChoiceError).choices.map((c) => c.path)).to.deep.equal(['/a', '/b']);
     expect(Array.from((await readImageBlob(file, 'two.h5', { dataset: '/a' })).data as Float32Array)).to.deep.equal(Array.from(a));
+    // A NeXus file with the same two images beside its default plot: the plot, with its axes' names and pixel size, asks nothing.
+    const nexus = new File([(await nexusFile({ planes: [a.subarray(0, 32), a.subarray(32)], columns: 8, rows: 4, names: ['Fe', 'P'], x: [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5], y: [0, 0.5, 1, 1.5], unit: 'um', others: { camera: { rows: 8, columns: 8, data: a } } })) as Uint8Array<ArrayBuffer>], 'scan.nxs');
+    const plot = await readImageBlob(nexus);
+    expect(plot.size).to.deep.equal([8, 4, 2]);
+    expect(pixelSizeSource(plot)).to.equal('NeXus axes');
+    expect(plot.spacing[0]).to.be.closeTo(5e-4, 1e-12);
     // A question left unanswered is dropped when another file asks one: its load adds nothing.
     const first = viewer.loadFiles([file]);
     await chooserOf(viewer);

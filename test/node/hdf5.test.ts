@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isHdf5, splitDatasetPath } from '../../src/image/hdf5-maps.js';
+import { HDF5_DATASET_KEY, isHdf5, splitDatasetPath } from '../../src/image/hdf5-maps.js';
 import { toGrayscale } from '../../src/image/grayscale.js';
 import { gridOf, createFloatImage } from '../../src/image/image.js';
 import { sliceNames } from '../../src/image/slice-names.js';
@@ -17,7 +17,7 @@ import { transformFromJSON } from '../../src/transform/json.js';
 import { similarity } from '../../src/transform/transform.js';
 import { fixture, runScript, similarityAbout, warp } from './helpers.js';
 import h5wasm from 'h5wasm';
-import { hdf5MapsFile, veloxFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
+import { hdf5MapsFile, nexusFile, veloxFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
 import { castToInteger } from '../../src/image/cast.js';
 import { ImageChoiceError } from '../../src/errors.js';
 
@@ -182,6 +182,69 @@ describe('HDF5 maps: the layouts of X-ray analyses', () => {
     assert.equal(run.code, 2);
     assert.doesNotMatch(run.stderr, /HDF5-DIAG/);
     assert.match(run.stderr, /broken\.h5: is not a readable HDF5 file/);
+  });
+});
+
+describe('NeXus: the default plot', () => {
+  const maps = small().planes;
+  /** A camera image and a detector's map beside the plot: without the plot's attributes, the file would be ambiguous. */
+  const others = { camera: { rows: 6, columns: 9, data: new Float32Array(54).fill(5) }, detector: { rows: 5, columns: 7, data: new Float32Array(35).fill(9) } };
+  const x = Array.from({ length: 7 }, (_, i) => 12.5 + 0.05 * i);
+  const y = Array.from({ length: 5 }, (_, j) => -3 + 0.08 * j);
+
+  it('reads the plot the file declares, its maps named by its string axis and its pixel size from its position axes', async () => {
+    const path = await write('scan.nxs', await nexusFile({ planes: maps, columns: 7, rows: 5, names: ['Fe', 'P', 'S'], x, y, unit: 'um', others }));
+    const image = await readImageFile(path);
+    assert.deepEqual(image.size, [7, 5, 3]);
+    assert.deepEqual(sliceNames(image), ['Fe', 'P', 'S']);
+    assert.deepEqual(Array.from(toGrayscale(image, { slice: 'P' }).data as Float32Array), Array.from(maps[1]));
+    assert.ok(spacingInMm(image));
+    assert.ok(Math.abs(gridOf(image).spacing[0] - 5e-5) < 1e-12 && Math.abs(gridOf(image).spacing[1] - 8e-5) < 1e-12, `µm steps in mm: ${gridOf(image).spacing}`);
+    assert.equal(pixelSizeSource(image), 'NeXus axes');
+    assert.equal(image.metadata?.get(HDF5_DATASET_KEY), '/entry/plot/maps');
+    // Another dataset, named: read as it is.
+    const camera = await readImageFile(`${path}::/entry/instrument/camera`);
+    assert.deepEqual(camera.size, [9, 6]);
+    assert.equal(spacingInMm(camera), false);
+  });
+
+  it('finds the only entry\'s only NXdata without default attributes; without a unit the numbers stay as they are', async () => {
+    const path = await write('plain.nxs', await nexusFile({ planes: [maps[2]], columns: 7, rows: 5, x, y, defaults: false, others }));
+    const image = await readImageFile(path);
+    assert.deepEqual(image.size, [7, 5]);
+    assert.equal((image.data as Float32Array)[34], 234);
+    assert.equal(spacingInMm(image), false, 'no unit stated');
+    assert.ok(Math.abs(gridOf(image).spacing[0] - 0.05) < 1e-12 && Math.abs(gridOf(image).spacing[1] - 0.08) < 1e-12);
+    // Without NX classes or attributes at all the same datasets are three images to choose among.
+    const bare = await write('bare.h5', await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'], extra: { '/map': { rows: 5, columns: 7, data: maps[2] }, ...Object.fromEntries(Object.entries(others).map(([k, v]) => [`/${k}`, v])) } }));
+    const refused = await readImageFile(bare).catch((e: unknown) => e);
+    assert.ok(refused instanceof ImageChoiceError);
+    assert.equal(refused.choices.length, 3);
+  });
+
+  it('reads the older form: the data marked signal=1, its axes "y:x" on it', async () => {
+    const { FS } = await h5wasm.ready;
+    const f = new h5wasm.File('/old.nxs', 'w');
+    f.create_group('entry');
+    f.create_group('entry/data');
+    const entry = f.get('entry') as InstanceType<typeof h5wasm.Group>;
+    entry.create_attribute('NX_class', 'NXentry');
+    (f.get('entry/data') as InstanceType<typeof h5wasm.Group>).create_attribute('NX_class', 'NXdata');
+    f.create_dataset({ name: 'entry/data/counts', data: maps[0], shape: [5, 7], dtype: '<f4' });
+    f.create_dataset({ name: 'entry/data/other', data: new Float32Array(35), shape: [5, 7], dtype: '<f4' });
+    const counts = f.get('entry/data/counts') as InstanceType<typeof h5wasm.Dataset>;
+    counts.create_attribute('signal', 1, null, '<i4');
+    counts.create_attribute('axes', 'ypos:xpos');
+    f.create_dataset({ name: 'entry/data/xpos', data: Float64Array.from(x) });
+    f.create_dataset({ name: 'entry/data/ypos', data: Float64Array.from(y) });
+    (f.get('entry/data/xpos') as InstanceType<typeof h5wasm.Dataset>).create_attribute('units', 'mm');
+    (f.get('entry/data/ypos') as InstanceType<typeof h5wasm.Dataset>).create_attribute('units', 'mm');
+    f.close();
+    const path = await write('old.nxs', FS!.readFile('/old.nxs') as Uint8Array);
+    FS!.unlink('/old.nxs');
+    const image = await readImageFile(path);
+    assert.equal(image.metadata?.get(HDF5_DATASET_KEY), '/entry/data/counts');
+    assert.ok(spacingInMm(image) && Math.abs(gridOf(image).spacing[0] - 0.05) < 1e-12);
   });
 });
 
