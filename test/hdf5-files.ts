@@ -177,3 +177,29 @@ export async function nexusFile(plot: NexusTestPlot): Promise<Uint8Array> {
   FS!.unlink(name);
   return bytes;
 }
+
+/** HyperSpy's layout: /Experiments/<title>/data and per dimension axis-<i> (attributes scale, offset, units, name, navigate). */
+export async function hyperspyFile(signal: { title: string; rows: number; columns: number; data: Float32Array; scale: [number, number]; units: [string, string] }): Promise<Uint8Array> {
+  const { FS } = await h5wasm.ready;
+  const name = `/hspy-${counter++}.hspy`;
+  const file = new h5wasm.File(name, 'w');
+  file.create_attribute('file_format', 'HyperSpy');
+  const base = `Experiments/${signal.title}`;
+  file.create_group('Experiments');
+  file.create_group(base);
+  file.create_dataset({ name: `${base}/data`, data: signal.data, shape: [signal.rows, signal.columns], dtype: '<f4' });
+  // Array order: axis-0 the rows (y), axis-1 the columns (x).
+  (['y', 'x'] as const).forEach((axisName, i) => {
+    file.create_group(`${base}/axis-${i}`);
+    const axis = file.get(`${base}/axis-${i}`) as InstanceType<typeof h5wasm.Group>;
+    axis.create_attribute('name', axisName);
+    axis.create_attribute('scale', signal.scale[i], null, '<f8');
+    axis.create_attribute('offset', 0, null, '<f8');
+    axis.create_attribute('units', signal.units[i]);
+    axis.create_attribute('navigate', 0, null, '<b');
+  });
+  file.close();
+  const bytes = FS!.readFile(name) as Uint8Array;
+  FS!.unlink(name);
+  return bytes;
+}

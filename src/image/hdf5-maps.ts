@@ -14,7 +14,7 @@
  * (ImageChoiceError, for a chooser).
  *
  * Pixel size: from the scan's positions where the layout keeps them (MAPS x_axis and y_axis, PyXRF
- * positions/pos, a NeXus plot's axes): the median step. Converted to mm only where the file states the unit (a `units`
+ * positions/pos, a NeXus plot's axes): the median step; or a HyperSpy signal's axis scales (hyperspy.ts). Converted to mm only where the file states the unit (a `units`
  * or `unit` attribute); otherwise kept in the file's own numbers, marked as of no known unit (as
  * NRRD's), and the user gives the size with its unit where it matters. Neither MAPS nor PyXRF
  * writes one: beamlines differ (APS 2-ID-E's MAPS axes are in mm; HXN's PyXRF positions in µm,
@@ -28,6 +28,7 @@ import { ImageChoiceError, InputError } from '../errors.js';
 import { axesStep, getDataset, isDataset, isGroup, mapImage, MAX_VALUES, medianStep, numbers, numeric, statedUnit, STRING, strings, type AxesStep } from './hdf5-tree.js';
 import { readVelox } from './velox-emd.js';
 import { nexusNames, nexusPixelSize, nexusPlot, type NexusPlot } from './nexus.js';
+import { hyperspyPixelSize } from './hyperspy.js';
 import { withMetadata, withPixelSizeFrom } from './spacing.js';
 import { withSliceNames } from './slice-names.js';
 
@@ -250,11 +251,10 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   const image = mapImage(keptColumns === columns && keptRows === rows ? data : cropMaps(data, columns, rows, channels, keptColumns, keptRows), keptColumns, keptRows, stack ? channels : 0, label);
   // The image's rows and columns among the dataset's dimensions.
   const [rowsDim, columnsDim] = stack && axis === 0 ? [1, 2] : [0, 1];
-  const positions = layout ? positionsStep(root, layout, columns, rows) : plot ? nexusPixelSize(plot, rowsDim, columnsDim) : null;
+  const positions = layout ? positionsStep(root, layout, columns, rows) : plot ? nexusPixelSize(plot, rowsDim, columnsDim) : hyperspyPixelSize(root, dataset, rowsDim, columnsDim);
   const perUnit = positions?.mmPerUnit ?? null;
-  const result = positions
-    ? withPixelSizeFrom(image, [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1)], layout ? `${layout.software} positions` : 'NeXus axes', perUnit === null ? undefined : 'mm')
-    : image;
+  const from = layout ? `${layout.software} positions` : plot ? 'NeXus axes' : 'HyperSpy axes';
+  const result = positions ? withPixelSizeFrom(image, [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1)], from, perUnit === null ? undefined : 'mm') : image;
   const unscanned: Record<string, string[]> = columns - keptColumns || rows - keptRows ? { [HDF5_UNSCANNED_KEY]: [columns - keptColumns, rows - keptRows].map(String) } : {};
   return withMetadata(withSliceNames(result, names ?? null), { [HDF5_DATASET_KEY]: dataset.path, ...unscanned });
 }

@@ -17,7 +17,7 @@ import { transformFromJSON } from '../../src/transform/json.js';
 import { similarity } from '../../src/transform/transform.js';
 import { fixture, runScript, similarityAbout, warp } from './helpers.js';
 import h5wasm from 'h5wasm';
-import { hdf5MapsFile, nexusFile, veloxFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
+import { hdf5MapsFile, hyperspyFile, nexusFile, veloxFile, type Hdf5Layout, type Hdf5Maps } from '../hdf5-files.js';
 import { castToInteger } from '../../src/image/cast.js';
 import { ImageChoiceError } from '../../src/errors.js';
 
@@ -245,6 +245,23 @@ describe('NeXus: the default plot', () => {
     const image = await readImageFile(path);
     assert.equal(image.metadata?.get(HDF5_DATASET_KEY), '/entry/data/counts');
     assert.ok(spacingInMm(image) && Math.abs(gridOf(image).spacing[0] - 0.05) < 1e-12);
+  });
+});
+
+describe('HyperSpy signals', () => {
+  it('takes a .hspy map\'s pixel size from its axes\' scales and units', async () => {
+    const data = Float32Array.from({ length: 6 * 9 }, (_, k) => k);
+    const path = await write('fe.hspy', await hyperspyFile({ title: 'Fe_Ka', rows: 6, columns: 9, data, scale: [2.5, 2.5], units: ['nm', 'nm'] }));
+    const image = await readImageFile(path);
+    assert.deepEqual(image.size, [9, 6]);
+    assert.equal((image.data as Float32Array)[53], 53);
+    assert.ok(spacingInMm(image));
+    assert.ok(Math.abs(gridOf(image).spacing[0] - 2.5e-6) < 1e-15);
+    assert.equal(pixelSizeSource(image), 'HyperSpy axes');
+    // Units HyperSpy leaves undefined ("<undefined>"): the scales as they are, no unit claimed.
+    const bare = await readImageFile(await write('bare.hspy', await hyperspyFile({ title: 'map', rows: 6, columns: 9, data, scale: [0.5, 0.5], units: ['<undefined>', '<undefined>'] })));
+    assert.equal(spacingInMm(bare), false);
+    assert.equal(gridOf(bare).spacing[0], 0.5);
   });
 });
 
