@@ -138,6 +138,8 @@ export interface NexusTestPlot {
   defaults?: boolean;
   /** Datasets elsewhere in the file: path (under /entry/instrument) → 2-D (rows, columns) values. */
   others?: Record<string, { rows: number; columns: number; data: Float32Array }>;
+  /** One dataset per map, named by `names`: the first the signal, the others its auxiliary_signals. */
+  split?: boolean;
 }
 
 /** The bytes of a NeXus file: /entry (NXentry) with /entry/plot (NXdata: signal "maps", its axes), and an NXinstrument group. */
@@ -160,11 +162,17 @@ export async function nexusFile(plot: NexusTestPlot): Promise<Uint8Array> {
   const { planes, columns, rows } = plot;
   const stacked = new Float32Array(planes.length * rows * columns);
   planes.forEach((p, k) => stacked.set(p, k * rows * columns));
-  const stack = planes.length > 1;
-  data.create_dataset({ name: 'maps', data: stacked, shape: stack ? [planes.length, rows, columns] : [rows, columns], dtype: '<f4' });
-  data.create_attribute('signal', 'maps');
+  const stack = planes.length > 1 && !plot.split;
+  if (plot.split) {
+    planes.forEach((p, k) => data.create_dataset({ name: plot.names![k], data: p, shape: [rows, columns], dtype: '<f4' }));
+    data.create_attribute('signal', plot.names![0]);
+    data.create_attribute('auxiliary_signals', plot.names!.slice(1));
+  } else {
+    data.create_dataset({ name: 'maps', data: stacked, shape: stack ? [planes.length, rows, columns] : [rows, columns], dtype: '<f4' });
+    data.create_attribute('signal', 'maps');
+  }
   data.create_attribute('axes', [...(stack ? [plot.names ? 'element' : '.'] : []), plot.y ? 'y' : '.', plot.x ? 'x' : '.']);
-  if (plot.names) data.create_dataset({ name: 'element', data: plot.names });
+  if (plot.names && stack) data.create_dataset({ name: 'element', data: plot.names });
   for (const axis of ['x', 'y'] as const) {
     const positions = plot[axis];
     if (!positions) continue;

@@ -219,6 +219,22 @@ function listing(root: Group): string {
   return images.length ? `; its images: ${images.slice(0, LISTED).map(describe).join(', ')}${images.length > LISTED ? ', …' : ''}` : '';
 }
 
+/** A dataset's values as read (numbers, bigints for 64-bit integers). */
+function valuesOf(dataset: Dataset, label: string): ArrayLike<number | bigint> {
+  const values = dataset.value;
+  if (values === null || typeof values !== 'object' || !('length' in values)) throw new InputError(label, `dataset ${dataset.path} could not be read`);
+  return values as ArrayLike<number | bigint>;
+}
+
+/** Same-shaped datasets' values one after the other. */
+function concatenated(datasets: Dataset[], label: string): Float32Array {
+  const parts = datasets.map((d) => valuesOf(d, label));
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) for (let k = 0; k < part.length; k++) out[at++] = Number(part[k]);
+  return out;
+}
+
 /**
  * The map or stack of maps of an opened HDF5 file (h5wasm's File), as a float32 image: 2-D, or 3-D
  * with one slice per channel (named where the file names them). Throws InputError naming the file.
@@ -229,14 +245,15 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   const velox = !options.dataset || options.dataset.startsWith('/Data/Image/') ? readVelox(root, options) : null;
   if (velox) return withMetadata(velox, { [HDF5_DATASET_KEY]: options.dataset ?? '/Data/Image' });
   const { dataset, layout, plot } = chooseDataset(root, options);
-  const shape = dataset.shape!;
+  // A NeXus plot of one map per dataset (its signal and auxiliary signals): a stack of them, named by their datasets.
+  const members = plot && dataset.shape!.length === 2 && plot.auxiliary.length ? [dataset, ...plot.auxiliary] : [dataset];
+  const shape = members.length > 1 ? [members.length, ...dataset.shape!] : dataset.shape!;
   const total = shape.reduce((a, b) => a * b, 1);
   if (total > MAX_VALUES) throw new InputError(label, `dataset ${dataset.path} holds ${shape.join('×')} values (${(total / 1e6).toFixed(0)} M), above the ${(MAX_VALUES / 1e6).toFixed(0)} M xemreg reads at once; save the map wanted on its own`);
-  const values = dataset.value;
-  if (values === null || typeof values !== 'object' || !('length' in values)) throw new InputError(label, `dataset ${dataset.path} could not be read`);
-  const source = values as ArrayLike<number | bigint>;
+  const source = members.length > 1 ? concatenated(members, label) : valuesOf(dataset, label);
   const stack = shape.length === 3;
-  const names = stack ? (plot && plotNames(plot, shape)) ?? channelNames(root, dataset, layout, shape[channelAxis(shape)]) ?? undefined : undefined;
+  const memberNames = members.length > 1 ? members.map((d) => d.path.slice(d.path.lastIndexOf('/') + 1)) : null;
+  const names = stack ? memberNames ?? (plot && plotNames(plot, shape)) ?? channelNames(root, dataset, layout, shape[channelAxis(shape)]) ?? undefined : undefined;
   const axis = stack ? channelAxis(shape, names?.length) : 0;
   const [channels, rows, columns] = !stack ? [1, shape[0], shape[1]] : axis === 0 ? [shape[0], shape[1], shape[2]] : [shape[2], shape[0], shape[1]];
   const plane = rows * columns;
@@ -249,8 +266,8 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   }
   const [keptColumns, keptRows] = scannedExtent(data, columns, rows, channels);
   const image = mapImage(keptColumns === columns && keptRows === rows ? data : cropMaps(data, columns, rows, channels, keptColumns, keptRows), keptColumns, keptRows, stack ? channels : 0, label);
-  // The image's rows and columns among the dataset's dimensions.
-  const [rowsDim, columnsDim] = stack && axis === 0 ? [1, 2] : [0, 1];
+  // The image's rows and columns among the dataset's dimensions (each member's, for a stack of datasets).
+  const [rowsDim, columnsDim] = stack && axis === 0 && members.length === 1 ? [1, 2] : [0, 1];
   const positions = layout ? positionsStep(root, layout, columns, rows) : plot ? nexusPixelSize(plot, rowsDim, columnsDim) : hyperspyPixelSize(root, dataset, rowsDim, columnsDim);
   const perUnit = positions?.mmPerUnit ?? null;
   const from = layout ? `${layout.software} positions` : plot ? 'NeXus axes' : 'HyperSpy axes';

@@ -5,16 +5,19 @@
  * an NXsubentry, followed the same way); without `default`, the file's only NXentry and the entry's
  * only NXdata. The NXdata's `signal` attribute names the data; its `axes` give one axis dataset per
  * dimension ("." where there is none), placed by `<axis>_indices` where given, as positions (their
- * `units` attribute the unit) or, for a stack of maps, names. Older files mark the data with
- * `signal=1` and write `axes="y:x"` on it; both are read.
+ * `units` attribute the unit) or, for a stack of maps, names; its `auxiliary_signals` name more
+ * data of the same shape plotted with it (a fit's other element maps). Older files mark the data
+ * with `signal=1` and write `axes="y:x"` on it; both are read.
  */
 import type { Dataset, Group } from 'h5wasm';
 import { attribute, attributeText, axesStep, getDataset, getGroup, isDataset, STRING, strings, type AxesStep } from './hdf5-tree.js';
 
-/** A NeXus default plot: the data and, per dimension, its axis dataset or null. */
+/** A NeXus default plot: the data, per dimension its axis dataset or null, and the data plotted with it. */
 export interface NexusPlot {
   signal: Dataset;
   axes: (Dataset | null)[];
+  /** The NXdata's `auxiliary_signals` of the signal's shape (one map per dataset, as fits write element maps). */
+  auxiliary: Dataset[];
 }
 
 /** Levels of `default` followed: root → entry → (subentry →) data, and one to spare. */
@@ -75,7 +78,10 @@ export function nexusPlot(root: Group): NexusPlot | null {
     // Positions per pixel, or bin edges (one more).
     if (axis && isDataset(axis) && axis.shape?.length === 1 && Number.isInteger(at) && at >= 0 && at < shape.length && (axis.shape[0] === shape[at] || axis.shape[0] === shape[at] + 1)) axes[at] = axis;
   });
-  return { signal, axes };
+  const auxiliary = (textList(attribute(group, 'auxiliary_signals')) ?? [])
+    .flatMap((other) => getDataset(group, other) ?? [])
+    .filter((d) => d.shape?.length === shape.length && d.shape.every((n, i) => n === shape[i]));
+  return { signal, axes, auxiliary };
 }
 
 /** Names of the maps along dimension `dim` (a string axis of that length), or null. */

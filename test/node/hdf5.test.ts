@@ -222,6 +222,19 @@ describe('NeXus: the default plot', () => {
     assert.equal(refused.choices.length, 3);
   });
 
+  it('stacks a plot of one map per dataset (its signal and auxiliary signals), named by dataset', async () => {
+    const path = await write('fit.nxs', await nexusFile({ planes: maps, columns: 7, rows: 5, names: ['Fe_K', 'Ca_K', 'Zn_K'], split: true, x, y, unit: 'um', others }));
+    const image = await readImageFile(path);
+    assert.deepEqual(image.size, [7, 5, 3]);
+    assert.deepEqual(sliceNames(image), ['Fe_K', 'Ca_K', 'Zn_K']);
+    assert.deepEqual(Array.from(toGrayscale(image, { slice: 'Zn_K' }).data as Float32Array), Array.from(maps[2]));
+    assert.ok(spacingInMm(image) && Math.abs(gridOf(image).spacing[1] - 8e-5) < 1e-12);
+    // One of them named: that map alone.
+    const one = await readImageFile(`${path}::/entry/plot/Ca_K`);
+    assert.deepEqual(one.size, [7, 5]);
+    assert.equal((one.data as Float32Array)[3], 103);
+  });
+
   it('reads the older form: the data marked signal=1, its axes "y:x" on it', async () => {
     const { FS } = await h5wasm.ready;
     const f = new h5wasm.File('/old.nxs', 'w');
