@@ -89,19 +89,35 @@ export interface VeloxTestImage {
   frames: Uint16Array[];
   /** Pixel size in metres, as Velox writes it. */
   pixelM: number;
+  /** The label of the image's display (an EDS map's element), written as `displays` says. */
+  label?: string;
 }
 
 /**
  * The bytes of a Velox EMD file: per image a group `/Data/Image/<id>` with `Data` (rows, columns,
  * frames; uint16) and `Metadata` (uint8, the JSON text zero-padded, one column per frame).
  */
-export async function veloxFile(images: VeloxTestImage[]): Promise<Uint8Array> {
+export async function veloxFile(images: VeloxTestImage[], displays: 'before 11' | 'from 11' = 'before 11'): Promise<Uint8Array> {
   const { FS } = await h5wasm.ready;
   const name = `/velox-${counter++}.emd`;
   const file = new h5wasm.File(name, 'w');
   for (const g of ['Data', 'Data/Image']) file.create_group(g);
+  // Displays: before version 11 a JSON text per display with the image's path and its label; from 11 the label as `id` and a reference to a JSON text with the path.
+  const displayGroup = displays === 'before 11' ? 'Presentation/Displays/ImageDisplay' : 'Displays/ImageDisplay';
+  if (images.some((im) => im.label)) {
+    for (const g of displays === 'before 11' ? ['Presentation', 'Presentation/Displays', displayGroup] : ['Displays', displayGroup, 'SharedProperties', 'SharedProperties/ImageSeriesDataReference']) file.create_group(g);
+  }
   images.forEach((im, k) => {
     const id = `${(k + 1) * 1111111}abcdef0123456789abcdef`.slice(0, 32);
+    if (im.label) {
+      const dataPath = `/Data/Image/${id}`;
+      if (displays === 'before 11') file.create_dataset({ name: `${displayGroup}/display${k}`, data: [JSON.stringify({ dataPath, display: { label: im.label } })] });
+      else {
+        const reference = `/SharedProperties/ImageSeriesDataReference/ref${k}`;
+        file.create_dataset({ name: reference, data: [JSON.stringify({ dataPath })] });
+        file.create_dataset({ name: `${displayGroup}/display${k}`, data: [JSON.stringify({ id: im.label, data: reference, settings: {} })] });
+      }
+    }
     file.create_group(`Data/Image/${id}`);
     const n = im.frames.length;
     const data = new Uint16Array(im.rows * im.columns * n);

@@ -404,7 +404,7 @@ export class XemViewer extends LitElement {
   /** Answer the chooser's question with option `index` (its select calls this). */
   choose(index: number): void {
     const pending = this.choice;
-    if (!pending) return;
+    if (!pending || !Number.isInteger(index) || index < 0 || index >= pending.options.length) return;
     this.choice = null;
     pending.resolve(index);
   }

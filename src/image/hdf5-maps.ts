@@ -14,8 +14,9 @@
  * (ImageChoiceError, for a chooser).
  *
  * Pixel size: from the scan's positions where the layout keeps them (MAPS x_axis and y_axis, PyXRF
- * positions/pos, a NeXus plot's axes): the median step; or a HyperSpy signal's axis scales (hyperspy.ts). Converted to mm only where the file states the unit (a `units`
- * or `unit` attribute); otherwise kept in the file's own numbers, marked as of no known unit (as
+ * positions/pos, a NeXus plot's axes): the median step; or a HyperSpy signal's axis scales
+ * (hyperspy.ts). Converted to mm only where the file states the unit (a `units` or `unit`
+ * attribute); otherwise kept in the file's own numbers, marked as of no known unit (as
  * NRRD's), and the user gives the size with its unit where it matters. Neither MAPS nor PyXRF
  * writes one: beamlines differ (APS 2-ID-E's MAPS axes are in mm; HXN's PyXRF positions in µm,
  * as analysis scripts of those beamlines read them).
@@ -197,8 +198,10 @@ function chooseDataset(root: Group, options: Hdf5MapOptions): { dataset: Dataset
     const shape = dataset.shape ?? [];
     if (!numeric(dataset)) throw new InputError(label, `dataset ${options.dataset} does not hold numbers`);
     if (shape.length !== 2 && shape.length !== 3) throw new InputError(label, `dataset ${options.dataset} is ${shape.length}-D (${shape.join('×')}); xemreg reads a 2-D map or a 3-D stack of maps`);
+    // The default plot's signal or one of its auxiliary signals, named: that map alone, with the plot's axes.
     const plot = nexusPlot(root);
-    return { dataset, layout: KNOWN_LAYOUTS.find((l) => l.maps === dataset.path), ...(plot?.signal.path === dataset.path ? { plot } : {}) };
+    const plotted = plot && [plot.signal, ...plot.auxiliary].some((d) => d.path === dataset.path);
+    return { dataset, layout: KNOWN_LAYOUTS.find((l) => l.maps === dataset.path), ...(plotted ? { plot: { ...plot, auxiliary: [] } } : {}) };
   }
   for (const layout of KNOWN_LAYOUTS) {
     const dataset = getDataset(root, layout.maps);

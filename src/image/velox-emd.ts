@@ -3,10 +3,11 @@
  * `/Data/Image/<id>/Data`, each (rows, columns, frames), with a JSON text per frame in `Metadata`
  * (uint8, one column per frame) that holds the pixel size (`BinaryResult.PixelSize.width/height`
  * in `PixelUnitX/Y`, metres) and the detector (`BinaryResult.Detector`, else the first of
- * `Detectors`). The layout follows open readers of the format (openNCEM's emdVelox, RosettaSciIO).
+ * `Detectors`); an EDS map's element is the label of its display (displayLabels). The layout
+ * follows open readers of the format (openNCEM's emdVelox, RosettaSciIO).
  *
  * Read as: the one image asked for (`file.emd::/Data/Image/<id>`), its frames as slices when it
- * has several; else all images of the file as slices named by their detectors (their first frame)
+ * has several; else all images of the file as slices named by their labels (their first frame)
  * when they have one size — a HAADF image with the EDS maps of the same scan — else an error
  * listing them. The pixel size in mm from the metadata; origin 0.
  */
@@ -27,6 +28,7 @@ interface VeloxImage {
   rows: number;
   columns: number;
   frames: number;
+  /** What Velox shows it as: its display's label (an EDS map's element), else its detector. */
   detector: string;
   /** Pixel size in mm, x and y, where the metadata gives it. */
   pixelMm?: [number, number];
@@ -72,6 +74,7 @@ function pixelMmOf(metadata: Record<string, unknown> | null): [number, number] |
 function veloxImages(root: Group): VeloxImage[] {
   const images = getGroup(root, IMAGES);
   if (!images) return [];
+  const labels = displayLabels(root);
   return images.keys().flatMap((id) => {
     const group = getGroup(images, id);
     if (!group) return [];
@@ -80,8 +83,46 @@ function veloxImages(root: Group): VeloxImage[] {
     if (!data || !shape || shape.length < 2 || shape.length > 3 || !numeric(data)) return [];
     const metadata = metadataOf(group);
     const pixelMm = pixelMmOf(metadata);
-    return [{ path: `${IMAGES}/${id}`, data, rows: shape[0], columns: shape[1], frames: shape[2] ?? 1, detector: detectorOf(metadata), ...(pixelMm ? { pixelMm } : {}) }];
+    return [{ path: `${IMAGES}/${id}`, data, rows: shape[0], columns: shape[1], frames: shape[2] ?? 1, detector: labels.get(id) ?? detectorOf(metadata), ...(pixelMm ? { pixelMm } : {}) }];
   });
+}
+
+/** The JSON object of a dataset holding one JSON text (a string), or null. */
+function jsonOf(dataset: Dataset | null): Record<string, unknown> | null {
+  if (!dataset) return null;
+  try {
+    const value = dataset.value;
+    const text = Array.isArray(value) ? value[0] : value;
+    if (typeof text !== 'string') return null;
+    const parsed = JSON.parse(text.replace(/\0+$/, ''));
+    return parsed && typeof parsed === 'object' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The labels Velox shows its images under, by image id: an EDS map's element ("Fe"), which the
+ * image's own metadata does not name (its detector is the EDS detector). Before file version 11
+ * each display in /Presentation/Displays/ImageDisplay is a JSON text with the image's `dataPath`
+ * and its `display.label`; from version 11 each in /Displays/ImageDisplay has the label as `id`
+ * and, in `data`, the path of a JSON text with the `dataPath` (as RosettaSciIO reads them).
+ */
+function displayLabels(root: Group): Map<string, string> {
+  const labels = new Map<string, string>();
+  const add = (dataPath: unknown, label: unknown) => {
+    if (typeof dataPath === 'string' && typeof label === 'string' && label.trim()) labels.set(dataPath.split('/').pop()!, label.trim());
+  };
+  for (const [path, version11] of [['/Presentation/Displays/ImageDisplay', false], ['/Displays/ImageDisplay', true]] as const) {
+    const displays = getGroup(root, path);
+    for (const key of displays?.keys() ?? []) {
+      const display = jsonOf(getDataset(displays!, key));
+      if (!display) continue;
+      if (!version11) add(display.dataPath, field(display, 'display', 'label'));
+      else if (typeof display.data === 'string') add(jsonOf(getDataset(root, display.data))?.dataPath, display.id);
+    }
+  }
+  return labels;
 }
 
 /** What an image is: "HAADF, 16×16" (its id says nothing to a user). */

@@ -229,10 +229,14 @@ describe('NeXus: the default plot', () => {
     assert.deepEqual(sliceNames(image), ['Fe_K', 'Ca_K', 'Zn_K']);
     assert.deepEqual(Array.from(toGrayscale(image, { slice: 'Zn_K' }).data as Float32Array), Array.from(maps[2]));
     assert.ok(spacingInMm(image) && Math.abs(gridOf(image).spacing[1] - 8e-5) < 1e-12);
-    // One of them named: that map alone.
+    // One of them named, the signal or another: that map alone, sized by the plot's axes.
     const one = await readImageFile(`${path}::/entry/plot/Ca_K`);
     assert.deepEqual(one.size, [7, 5]);
     assert.equal((one.data as Float32Array)[3], 103);
+    assert.equal(pixelSizeSource(one), 'NeXus axes');
+    const signal = await readImageFile(`${path}::/entry/plot/Fe_K`);
+    assert.deepEqual(signal.size, [7, 5]);
+    assert.equal((signal.data as Float32Array)[3], 3);
   });
 
   it('reads the older form: the data marked signal=1, its axes "y:x" on it', async () => {
@@ -290,6 +294,15 @@ describe('Velox EMD: (S)TEM images and EDS maps', () => {
     assert.deepEqual(Array.from(toGrayscale(image, { slice: 'SuperXG21 2' }).data as Float32Array), Array.from(frame(9, 6, 2000)));
     assert.ok(Math.abs(gridOf(image).spacing[0] - 2.5e-6) < 1e-15 && spacingInMm(image));
     assert.equal(pixelSizeSource(image), 'Velox');
+  });
+
+  it('names EDS maps by element, from the labels of Velox\'s displays (file versions before 11 and from 11)', async () => {
+    for (const displays of ['before 11', 'from 11'] as const) {
+      const images = [['HAADF', 'HAADF'], ['SuperXG21', 'Fe'], ['SuperXG21', 'O'], ['SuperXG21', undefined]].map(([detector, label], k) => ({ detector: detector!, label, columns: 9, rows: 6, frames: [frame(9, 6, 1000 * k)], pixelM: 2.5e-9 }));
+      const image = await readImageFile(await write(`eds-${displays.replace(' ', '')}.emd`, await veloxFile(images, displays)));
+      assert.deepEqual(sliceNames(image), ['HAADF', 'Fe', 'O', 'SuperXG21'], displays);
+      assert.equal(toGrayscale(image, { slice: 'O' }).data![3], 2003);
+    }
   });
 
   it('reads one image\'s frames as slices, and one image of several sizes when named after "::"', async () => {
