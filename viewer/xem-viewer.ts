@@ -6,7 +6,7 @@
  * Properties / attributes: blend-mode (layers | alpha | checkerboard | difference | false-colour |
  * swipe), tile-size (px, checkerboard), alpha (0–1), swipe (0–1), unit (auto | px | nm | µm | mm).
  * Methods: addLayer, removeLayer, updateLayer, getLayers, resetView, loadFiles.
- * Events: layer-added, layer-removed, layer-updated, view-changed, load-error.
+ * Events: layer-added, layer-removed, layer-updated, view-changed, load-error, choice-requested.
  * Keys (when focused): 1–6 blend modes, r reset view, [ ] checkerboard tile size.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit';
@@ -393,11 +393,16 @@ export class XemViewer extends LitElement {
     return this.addLayer(image, { name: partName(name, part.kind, index, part.names?.[index]), ...partOption(part.kind, index) });
   }
 
-  /** Show a question in the chooser; resolves with the option picked, or null if another question replaces it. */
+  /**
+   * Show a question in the chooser, and say so (`choice-requested`: a host may ask in its own UI
+   * and answer with `choose`); resolves with the option picked, or null if another question
+   * replaces it.
+   */
   private ask(question: Omit<NonNullable<XemViewer['choice']>, 'resolve'>): Promise<number | null> {
     this.choice?.resolve(null);
     return new Promise((resolve) => {
       this.choice = { ...question, resolve };
+      this.dispatchEvent(new CustomEvent('choice-requested', { detail: { ...question }, bubbles: true, composed: true }));
     });
   }
 

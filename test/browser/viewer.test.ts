@@ -347,6 +347,9 @@ describe('<xem-viewer>', () => {
     const b = Float32Array.from({ length: 2 * 10 * 12 }, (_, k) => (k < 120 ? 7 : 1000 + (k - 120)));
     const bytes = await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'], extra: { '/a': { rows: 8, columns: 8, data: a }, '/b': { rows: 10, columns: 12, channels: 2, data: b } } });
     const file = new File([bytes as Uint8Array<ArrayBuffer>], 'two.h5');
+    const asked: { label: string; options: string[] }[] = [];
+    const onAsk = (e: Event) => asked.push((e as CustomEvent).detail);
+    viewer.addEventListener('choice-requested', onAsk);
     const loading = viewer.loadFiles([file]);
     const images = await chooserOf(viewer);
     expect(images, 'image chooser shown').to.exist;
@@ -370,6 +373,14 @@ describe('<xem-viewer>', () => {
     expect(layer.name).to.equal('two.h5::/b [slice 1]');
     expect(layer.size).to.deep.equal([12, 10]);
     expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(1005);
+    // A host sees both questions, and may answer them itself.
+    viewer.removeEventListener('choice-requested', onAsk);
+    expect(asked.map((q) => [q.label, q.options.length])).to.deep.equal([['Image of two.h5', 2], ['Slice of two.h5::/b', 2]]);
+    const byHost = viewer.loadFiles([file]);
+    await chooserOf(viewer);
+    viewer.choose(5); // not an option: ignored
+    viewer.choose(0);
+    expect((await byHost).map((l) => l.name)).to.deep.equal(['two.h5::/a']);
     // Read directly: the error carries the choices, and each one's path reads it.
     const refused = await readImageBlob(file).catch((e: unknown) => e);
     expect(refused).to.be.instanceOf(ImageChoiceError);
