@@ -5,7 +5,7 @@
  */
 import { configureItkAssets } from '../src/browser/assets.js';
 import { createBrowserElastixRunner } from '../src/browser/elastix-runner.js';
-import { readImageBlob } from '../src/browser/image-file.js';
+import { readImageBlob, sidecarsAmong, withSidecarFile } from '../src/browser/image-file.js';
 import { ImageChoiceError } from '../src/errors.js';
 import { partLabel, partName, partOption, partToChoose, toGrayscale } from '../src/image/grayscale.js';
 import { pixelSizeSource } from '../src/image/instrument-metadata.js';
@@ -95,14 +95,17 @@ function showPart(which: 'fixed' | 'moving', index: number): void {
 const severalImages: Partial<Record<'fixed' | 'moving', File>> = {};
 
 async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement): Promise<void> {
-  const file = input.files?.[0];
+  const chosen = [...(input.files ?? [])];
+  // The image, and a Hitachi or JEOL SEM's text chosen with it (its pixel size).
+  const sidecars = sidecarsAmong(chosen);
+  const file = chosen.find((f) => !sidecars.includes(f));
   if (!file) return;
   loads++; // a sample pair still loading is not shown over the user's file
   const images = $<HTMLSelectElement>(`${which}-image`);
   images.hidden = true;
   delete severalImages[which];
   try {
-    showUserImage(which, file.name, await readImageBlob(file));
+    showUserImage(which, file.name, await withSidecarFile(await readImageBlob(file), file.name, sidecars));
   } catch (error) {
     if (!(error instanceof ImageChoiceError)) return say((error as Error).message, true);
     // An HDF5 file with several maps, a Velox file of several sizes: the user says which, as the CLI's file::path does.

@@ -17,7 +17,7 @@ import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/Int
 import vtkMouseCameraTrackballPanManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballPanManipulator.js';
 import vtkMouseCameraTrackballZoomManipulator from '@kitware/vtk.js/Interaction/Manipulators/MouseCameraTrackballZoomManipulator.js';
 import vtkGestureCameraManipulator from '@kitware/vtk.js/Interaction/Manipulators/GestureCameraManipulator.js';
-import { readImageBlob } from '../src/browser/image-file.js';
+import { readImageBlob, sidecarsAmong, withSidecarFile } from '../src/browser/image-file.js';
 import { ImageChoiceError } from '../src/errors.js';
 import { spacingInMm } from '../src/image/spacing.js';
 import { partLabel, partName, partOption, partToChoose, toGrayscale, type GrayscaleOptions } from '../src/image/grayscale.js';
@@ -342,12 +342,16 @@ export class XemViewer extends LitElement {
    * Read files (drag and drop, file picker) and add them as layers: a plugin's reader when one
    * claims the file name (its command gets the File and returns an Image or Images), else
    * itk-wasm off the main thread. A file of several images (an HDF5 file with several maps) asks
-   * which, a stack or a multi-component image which slice or channel: the chooser in the view.
+   * which, a stack or a multi-component image which slice or channel: the chooser in the view. A
+   * Hitachi or JEOL SEM's `.txt` among the files sizes the image of the same name.
    * Errors show in the view and as `load-error` events.
    */
   async loadFiles(files: Iterable<File>): Promise<LayerInfo[]> {
     const added: LayerInfo[] = [];
-    for (const file of files) {
+    const all = [...files];
+    // A Hitachi or JEOL SEM's text dropped with its image gives the image's pixel size.
+    const sidecars = sidecarsAmong(all);
+    for (const file of all.filter((f) => !sidecars.includes(f))) {
       try {
         const reader = this.plugins.readerFor(file.name);
         const read = reader ? { images: await this.plugins.execute(reader, file), name: file.name } : await this.readAsked(file);
@@ -355,7 +359,8 @@ export class XemViewer extends LitElement {
         if (!read) continue;
         const images = (Array.isArray(read.images) ? read.images : [read.images]) as Image[];
         if (images.length === 0 || images.some((i) => !i?.data)) throw new Error(`${file.name}: the reader ${reader} returned no image`);
-        for (const image of images) {
+        for (const raw of images) {
+          const image = await withSidecarFile(raw, file.name, sidecars);
           const part = partToChoose(image);
           const layer = part ? await this.choosePart(image, read.name, part) : this.addLayer(image, { name: read.name });
           if (layer) added.push(layer);

@@ -11,6 +11,7 @@ import { readHdf5Blob } from './hdf5-file.js';
 import { isNrrd, nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
 import { withNiftiUnit } from '../image/nifti-units.js';
 import { itkWorkerUrl } from './assets.js';
+import { isSidecarOf, MAX_SIDECAR_BYTES, withSidecarText } from '../image/sem-sidecar.js';
 
 /** Run with a fresh worker that is terminated afterwards, whether the call succeeds or not. */
 async function withWorker<T>(run: (worker: Worker) => Promise<T>): Promise<T> {
@@ -79,6 +80,21 @@ export async function readImageBlob(file: Blob, name = (file as File).name ?? 'i
     if (typeof error === 'number') throw new InputError(name, 'could not be decoded: the file is truncated or corrupt');
     throw new InputError(name, 'is not an image format itk-wasm can read (PNG, JPEG, TIFF, NRRD, MHA/MHD, NIfTI, …) or is corrupt');
   }
+}
+
+/**
+ * The image with the pixel size its SEM's text gives (sem-sidecar.ts: a Hitachi or JEOL `.txt` of
+ * the same name among `others`, the files chosen or dropped with it), where it has none of its own.
+ * A page cannot look beside a file, so the user gives both.
+ */
+export async function withSidecarFile(image: Image, name: string, others: readonly File[]): Promise<Image> {
+  const sidecar = others.find((f) => isSidecarOf(f.name, name) && f.size <= MAX_SIDECAR_BYTES);
+  return sidecar ? withSidecarText(image, new TextDecoder('latin1').decode(await sidecar.arrayBuffer())) : image;
+}
+
+/** The files of a drop or a picker that are the sidecar texts of others among them (withSidecarFile), not images. */
+export function sidecarsAmong(files: readonly File[]): File[] {
+  return files.filter((f) => files.some((g) => g !== f && isSidecarOf(f.name, g.name)));
 }
 
 /** Encode an image in the format of `fileName`'s extension (.tif, .nrrd, .mha, .nii, .png, …), which must hold its pixel type (castForFile). */

@@ -11,6 +11,7 @@ import { nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
 import { withNiftiUnit } from '../image/nifti-units.js';
 import { tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
 import { withTiffUnit } from '../image/spacing.js';
+import { isSidecarOf, MAX_SIDECAR_BYTES, withSidecarText } from '../image/sem-sidecar.js';
 
 /** The largest image file handed to itk-wasm, whose WebAssembly memory holds it whole with the image decoded from it. */
 export const MAX_FILE_BYTES = 2 ** 31;
@@ -65,8 +66,27 @@ export async function readImageFile(path: string): Promise<Image> {
   if (/\.(nrrd|nhdr)$/i.test(path)) return withNrrdUnit(image, nrrdMmPerUnit(start));
   // A TIFF's bytes again, for its metadata (pixel size, data bar, slice names): readImageNode takes
   // a path, not bytes. What the metadata may change is withInstrumentPixelSize's rule, as in the browser.
-  if (!/\.tiff?$/i.test(path)) return withNiftiUnit(image);
-  return withTiffMetadata(withTiffUnit(image), tiffMetadata(new Uint8Array(await readFile(path))));
+  const read = /\.tiff?$/i.test(path) ? withTiffMetadata(withTiffUnit(image), tiffMetadata(new Uint8Array(await readFile(path)))) : withNiftiUnit(image);
+  return withSidecar(read, path);
+}
+
+/**
+ * The image with the pixel size a Hitachi or JEOL SEM wrote beside it (`image.txt` for
+ * `image.tif`; sem-sidecar.ts), for raster files without a size of their own; otherwise itself.
+ */
+async function withSidecar(image: Image, path: string): Promise<Image> {
+  const stem = path.replace(/\.[^./\\]+$/, '');
+  for (const candidate of [`${stem}.txt`, `${stem}.TXT`]) {
+    if (!isSidecarOf(candidate, path)) return image;
+    try {
+      if ((await stat(candidate)).size > MAX_SIDECAR_BYTES) continue;
+      const sized = withSidecarText(image, await readFile(candidate, 'latin1'));
+      if (sized !== image) return sized;
+    } catch {
+      // None there, or unreadable: not a sidecar.
+    }
+  }
+  return image;
 }
 
 /** Write an image; the format follows the extension, which must hold the image's pixel type (castForFile). */

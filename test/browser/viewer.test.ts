@@ -416,6 +416,24 @@ describe('<xem-viewer>', () => {
     expect(spacingInMm(await readImageBlob(new File([written], 'map.nii')))).to.equal(false);
   });
 
+  it('sizes a Hitachi or JEOL SEM image by the .txt dropped with it, which is not a layer itself', async () => {
+    const message = { text: '' };
+    const onError = (e: Event) => (message.text = (e as CustomEvent).detail.message);
+    viewer.addEventListener('load-error', onError);
+    const tiff = new File([tiffFile(40, 30, [Array.from({ length: 1200 }, (_, k) => k % 200)], []) as Uint8Array<ArrayBuffer>], 'S4800_01.tif');
+    const text = new File(['[SemImageFile]\r\nInstructName=S-4800\r\nDataSize=40x30\r\nPixelSize=12.5\r\n'], 'S4800_01.txt');
+    const layers = await viewer.loadFiles([text, tiff]);
+    viewer.removeEventListener('load-error', onError);
+    expect(layers.map((l) => l.name)).to.deep.equal(['S4800_01.tif']);
+    expect(message.text, 'the text is not read as an image').to.equal('');
+    const image = viewer.getLayerImage(layers[0].id);
+    expect(image.spacing[0]).to.be.closeTo(12.5e-6, 1e-15);
+    expect(pixelSizeSource(image)).to.equal('Hitachi .txt');
+    // Without it: no size.
+    const [plain] = await viewer.loadFiles([tiff]);
+    expect(pixelSizeSource(viewer.getLayerImage(plain.id))).to.equal(undefined);
+  });
+
   it('shows file names and errors as text, never as HTML', async () => {
     const name = '<img src=x onerror=alert(1)>.png';
     await viewer.loadFiles([new File(['not an image'], name)]);

@@ -12,6 +12,7 @@ import { findDataBar, withoutDataBar } from '../../src/image/data-bar.js';
 import { prepareImage } from '../../src/methods/prepare.js';
 import { spacingInMm, withSpacing } from '../../src/image/spacing.js';
 import { readImageFile } from '../../src/node/image-file.js';
+import { sidecarPixelSize } from '../../src/image/sem-sidecar.js';
 import { fixture } from './helpers.js';
 import { readImageNode } from '@itk-wasm/image-io';
 import { DESCRIPTION_TAG, feiText, imageJLabelEntries, imageJText, MICROSCOPE_TAGS, microscopeTiff, omeText, tiffFile, zeissText } from '../microscope-tiff.js';
@@ -219,6 +220,52 @@ describe('pixel sizes in microscope metadata', () => {
       assert.ok(close(omeStack.spacing.slice(0, 2), [5e-4, 5e-4]), String(omeStack.spacing));
       await writeFile(omePath, tiffFile(40, 30, pages, [[DESCRIPTION_TAG, 2, ome(['EM', 'Hoechst'])]]));
       assert.equal(sliceNames(await readImageFile(omePath)), undefined, '2 channels over 3 pages');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('pixel sizes in an SEM\'s text beside the image (Hitachi, JEOL)', () => {
+  const hitachi = (dataSize: string) => `[SemImageFile]\r\nInstructName=S-4800\r\nSerialNumber=1234\r\nDataSize=${dataSize}\r\nPixelSize=9.921875\r\nMagnification=10000\r\n`;
+  const jeol = (marker: string, full = '40 30') => `$CM_FORMAT JEOL/SEM\n$CM_FULL_SIZE ${full}\n$$SM_MICRON_BAR 20\n$$SM_MICRON_MARKER ${marker}\n`;
+
+  it('reads Hitachi\'s PixelSize (nm) and JEOL\'s scale bar, per saved pixel; not channelling angles or other texts', () => {
+    const h = sidecarPixelSize(hitachi('40x30'), 40);
+    assert.equal(h?.source, 'Hitachi .txt');
+    assert.ok(Math.abs(h!.mm - 9.921875e-6) < 1e-15, String(h?.mm));
+    assert.ok(Math.abs(sidecarPixelSize(hitachi('1280x960'), 640)!.mm - 2 * 9.921875e-6) < 1e-15, 'a half-size copy: twice the pixel');
+    assert.equal(sidecarPixelSize('PixelSize=9.9\n', 40), null, 'no sign of Hitachi');
+    const j = sidecarPixelSize(jeol('1um'), 40);
+    assert.equal(j?.source, 'JEOL .txt');
+    assert.ok(Math.abs(j!.mm - 5e-5) < 1e-15, String(j?.mm));
+    assert.ok(Math.abs(sidecarPixelSize(jeol('500nm', '1280 960'), 640)!.mm - 5e-5) < 1e-15);
+    assert.equal(sidecarPixelSize(jeol('5deg.'), 40), null, 'channelling pattern: an angle');
+    assert.equal(sidecarPixelSize('notes about the sample\nPixelSize is unknown\n', 40), null);
+  });
+
+  it('readImageFile takes the text beside a TIFF or JPEG without a size, not beside one with its own', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xemreg-sidecar-'));
+    try {
+      const gray = Array.from({ length: 40 * 30 }, (_, k) => k % 251);
+      await writeFile(join(dir, 'h.tif'), tiffFile(40, 30, [gray]));
+      await writeFile(join(dir, 'h.txt'), hitachi('40x30'));
+      const h = await readImageFile(join(dir, 'h.tif'));
+      assert.ok(spacingInMm(h) && close(h.spacing.slice(0, 2), [9.921875e-6, 9.921875e-6]), String(h.spacing));
+      assert.equal(pixelSizeSource(h), 'Hitachi .txt');
+      await writeFile(join(dir, 'j.tif'), tiffFile(40, 30, [gray]));
+      await writeFile(join(dir, 'j.TXT'), jeol('1um'));
+      assert.equal(pixelSizeSource(await readImageFile(join(dir, 'j.tif'))), 'JEOL .txt');
+      // An FEI file keeps the size its own tag gives, whatever lies beside it.
+      await writeFile(join(dir, 'f.tif'), microscopeTiff(40, 30, gray, { [MICROSCOPE_TAGS.fei]: feiText(2.5e-9) }));
+      await writeFile(join(dir, 'f.txt'), hitachi('40x30'));
+      assert.equal(pixelSizeSource(await readImageFile(join(dir, 'f.tif'))), 'Thermo Fisher/FEI');
+      // A note beside a file is not a size.
+      await writeFile(join(dir, 'n.tif'), tiffFile(40, 30, [gray]));
+      await writeFile(join(dir, 'n.txt'), 'sample 3, second grid square\n');
+      const n = await readImageFile(join(dir, 'n.tif'));
+      assert.equal(spacingInMm(n), false);
+      assert.equal(pixelSizeSource(n), undefined);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
