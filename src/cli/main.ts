@@ -1,8 +1,8 @@
 /**
- * The `xemreg` command line (CONVENTIONS.md): `register` one pair, `batch` a list of pairs. Exit
- * codes: 0 success, 1 registration failed (batch: any pair), 2 bad arguments or unreadable input —
- * always with one line on stderr naming the cause. Only results go to stdout; logs and progress
- * go to stderr.
+ * The `xemreg` command line (CONVENTIONS.md): `register` one pair, `batch` a list of pairs, `info`
+ * what is read in files. Exit codes: 0 success, 1 registration failed (batch: any pair), 2 bad
+ * arguments or unreadable input — always with one line on stderr naming the cause. Only results
+ * go to stdout; logs and progress go to stderr.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -19,6 +19,7 @@ import { checkModelDir, shippedModelDir } from '../node/cnn-model.js';
 import { formatTransform, transformFormatOf } from '../transform/formats.js';
 import { dataBarNotes, lowConfidenceWarnings, pixelSizeNotes, summary } from './output.js';
 import { parsePairList, type PairEntry } from './pair-list.js';
+import { fileInfo, infoText } from './info.js';
 import { runInWorkers, type PairTask } from './pair-workers.js';
 import { failureOf, modelFor, partialFailure, registerFiles, registerListedPair, sliceArgument, spacingArgument, UsageError, withPairOverrides, writeRegistered, type PairOutcome, type Settings } from './register-files.js';
 
@@ -304,7 +305,29 @@ function buildProgram(onExitCode: (code: number) => void): Command {
   ).action(async (list: string, flags: BatchFlags) => {
     if ((await runBatch(list, flags)) > 0) onExitCode(1);
   });
+  program
+    .command('info')
+    .description('say what xemreg reads in each file: size, slices or channels by name, pixel size and where it came from, the HDF5 dataset; for a file of several images, their file::path names; exit 2 when a file cannot be read')
+    .argument('<files...>', 'image files, as register takes them (file.h5::/dataset too)')
+    .option('--json', 'one JSON object per file, one line each, on stdout')
+    .action(async (files: string[], flags: { json?: boolean }) => {
+      if ((await runInfo(files, flags)) > 0) onExitCode(2);
+    });
   return program;
+}
+
+/** `info`: each file's facts on stdout; a file that cannot be read also gets its one line on stderr. Resolves to 2 if any could not be read. */
+async function runInfo(files: string[], flags: { json?: boolean }): Promise<number> {
+  let code = 0;
+  for (const file of files) {
+    const info = await fileInfo(file);
+    process.stdout.write((flags.json ? JSON.stringify(info) : infoText(info)) + '\n');
+    if ('error' in info) {
+      process.stderr.write(`xemreg: ${file}: ${info.error}\n`);
+      code = 2;
+    }
+  }
+  return code;
 }
 
 /** Run the CLI; resolves to the process exit code. */

@@ -55,7 +55,8 @@ function unscannedOf(image: Image): { hdf5Unscanned?: { columns: number; rows: n
   return Array.isArray(v) ? { hdf5Unscanned: { columns: Number(v[0]), rows: Number(v[1]) } } : {};
 }
 
-function describe(image: Image) {
+/** An image's grid, type and where its size and pixels came from, as the JSON documents give them. */
+export function describeImage(image: Image) {
   const grid = gridOf(image);
   return {
     size: grid.size,
@@ -102,7 +103,7 @@ export function cliDocument(
   dataBars: Partial<Record<'fixed' | 'moving', DataBar>> = {},
   slices: Partial<Record<'fixed' | 'moving', number | string>> = {},
 ): CliDocument {
-  const image = (which: 'fixed' | 'moving', im: Image) => ({ ...describe(im), ...(dataBars[which] ? { dataBar: dataBars[which] } : {}), ...sliceOf(im, slices[which]) });
+  const image = (which: 'fixed' | 'moving', im: Image) => ({ ...describeImage(im), ...(dataBars[which] ? { dataBar: dataBars[which] } : {}), ...sliceOf(im, slices[which]) });
   return { fixed: fixedPath, moving: movingPath, images: { fixed: image('fixed', fixed), moving: image('moving', moving) }, results };
 }
 

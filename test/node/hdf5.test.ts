@@ -383,3 +383,31 @@ describe('HDF5 maps: registration from the CLI', () => {
     assert.match(run.stdout, /fixed .*fe-nounit\.h5 \[slice 0 · Fe_K\]  160×160 px, spacing 0\.1 × 0\.1\n/);
   });
 });
+
+describe('xemreg info', () => {
+  it('says what each file holds: size, slices by name, pixel size and its source, the dataset; or the images to name; exit 2 for an unreadable one', async () => {
+    const maps = await write('info-maps.h5', await hdf5MapsFile('xrf-maps', { ...small(), unit: 'um' }));
+    const two = await write('info-two.h5', await hdf5MapsFile('pyxrf', { planes: [new Float32Array(4)], columns: 2, rows: 2, names: ['x'], extra: { '/a': { rows: 8, columns: 8, data: new Float32Array(64) }, '/b': { rows: 9, columns: 9, data: new Float32Array(81) } } }));
+    const json = await runScript(bin, ['info', '--json', maps, two, fixture('hxn_xrf_Fe_K.tiff')]);
+    assert.equal(json.code, 0, json.stderr);
+    const [m, t, tiff] = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(m.size, [7, 5], 'the plane, as register reports it; the slices in parts');
+    assert.deepEqual(m.parts, { kind: 'slice', count: 3, names: ['Fe_K', 'P_K', 'S_K'] });
+    assert.equal(m.pixelSizeFrom, 'XRF-Maps positions');
+    assert.equal(m.spacingUnit, 'mm');
+    assert.ok(Math.abs(m.spacing[0] - 5e-5) < 1e-12);
+    assert.equal(m.hdf5Dataset, '/MAPS/XRF_Analyzed/Fitted/Counts_Per_Sec');
+    assert.deepEqual(t.choices, [{ path: '/a', label: '/a (8×8)' }, { path: '/b', label: '/b (9×9)' }]);
+    assert.deepEqual(tiff.size, [160, 160]);
+    assert.equal(tiff.parts, undefined);
+    const text = await runScript(bin, ['info', maps, two, fixture('hxn_xrf_Fe_K.tiff')]);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /hxn_xrf_Fe_K\.tiff: 160×160 px, float32 Scalar, no pixel size \(give one with --fixed-spacing \/ --moving-spacing\)/);
+    assert.match(text.stdout, /info-maps\.h5: 7×5 px, float32 Scalar, spacing 50 nm × 80 nm from its XRF-Maps positions\n {2}dataset \/MAPS\/XRF_Analyzed\/Fitted\/Counts_Per_Sec\n {2}3 slices \(--fixed-slice takes the number or the name\): slice 0 · Fe_K, slice 1 · P_K, slice 2 · S_K\n/);
+    assert.match(text.stdout, /info-two\.h5: 2 images; name one as .*info-two\.h5::<path>\n {2}\/a {2}\/a \(8×8\)\n {2}\/b {2}\/b \(9×9\)/);
+    const missing = await runScript(bin, ['info', maps, join(dir, 'nope.tif')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.tif: file not found/);
+    assert.match(missing.stdout, /info-maps\.h5: 7×5 px/, 'the readable file still described');
+  });
+});
