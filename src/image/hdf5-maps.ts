@@ -26,7 +26,7 @@
 import type { Dataset, Group } from 'h5wasm';
 import type { Image } from 'itk-wasm';
 import { ImageChoiceError, InputError } from '../errors.js';
-import { axesStep, getDataset, isDataset, isGroup, mapImage, MAX_VALUES, medianStep, numbers, numeric, statedUnit, STRING, strings, type AxesStep } from './hdf5-tree.js';
+import { axesStep, getDataset, mapShape, isDataset, isGroup, mapImage, MAX_VALUES, medianStep, numbers, numeric, statedUnit, STRING, strings, type AxesStep } from './hdf5-tree.js';
 import { readVelox } from './velox-emd.js';
 import { nexusNames, nexusPixelSize, nexusPlot, type NexusPlot } from './nexus.js';
 import { hyperspyPixelSize } from './hyperspy.js';
@@ -100,8 +100,8 @@ function channelAxis(shape: readonly number[], channels?: number): 0 | 2 {
 }
 
 function imageShape(dataset: Dataset): number[] | null {
-  const shape = dataset.shape;
-  if (!shape || !numeric(dataset)) return null;
+  if (!dataset.shape || !numeric(dataset)) return null;
+  const { shape } = mapShape(dataset.shape);
   if (shape.length === 2) return shape.every((n) => n >= MIN_SIDE) ? shape : null;
   if (shape.length !== 3) return null;
   const axis = channelAxis(shape);
@@ -180,9 +180,9 @@ export interface Hdf5MapOptions {
   label: string;
 }
 
-/** A NeXus stack's map names: a string axis along its first or last dimension. */
-function plotNames(plot: NexusPlot, shape: readonly number[]): string[] | null {
-  return nexusNames(plot, 0, shape[0]) ?? nexusNames(plot, 2, shape[2]);
+/** A NeXus stack's map names: a string axis along its first or last dimension (`dims`: their indices in the dataset). */
+function plotNames(plot: NexusPlot, shape: readonly number[], dims: readonly number[]): string[] | null {
+  return nexusNames(plot, dims[0], shape[0]) ?? nexusNames(plot, dims[2], shape[2]);
 }
 
 /**
@@ -195,7 +195,7 @@ function chooseDataset(root: Group, options: Hdf5MapOptions): { dataset: Dataset
   if (options.dataset) {
     const dataset = getDataset(root, options.dataset);
     if (!dataset) throw new InputError(label, `has no dataset ${options.dataset}${listing(root)}`);
-    const shape = dataset.shape ?? [];
+    const shape = mapShape(dataset.shape ?? []).shape;
     if (!numeric(dataset)) throw new InputError(label, `dataset ${options.dataset} does not hold numbers`);
     if (shape.length !== 2 && shape.length !== 3) throw new InputError(label, `dataset ${options.dataset} is ${shape.length}-D (${shape.join('×')}); xemreg reads a 2-D map or a 3-D stack of maps`);
     // The default plot's signal or one of its auxiliary signals, named: that map alone, with the plot's axes.
@@ -249,14 +249,16 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   if (velox) return withMetadata(velox, { [HDF5_DATASET_KEY]: options.dataset ?? '/Data/Image' });
   const { dataset, layout, plot } = chooseDataset(root, options);
   // A NeXus plot of one map per dataset (its signal and auxiliary signals): a stack of them, named by their datasets.
-  const members = plot && dataset.shape!.length === 2 && plot.auxiliary.length ? [dataset, ...plot.auxiliary] : [dataset];
-  const shape = members.length > 1 ? [members.length, ...dataset.shape!] : dataset.shape!;
+  // Each member's dimensions kept (mapShape), and their indices in the dataset, where its axes are.
+  const { shape: own, dims } = mapShape(dataset.shape!);
+  const members = plot && own.length === 2 && plot.auxiliary.length ? [dataset, ...plot.auxiliary] : [dataset];
+  const shape = members.length > 1 ? [members.length, ...own] : own;
   const total = shape.reduce((a, b) => a * b, 1);
   if (total > MAX_VALUES) throw new InputError(label, `dataset ${dataset.path} holds ${shape.join('×')} values (${(total / 1e6).toFixed(0)} M), above the ${(MAX_VALUES / 1e6).toFixed(0)} M xemreg reads at once; save the map wanted on its own`);
   const source = members.length > 1 ? concatenated(members, label) : valuesOf(dataset, label);
   const stack = shape.length === 3;
   const memberNames = members.length > 1 ? members.map((d) => d.path.slice(d.path.lastIndexOf('/') + 1)) : null;
-  const names = stack ? memberNames ?? (plot && plotNames(plot, shape)) ?? channelNames(root, dataset, layout, shape[channelAxis(shape)]) ?? undefined : undefined;
+  const names = stack ? memberNames ?? (plot && plotNames(plot, shape, dims)) ?? channelNames(root, dataset, layout, shape[channelAxis(shape)]) ?? undefined : undefined;
   const axis = stack ? channelAxis(shape, names?.length) : 0;
   const [channels, rows, columns] = !stack ? [1, shape[0], shape[1]] : axis === 0 ? [shape[0], shape[1], shape[2]] : [shape[2], shape[0], shape[1]];
   const plane = rows * columns;
@@ -271,7 +273,8 @@ export function readHdf5Map(root: Group, options: Hdf5MapOptions): Image {
   const image = mapImage(keptColumns === columns && keptRows === rows ? data : cropMaps(data, columns, rows, channels, keptColumns, keptRows), keptColumns, keptRows, stack ? channels : 0, label);
   // The image's rows and columns among the dataset's dimensions (each member's, for a stack of datasets).
   const [rowsDim, columnsDim] = stack && axis === 0 && members.length === 1 ? [1, 2] : [0, 1];
-  const positions = layout ? positionsStep(root, layout, columns, rows) : plot ? nexusPixelSize(plot, rowsDim, columnsDim) : hyperspyPixelSize(root, dataset, rowsDim, columnsDim);
+  const [rowsAt, columnsAt] = [dims[rowsDim], dims[columnsDim]];
+  const positions = layout ? positionsStep(root, layout, columns, rows) : plot ? nexusPixelSize(plot, rowsAt, columnsAt) : hyperspyPixelSize(root, dataset, rowsAt, columnsAt);
   const perUnit = positions?.mmPerUnit ?? null;
   const from = layout ? `${layout.software} positions` : plot ? 'NeXus axes' : 'HyperSpy axes';
   const result = positions ? withPixelSizeFrom(image, [positions.step[0] * (perUnit ?? 1), positions.step[1] * (perUnit ?? 1)], from, perUnit === null ? undefined : 'mm') : image;

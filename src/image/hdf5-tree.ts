@@ -48,6 +48,19 @@ export function getGroup(root: Group, path: string): Group | null {
   return entityAt(root, path, isGroup);
 }
 
+/**
+ * A dataset's shape as a map or a stack of maps sees it: without the length-1 dimensions that
+ * writers put around one ((1, 1, rows, columns) from a detector's frame and channel axes,
+ * (1, rows, columns, 1)) where it has more than three and two or three are left; else as it is.
+ * `dims`: the dataset's dimension of each one kept. The values' order is the same either way.
+ */
+export function mapShape(shape: readonly number[]): { shape: number[]; dims: number[] } {
+  const dims = shape.map((_, i) => i);
+  if (shape.length <= 3) return { shape: [...shape], dims };
+  const kept = dims.filter((i) => shape[i] !== 1);
+  return kept.length === 2 || kept.length === 3 ? { shape: kept.map((i) => shape[i]), dims: kept } : { shape: [...shape], dims };
+}
+
 /** An attribute's value, or undefined (none, or one h5wasm cannot read). */
 export function attribute(entity: Group | Dataset, name: string): unknown {
   try {

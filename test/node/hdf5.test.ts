@@ -138,6 +138,28 @@ describe('HDF5 maps: the layouts of X-ray analyses', () => {
     await assert.rejects(readImageFile(`${fixture('hxn_xrf_Fe_K.tiff')}::/data`), /names a dataset after "::", but .*hxn_xrf_Fe_K\.tiff is not an HDF5 file/);
   });
 
+  it('reads a map or stack wrapped in length-1 dimensions, and refuses a real 4-D dataset', async () => {
+    const { FS } = await h5wasm.ready;
+    const f = new h5wasm.File('/wrapped.h5', 'w');
+    f.create_dataset({ name: 'frame', data: Float32Array.from({ length: 35 }, (_, k) => k), shape: [1, 1, 5, 7], dtype: '<f4' });
+    f.create_dataset({ name: 'stack', data: Float32Array.from({ length: 70 }, (_, k) => k), shape: [1, 2, 5, 7, 1], dtype: '<f4' });
+    f.create_dataset({ name: 'volume', data: new Float32Array(140), shape: [2, 2, 5, 7], dtype: '<f4' });
+    f.close();
+    const path = await write('wrapped.h5', FS!.readFile('/wrapped.h5') as Uint8Array);
+    FS!.unlink('/wrapped.h5');
+    const frame = await readImageFile(`${path}::/frame`);
+    assert.deepEqual(frame.size, [7, 5]);
+    assert.equal((frame.data as Float32Array)[34], 34);
+    const stack = await readImageFile(`${path}::/stack`);
+    assert.deepEqual(stack.size, [7, 5, 2]);
+    assert.equal(toGrayscale(stack, { slice: 1 }).data![0], 35);
+    await assert.rejects(readImageFile(`${path}::/volume`), /wrapped\.h5::\/volume: dataset \/volume is 4-D \(2×2×5×7\)/);
+    // Unnamed: the two wrapped ones are the file's images, the volume is not one.
+    const refused = await readImageFile(path).catch((e: unknown) => e);
+    assert.ok(refused instanceof ImageChoiceError);
+    assert.deepEqual(refused.choices.map((c) => c.path), ['/frame', '/stack']);
+  });
+
   it('passes over links that lead nowhere: a dangling soft link, an external link to a missing file', async () => {
     const { FS } = await h5wasm.ready;
     const f = new h5wasm.File('/links.h5', 'w');
