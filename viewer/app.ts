@@ -110,6 +110,8 @@ async function loadUserFile(which: 'fixed' | 'moving', input: HTMLInputElement):
     if (!(error instanceof ImageChoiceError)) return say((error as Error).message, true);
     // An HDF5 file with several maps, a Velox file of several sizes: the user says which, as the CLI's file::path does.
     severalImages[which] = file;
+    // The previous file's slices are not this file's.
+    $<HTMLSelectElement>(`${which}-part`).hidden = true;
     const prompt = new Option('choose an image…', '', true, true);
     prompt.disabled = true;
     images.replaceChildren(prompt, ...error.choices.map((c) => new Option(c.label, c.path)));
