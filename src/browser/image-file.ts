@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { unsupportedPixels } from '../image/cast.js';
 import type { Image } from '../image/image.js';
 import { isTiff, tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
-import { withTiffUnit } from '../image/spacing.js';
+import { spacingInMm, withTiffUnit } from '../image/spacing.js';
 import { isHdf5 } from '../image/hdf5-maps.js';
 import { readHdf5Blob } from './hdf5-file.js';
 import { isNrrd, nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
@@ -88,7 +88,7 @@ export async function readImageBlob(file: Blob, name = (file as File).name ?? 'i
  * A page cannot look beside a file, so the user gives both.
  */
 export async function withSidecarFile(image: Image, name: string, others: readonly File[]): Promise<Image> {
-  const sidecar = others.find((f) => isSidecarOf(f.name, name) && f.size <= MAX_SIDECAR_BYTES);
+  const sidecar = spacingInMm(image) ? undefined : others.find((f) => isSidecarOf(f.name, name) && f.size <= MAX_SIDECAR_BYTES);
   return sidecar ? withSidecarText(image, new TextDecoder('latin1').decode(await sidecar.arrayBuffer())) : image;
 }
 

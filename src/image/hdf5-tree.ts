@@ -4,7 +4,7 @@
  */
 import type { Dataset, Group } from 'h5wasm';
 import { Image, ImageType } from 'itk-wasm';
-import { mmPerUnit } from './length-units.js';
+import { mmPerUnit, sameUnit } from './length-units.js';
 import { percentiles } from './statistics.js';
 
 /** HDF5 type classes (H5T_class_t): numbers, and strings. */
@@ -130,8 +130,7 @@ export function axesStep(xs: Dataset | null, ys: Dataset | null): AxesStep | nul
   if (!xv || !yv || xv.length < 2 || yv.length < 2) return null;
   const x = medianStep(xv, xv.length, 1, 1, 0);
   const y = medianStep(yv, yv.length, 1, 1, 0);
-  const unit = statedUnit(xs!);
-  return Number.isFinite(x) && Number.isFinite(y) ? { step: [x, y], mmPerUnit: unit !== null && unit === statedUnit(ys!) ? unit : null } : null;
+  return Number.isFinite(x) && Number.isFinite(y) ? { step: [x, y], mmPerUnit: sameUnit(statedUnit(xs!), statedUnit(ys!)) } : null;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { Dataset, Group } from 'h5wasm';
 import { attribute, attributeText, getGroup, type AxesStep } from './hdf5-tree.js';
-import { mmPerUnit } from './length-units.js';
+import { mmPerUnit, sameUnit } from './length-units.js';
 
 /** One axis of a HyperSpy signal: its scale per pixel and mm per unit of it, where stated. */
 function axisOf(root: Group, signal: string, dim: number): { scale: number; perUnit: number | null } | null {
@@ -29,5 +29,5 @@ export function hyperspyPixelSize(root: Group, dataset: Dataset, rowsDim: number
   const signal = dataset.path.slice(0, -'/data'.length);
   const [y, x] = [axisOf(root, signal, rowsDim), axisOf(root, signal, columnsDim)];
   if (!x || !y) return null;
-  return { step: [x.scale, y.scale], mmPerUnit: x.perUnit !== null && x.perUnit === y.perUnit ? x.perUnit : null };
+  return { step: [x.scale, y.scale], mmPerUnit: sameUnit(x.perUnit, y.perUnit) };
 }

@@ -70,3 +70,8 @@ export function formatShift(value: number, inMm: boolean, digits = 5): string {
   // An ASCII minus, as in the number without a unit: copied text should parse.
   return inMm ? `${value < 0 ? '-' : ''}${formatLengthMm(Math.abs(value), digits)}` : String(Number(value.toPrecision(digits)));
 }
+
+/** The unit (mm per unit) two axes share, or null where either has none or they differ: a size is not guessed from one axis. */
+export function sameUnit(x: number | null, y: number | null): number | null {
+  return x !== null && x === y ? x : null;
+}

@@ -10,7 +10,7 @@
  * with `signal=1` and write `axes="y:x"` on it; both are read.
  */
 import type { Dataset, Group } from 'h5wasm';
-import { attribute, attributeText, axesStep, getDataset, getGroup, isDataset, STRING, strings, type AxesStep } from './hdf5-tree.js';
+import { attribute, attributeText, axesStep, getDataset, getGroup, STRING, strings, type AxesStep } from './hdf5-tree.js';
 
 /** A NeXus default plot: the data, per dimension its axis dataset or null, and the data plotted with it. */
 export interface NexusPlot {
@@ -49,6 +49,11 @@ function plotGroup(root: Group): Group | null {
   return null;
 }
 
+/** An attribute's value, or its first where it is an array (an attribute written as [1] or "1" or 1). */
+function firstOf(value: unknown): unknown {
+  return Array.isArray(value) || ArrayBuffer.isView(value) ? (value as ArrayLike<unknown>)[0] : value;
+}
+
 /** A list attribute's texts: an array of strings, or one string split at ':' or ',' (the older form "y:x"). */
 function textList(value: unknown): string[] | null {
   if (Array.isArray(value)) return value.map((v) => String(v).replace(/\0+$/, '').trim());
@@ -64,7 +69,7 @@ export function nexusPlot(root: Group): NexusPlot | null {
   const signal =
     (name ? getDataset(group, name) : null) ??
     // Before 2014: the data carries signal=1 itself.
-    group.keys().flatMap((key) => getDataset(group, key) ?? []).find((d) => Number(textList(attribute(d, 'signal'))?.[0] ?? attribute(d, 'signal')) === 1) ??
+    group.keys().flatMap((key) => getDataset(group, key) ?? []).find((d) => Number(firstOf(attribute(d, 'signal'))) === 1) ??
     null;
   const shape = signal?.shape;
   if (!signal || !shape) return null;
@@ -73,10 +78,10 @@ export function nexusPlot(root: Group): NexusPlot | null {
   names.forEach((axisName, i) => {
     if (!axisName || axisName === '.') return;
     const indices = attribute(group, `${axisName}_indices`);
-    const at = Number(Array.isArray(indices) || ArrayBuffer.isView(indices) ? (indices as ArrayLike<number>)[0] : (indices ?? i));
+    const at = Number(firstOf(indices) ?? i);
     const axis = getDataset(group, axisName);
     // Positions per pixel, or bin edges (one more).
-    if (axis && isDataset(axis) && axis.shape?.length === 1 && Number.isInteger(at) && at >= 0 && at < shape.length && (axis.shape[0] === shape[at] || axis.shape[0] === shape[at] + 1)) axes[at] = axis;
+    if (axis && axis.shape?.length === 1 && Number.isInteger(at) && at >= 0 && at < shape.length && (axis.shape[0] === shape[at] || axis.shape[0] === shape[at] + 1)) axes[at] = axis;
   });
   const auxiliary = (textList(attribute(group, 'auxiliary_signals')) ?? [])
     .flatMap((other) => getDataset(group, other) ?? [])

@@ -5,7 +5,7 @@
  * unit the project's sizes are in (spacing.ts).
  */
 import type { Image } from './image.js';
-import { mmPerUnit } from './length-units.js';
+import { mmPerUnit, sameUnit } from './length-units.js';
 import { withPixelSizeFrom } from './spacing.js';
 
 /** Whether `bytes` start a NRRD file ("NRRD000" and a version digit). */
@@ -26,8 +26,8 @@ export function nrrdMmPerUnit(bytes: Uint8Array): number | null {
     if (!line) continue;
     const units = [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1].trim());
     // Per-axis units may list "???" (none) for a non-spatial axis; the first two are the image's.
-    const perUnit = units.slice(0, 2).map((u) => mmPerUnit(u));
-    if (perUnit.length === 2 && perUnit[0] !== null && perUnit[0] === perUnit[1]) return perUnit[0];
+    const shared = units.length >= 2 ? sameUnit(mmPerUnit(units[0]), mmPerUnit(units[1])) : null;
+    if (shared !== null) return shared;
   }
   return null;
 }

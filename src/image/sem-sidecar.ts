@@ -56,10 +56,20 @@ export function sidecarPixelSize(text: string, columns: number): SidecarPixelSiz
 /** A sidecar text is at most this large (Hitachi's and JEOL's are a few KiB): a larger file is not one. */
 export const MAX_SIDECAR_BYTES = 1 << 16;
 
+/** Formats these SEMs save images in. */
+const RASTER = /\.(tiff?|jpe?g|bmp|png)$/i;
+
+/** A path without its extension. */
+const stemOf = (path: string) => path.replace(/\.[^./\\]+$/, '');
+
 /** Whether `text` may be the sidecar of `image`: a raster format these SEMs save, with a .txt of the same stem. */
 export function isSidecarOf(text: string, image: string): boolean {
-  const stem = (name: string) => name.replace(/\.[^./\\]+$/, '').toLowerCase();
-  return /\.txt$/i.test(text) && /\.(tiff?|jpe?g|bmp|png)$/i.test(image) && stem(text) === stem(image);
+  return /\.txt$/i.test(text) && RASTER.test(image) && stemOf(text).toLowerCase() === stemOf(image).toLowerCase();
+}
+
+/** Where an image's sidecar may lie (`image.txt`, `image.TXT`); none for a format these SEMs do not save. */
+export function sidecarPaths(image: string): string[] {
+  return RASTER.test(image) ? ['.txt', '.TXT'].map((ext) => stemOf(image) + ext) : [];
 }
 
 /** The image with the pixel size its sidecar text states, where it has none in mm of its own; otherwise itself. */

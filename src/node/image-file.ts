@@ -10,8 +10,8 @@ import { readHdf5File } from './hdf5-file.js';
 import { nrrdMmPerUnit, withNrrdUnit } from '../image/nrrd-units.js';
 import { withNiftiUnit } from '../image/nifti-units.js';
 import { tiffMetadata, withTiffMetadata } from '../image/instrument-metadata.js';
-import { withTiffUnit } from '../image/spacing.js';
-import { isSidecarOf, MAX_SIDECAR_BYTES, withSidecarText } from '../image/sem-sidecar.js';
+import { spacingInMm, withTiffUnit } from '../image/spacing.js';
+import { MAX_SIDECAR_BYTES, sidecarPaths, withSidecarText } from '../image/sem-sidecar.js';
 
 /** The largest image file handed to itk-wasm, whose WebAssembly memory holds it whole with the image decoded from it. */
 export const MAX_FILE_BYTES = 2 ** 31;
@@ -75,9 +75,9 @@ export async function readImageFile(path: string): Promise<Image> {
  * `image.tif`; sem-sidecar.ts), for raster files without a size of their own; otherwise itself.
  */
 async function withSidecar(image: Image, path: string): Promise<Image> {
-  const stem = path.replace(/\.[^./\\]+$/, '');
-  for (const candidate of [`${stem}.txt`, `${stem}.TXT`]) {
-    if (!isSidecarOf(candidate, path)) return image;
+  // A size of its own: nothing beside it is looked for.
+  if (spacingInMm(image)) return image;
+  for (const candidate of sidecarPaths(path)) {
     try {
       if ((await stat(candidate)).size > MAX_SIDECAR_BYTES) continue;
       const sized = withSidecarText(image, await readFile(candidate, 'latin1'));

@@ -265,13 +265,20 @@ describe('<xem-viewer>', () => {
   });
 
   /** The viewer's channel or slice chooser once it is shown (up to 5 s), or null. */
-  async function chooserOf(v: XemViewer): Promise<HTMLSelectElement | null> {
+  /** The viewer's chooser once it shows (the one asking `label`, where given), or null after 5 s. */
+  async function chooserOf(v: XemViewer, label?: string): Promise<HTMLSelectElement | null> {
     for (let i = 0; i < 100; i++) {
       const select = v.shadowRoot?.querySelector<HTMLSelectElement>('.channels select');
-      if (select) return select;
+      if (select && (label === undefined || select.getAttribute('aria-label') === label)) return select;
       await new Promise((r) => setTimeout(r, 50));
     }
     return null;
+  }
+
+  /** Answer the chooser as a user does: pick option `value`. */
+  function pick(select: HTMLSelectElement, value: string): void {
+    select.value = value;
+    select.dispatchEvent(new Event('change'));
   }
 
   it('asks which channel to show for a multi-component image', async () => {
@@ -283,8 +290,7 @@ describe('<xem-viewer>', () => {
     const select = await chooserOf(viewer);
     expect(select, 'channel chooser shown').to.exist;
     expect(select!.options.length).to.equal(4); // placeholder + 3 channels
-    select!.value = '2';
-    select!.dispatchEvent(new Event('change'));
+    pick(select!, '2');
     const [layer] = await loading;
     expect(layer.name).to.contain('channel 2');
     expect(viewer.getLayerImage(layer.id).data?.[5]).to.equal(205);
@@ -300,8 +306,7 @@ describe('<xem-viewer>', () => {
     expect(select, 'slice chooser shown').to.exist;
     expect(select!.getAttribute('aria-label')).to.equal('Slice of maps.tif');
     expect(Array.from(select!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0 · Fe_K', 'slice 1 · P_K', 'slice 2 · S_K']);
-    select!.value = '1';
-    select!.dispatchEvent(new Event('change'));
+    pick(select!, '1');
     const [layer] = await loading;
     expect(layer.name).to.equal('maps.tif [slice 1 · P_K]');
     expect(layer.size).to.deep.equal([40, 30]);
@@ -316,8 +321,7 @@ describe('<xem-viewer>', () => {
     const select = await chooserOf(viewer);
     expect(select, 'slice chooser shown').to.exist;
     expect(Array.from(select!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0 · Fe_K', 'slice 1 · P_K', 'slice 2 · S_K']);
-    select!.value = '2';
-    select!.dispatchEvent(new Event('change'));
+    pick(select!, '2');
     const [layer] = await loading;
     expect(layer.name).to.equal('scan.h5 [slice 2 · S_K]');
     const image = viewer.getLayerImage(layer.id);
@@ -355,20 +359,13 @@ describe('<xem-viewer>', () => {
     expect(images, 'image chooser shown').to.exist;
     expect(images!.getAttribute('aria-label')).to.equal('Image of two.h5');
     expect(Array.from(images!.options).map((o) => o.textContent)).to.deep.equal(['choose…', '/a (8×8)', '/b (2×10×12)']);
-    images!.value = '1';
-    images!.dispatchEvent(new Event('change'));
+    pick(images!, '1');
     // The stack chosen: its slices asked next, in the same place.
-    let slices: HTMLSelectElement | null = null;
-    for (let i = 0; i < 100 && !slices; i++) {
-      const select = viewer.shadowRoot?.querySelector<HTMLSelectElement>('.channels select');
-      if (select?.getAttribute('aria-label') === 'Slice of two.h5::/b') slices = select;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
+    const slices = await chooserOf(viewer, 'Slice of two.h5::/b');
     expect(slices, 'slice chooser after the image chooser').to.exist;
     expect(Array.from(slices!.options).map((o) => o.textContent)).to.deep.equal(['choose…', 'slice 0', 'slice 1']);
     expect(slices!.value, 'a new question starts unanswered').to.equal('');
-    slices!.value = '1';
-    slices!.dispatchEvent(new Event('change'));
+    pick(slices!, '1');
     const [layer] = await loading;
     expect(layer.name).to.equal('two.h5::/b [slice 1]');
     expect(layer.size).to.deep.equal([12, 10]);
@@ -398,8 +395,7 @@ describe('<xem-viewer>', () => {
     const second = viewer.loadFiles([file]);
     expect(await first).to.deep.equal([]);
     const select = await chooserOf(viewer);
-    select!.value = '0';
-    select!.dispatchEvent(new Event('change'));
+    pick(select!, '0');
     const [only] = await second;
     expect(only.name).to.equal('two.h5::/a');
     expect(only.size).to.deep.equal([8, 8]);
